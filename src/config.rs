@@ -1,0 +1,599 @@
+//! Configuration: every key of the specification with its default, read from
+//! a JSON object. Unlike the Python package, an unknown key, a value of the
+//! wrong type or a value out of range is rejected with a message naming the
+//! key, so a typo never silently turns a protection off.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fmt;
+
+use serde_json::{Map, Value};
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+
+/// Prices used to turn tool calls and tokens into dollars.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostModel {
+    pub default_tool_call_cost: f64,
+    pub tool_cost_by_name: HashMap<String, f64>,
+    pub input_token_cost_per_1k: f64,
+    pub output_token_cost_per_1k: f64,
+}
+
+impl Default for CostModel {
+    fn default() -> Self {
+        CostModel {
+            default_tool_call_cost: 0.04,
+            tool_cost_by_name: HashMap::new(),
+            input_token_cost_per_1k: 0.003,
+            output_token_cost_per_1k: 0.015,
+        }
+    }
+}
+
+impl CostModel {
+    /// The cost of one call of `tool`.
+    pub fn tool_cost(&self, tool: &str) -> f64 {
+        self.tool_cost_by_name.get(tool).copied().unwrap_or(self.default_tool_call_cost)
+    }
+}
+
+/// Who may call a tool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Allow,
+    Deny,
+    Human,
+}
+
+/// A per-tool policy (`tool_policies`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolPolicy {
+    pub access: Access,
+    pub max_calls: Option<u64>,
+    pub risk: String,
+    pub require_args: Vec<String>,
+    pub deny_reason: Option<String>,
+}
+
+/// The secret key; wiped from memory when dropped, never printed.
+#[derive(Clone, Default)]
+pub struct SecretKey(Zeroizing<Vec<u8>>);
+
+impl SecretKey {
+    pub fn new(bytes: Vec<u8>) -> Self {
+        SecretKey(Zeroizing::new(bytes))
+    }
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretKey(<redacted>)")
+    }
+}
+
+/// The full configuration of a guard.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub secret_key: SecretKey,
+    pub tool_loop_window: usize,
+    pub repeat_toolcall_threshold: usize,
+    pub arg_jitter_similarity_threshold: f64,
+    pub arg_jitter_repeat_threshold: usize,
+    pub max_calls_per_tool: Option<u64>,
+    pub sequence_repeat_threshold: usize,
+    pub max_sequence_length: usize,
+    pub sequence_detection_enabled: bool,
+    pub error_retry_threshold: u32,
+    pub quarantine_error_codes: HashSet<String>,
+    pub side_effect_max_executed_per_run: u64,
+    pub side_effect_tools: HashSet<String>,
+    pub no_state_change_threshold: u32,
+    pub stall_text_similarity_threshold: f64,
+    pub stall_pattern_threshold: f64,
+    pub stall_pattern_streak_threshold: u32,
+    pub stall_rewrite_max_attempts: u32,
+    pub max_cost_per_run: Option<f64>,
+    pub cost_warning_threshold: f64,
+    pub query_arg_keys_by_tool: HashMap<String, Vec<String>>,
+    pub cost_model: CostModel,
+    pub never_cache_tools: HashSet<String>,
+    pub cache_ttl_seconds: Option<f64>,
+    pub arg_ignore_keys: HashMap<String, BTreeSet<String>>,
+    pub max_cache_entries: usize,
+    pub max_unique_calls_tracked: usize,
+    pub max_cost_events: usize,
+    pub tool_policies: HashMap<String, ToolPolicy>,
+    pub max_pending_calls: usize,
+    pub shadow_mode: bool,
+    pub strict_mode: bool,
+    // Limits against hostile input (beyond the package).
+    pub max_json_bytes: usize,
+    pub max_text_bytes: usize,
+    pub max_intervention_log: usize,
+    pub max_ledger_entries: usize,
+    pub max_tools_tracked: usize,
+}
+
+fn default_query_keys() -> HashMap<String, Vec<String>> {
+    let qk = |keys: &[&str]| keys.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let mut m = HashMap::new();
+    for tool in ["search_kb", "search", "search_documents"] {
+        m.insert(tool.to_string(), qk(&["query", "q"]));
+    }
+    m.insert("rag_retrieve".to_string(), qk(&["query", "q", "question"]));
+    m
+}
+
+fn set_of(items: &[&str]) -> HashSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            secret_key: SecretKey::default(),
+            tool_loop_window: 12,
+            repeat_toolcall_threshold: 3,
+            arg_jitter_similarity_threshold: 0.60,
+            arg_jitter_repeat_threshold: 3,
+            max_calls_per_tool: None,
+            sequence_repeat_threshold: 3,
+            max_sequence_length: 4,
+            sequence_detection_enabled: true,
+            error_retry_threshold: 2,
+            quarantine_error_codes: set_of(&["401", "403", "429", "timeout", "connection_error", "5xx"]),
+            side_effect_max_executed_per_run: 1,
+            side_effect_tools: set_of(&["send_reply", "refund", "cancel"]),
+            no_state_change_threshold: 4,
+            stall_text_similarity_threshold: 0.92,
+            stall_pattern_threshold: 0.6,
+            stall_pattern_streak_threshold: 2,
+            stall_rewrite_max_attempts: 1,
+            max_cost_per_run: None,
+            cost_warning_threshold: 0.8,
+            query_arg_keys_by_tool: default_query_keys(),
+            cost_model: CostModel::default(),
+            never_cache_tools: HashSet::new(),
+            cache_ttl_seconds: None,
+            arg_ignore_keys: HashMap::new(),
+            max_cache_entries: 1000,
+            max_unique_calls_tracked: 5000,
+            max_cost_events: 500,
+            tool_policies: HashMap::new(),
+            max_pending_calls: 1,
+            shadow_mode: false,
+            strict_mode: false,
+            max_json_bytes: 1 << 20,
+            max_text_bytes: 256 << 10,
+            max_intervention_log: 1000,
+            max_ledger_entries: 100_000,
+            max_tools_tracked: 10_000,
+        }
+    }
+}
+
+/// Every key a configuration object may hold.
+pub const CONFIG_KEYS: &[&str] = &[
+    "secret_key",
+    "tool_loop_window",
+    "repeat_toolcall_threshold",
+    "arg_jitter_similarity_threshold",
+    "arg_jitter_repeat_threshold",
+    "max_calls_per_tool",
+    "sequence_repeat_threshold",
+    "max_sequence_length",
+    "sequence_detection_enabled",
+    "error_retry_threshold",
+    "quarantine_error_codes",
+    "side_effect_max_executed_per_run",
+    "side_effect_tools",
+    "no_state_change_threshold",
+    "stall_text_similarity_threshold",
+    "stall_pattern_threshold",
+    "stall_pattern_streak_threshold",
+    "stall_rewrite_max_attempts",
+    "max_cost_per_run",
+    "cost_warning_threshold",
+    "query_arg_keys_by_tool",
+    "cost_model",
+    "never_cache_tools",
+    "cache_ttl_seconds",
+    "arg_ignore_keys",
+    "max_cache_entries",
+    "max_unique_calls_tracked",
+    "max_cost_events",
+    "tool_policies",
+    "max_pending_calls",
+    "shadow_mode",
+    "strict_mode",
+    "max_json_bytes",
+    "max_text_bytes",
+    "max_intervention_log",
+    "max_ledger_entries",
+    "max_tools_tracked",
+];
+
+impl Config {
+    /// Parse and validate a configuration from JSON text.
+    pub fn from_json(text: &str) -> Result<Config> {
+        let value: Value = serde_json::from_str(text)
+            .map_err(|e| Error::config(format!("configuration is not valid JSON: {e}")))?;
+        Config::from_value(&value)
+    }
+
+    /// Validate a configuration from an already parsed JSON value.
+    pub fn from_value(value: &Value) -> Result<Config> {
+        let obj = value
+            .as_object()
+            .ok_or_else(|| Error::config(format!("configuration must be a JSON object, got {}", kind_of(value))))?;
+        let mut c = Config::default();
+        for (key, v) in obj {
+            let k = key.as_str();
+            match k {
+                "secret_key" => {
+                    let s = v.as_str().ok_or_else(|| wrong(k, "a non-empty string", v))?;
+                    if s.is_empty() {
+                        return Err(Error::config("config key `secret_key` must not be empty"));
+                    }
+                    c.secret_key = SecretKey::new(s.as_bytes().to_vec());
+                }
+                "tool_loop_window" => c.tool_loop_window = count(k, v, 1)?,
+                "repeat_toolcall_threshold" => c.repeat_toolcall_threshold = count(k, v, 1)?,
+                "arg_jitter_similarity_threshold" => c.arg_jitter_similarity_threshold = unit(k, v)?,
+                "arg_jitter_repeat_threshold" => c.arg_jitter_repeat_threshold = count(k, v, 1)?,
+                "max_calls_per_tool" => c.max_calls_per_tool = opt(v, |v| count(k, v, 1))?,
+                "sequence_repeat_threshold" => c.sequence_repeat_threshold = count(k, v, 2)?,
+                "max_sequence_length" => c.max_sequence_length = count(k, v, 2)?,
+                "sequence_detection_enabled" => c.sequence_detection_enabled = boolean(k, v)?,
+                "error_retry_threshold" => c.error_retry_threshold = count(k, v, 1)?,
+                "quarantine_error_codes" => c.quarantine_error_codes = string_set(k, v)?,
+                "side_effect_max_executed_per_run" => c.side_effect_max_executed_per_run = count(k, v, 1)?,
+                "side_effect_tools" => c.side_effect_tools = string_set(k, v)?,
+                "no_state_change_threshold" => c.no_state_change_threshold = count(k, v, 1)?,
+                "stall_text_similarity_threshold" => c.stall_text_similarity_threshold = unit(k, v)?,
+                "stall_pattern_threshold" => c.stall_pattern_threshold = unit(k, v)?,
+                "stall_pattern_streak_threshold" => c.stall_pattern_streak_threshold = count(k, v, 1)?,
+                "stall_rewrite_max_attempts" => c.stall_rewrite_max_attempts = count(k, v, 0)?,
+                "max_cost_per_run" => c.max_cost_per_run = opt(v, |v| positive(k, v))?,
+                "cost_warning_threshold" => c.cost_warning_threshold = unit(k, v)?,
+                "query_arg_keys_by_tool" => c.query_arg_keys_by_tool = string_lists(k, v)?,
+                "cost_model" => c.cost_model = cost_model(v)?,
+                "never_cache_tools" => c.never_cache_tools = string_set(k, v)?,
+                "cache_ttl_seconds" => c.cache_ttl_seconds = opt(v, |v| positive(k, v))?,
+                "arg_ignore_keys" => {
+                    c.arg_ignore_keys =
+                        string_lists(k, v)?.into_iter().map(|(t, keys)| (t, keys.into_iter().collect())).collect()
+                }
+                "max_cache_entries" => c.max_cache_entries = count(k, v, 1)?,
+                "max_unique_calls_tracked" => c.max_unique_calls_tracked = count(k, v, 1)?,
+                "max_cost_events" => c.max_cost_events = count(k, v, 1)?,
+                "tool_policies" => c.tool_policies = tool_policies(v)?,
+                "max_pending_calls" => c.max_pending_calls = count(k, v, 1)?,
+                "shadow_mode" => c.shadow_mode = boolean(k, v)?,
+                "strict_mode" => c.strict_mode = boolean(k, v)?,
+                "max_json_bytes" => c.max_json_bytes = count(k, v, 2)?,
+                "max_text_bytes" => c.max_text_bytes = count(k, v, 1)?,
+                "max_intervention_log" => c.max_intervention_log = count(k, v, 1)?,
+                "max_ledger_entries" => c.max_ledger_entries = count(k, v, 1)?,
+                "max_tools_tracked" => c.max_tools_tracked = count(k, v, 1)?,
+                _ => return Err(unknown_key(k, CONFIG_KEYS, "")),
+            }
+        }
+        if c.secret_key.is_empty() && !c.shadow_mode {
+            return Err(Error::config(
+                "config key `secret_key` is required (a non-empty string) unless `shadow_mode` is true",
+            ));
+        }
+        Ok(c)
+    }
+
+    /// Whether a call of `tool` is a side effect, given its explicit flag.
+    pub fn is_side_effect(&self, tool: &str, explicit: Option<bool>) -> bool {
+        explicit.unwrap_or_else(|| self.side_effect_tools.contains(tool))
+    }
+
+    /// The per-tool call cap: the tool policy's `max_calls`, else `max_calls_per_tool`.
+    pub fn call_cap(&self, tool: &str) -> Option<u64> {
+        self.tool_policies.get(tool).and_then(|p| p.max_calls).or(self.max_calls_per_tool)
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn wrong(key: &str, expected: &str, got: &Value) -> Error {
+    Error::config(format!("config key `{key}` must be {expected}, got {}", kind_of(got)))
+}
+
+fn unknown_key(key: &str, known: &[&str], within: &str) -> Error {
+    let hint = known
+        .iter()
+        .find(|k| edit_distance(k, key) <= 2)
+        .map(|k| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_default();
+    Error::config(format!("unknown config key `{key}`{within}{hint}"))
+}
+
+/// Levenshtein distance, for "did you mean" hints on typos.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn opt<T>(v: &Value, f: impl FnOnce(&Value) -> Result<T>) -> Result<Option<T>> {
+    if v.is_null() {
+        Ok(None)
+    } else {
+        f(v).map(Some)
+    }
+}
+
+fn count<T: TryFrom<u64>>(key: &str, v: &Value, min: u64) -> Result<T> {
+    let n = v.as_u64().ok_or_else(|| wrong(key, &format!("an integer >= {min}"), v))?;
+    if n < min {
+        return Err(Error::config(format!("config key `{key}` must be >= {min}, got {n}")));
+    }
+    T::try_from(n).map_err(|_| Error::config(format!("config key `{key}` is too large: {n}")))
+}
+
+fn number(key: &str, v: &Value) -> Result<f64> {
+    v.as_f64().filter(|x| x.is_finite()).ok_or_else(|| wrong(key, "a number", v))
+}
+
+fn unit(key: &str, v: &Value) -> Result<f64> {
+    let x = number(key, v)?;
+    if !(0.0..=1.0).contains(&x) {
+        return Err(Error::config(format!("config key `{key}` must be between 0 and 1, got {x}")));
+    }
+    Ok(x)
+}
+
+fn positive(key: &str, v: &Value) -> Result<f64> {
+    let x = number(key, v)?;
+    if x <= 0.0 {
+        return Err(Error::config(format!("config key `{key}` must be > 0 (or null), got {x}")));
+    }
+    Ok(x)
+}
+
+fn non_negative(key: &str, v: &Value) -> Result<f64> {
+    let x = number(key, v)?;
+    if x < 0.0 {
+        return Err(Error::config(format!("config key `{key}` must be >= 0, got {x}")));
+    }
+    Ok(x)
+}
+
+fn boolean(key: &str, v: &Value) -> Result<bool> {
+    v.as_bool().ok_or_else(|| wrong(key, "true or false", v))
+}
+
+fn string_list(key: &str, v: &Value) -> Result<Vec<String>> {
+    let arr = v.as_array().ok_or_else(|| wrong(key, "an array of strings", v))?;
+    arr.iter()
+        .map(|item| item.as_str().map(str::to_string).ok_or_else(|| wrong(key, "an array of strings", v)))
+        .collect()
+}
+
+fn string_set(key: &str, v: &Value) -> Result<HashSet<String>> {
+    Ok(string_list(key, v)?.into_iter().collect())
+}
+
+fn object<'a>(key: &str, v: &'a Value) -> Result<&'a Map<String, Value>> {
+    v.as_object().ok_or_else(|| wrong(key, "an object", v))
+}
+
+/// `{tool: [key, ...]}` maps (`query_arg_keys_by_tool`, `arg_ignore_keys`).
+fn string_lists(key: &str, v: &Value) -> Result<HashMap<String, Vec<String>>> {
+    object(key, v)?
+        .iter()
+        .map(|(tool, keys)| Ok((tool.clone(), string_list(&format!("{key}.{tool}"), keys)?)))
+        .collect()
+}
+
+const COST_MODEL_KEYS: &[&str] =
+    &["default_tool_call_cost", "tool_cost_by_name", "input_token_cost_per_1k", "output_token_cost_per_1k"];
+
+fn cost_model(v: &Value) -> Result<CostModel> {
+    let mut m = CostModel::default();
+    for (k, item) in object("cost_model", v)? {
+        let path = format!("cost_model.{k}");
+        match k.as_str() {
+            "default_tool_call_cost" => m.default_tool_call_cost = non_negative(&path, item)?,
+            "input_token_cost_per_1k" => m.input_token_cost_per_1k = non_negative(&path, item)?,
+            "output_token_cost_per_1k" => m.output_token_cost_per_1k = non_negative(&path, item)?,
+            "tool_cost_by_name" => {
+                m.tool_cost_by_name = object(&path, item)?
+                    .iter()
+                    .map(|(tool, c)| Ok((tool.clone(), non_negative(&format!("{path}.{tool}"), c)?)))
+                    .collect::<Result<_>>()?
+            }
+            _ => return Err(unknown_key(k, COST_MODEL_KEYS, " in `cost_model`")),
+        }
+    }
+    Ok(m)
+}
+
+const POLICY_KEYS: &[&str] = &["access", "max_calls", "risk", "require_args", "deny_reason"];
+
+fn tool_policies(v: &Value) -> Result<HashMap<String, ToolPolicy>> {
+    let mut out = HashMap::new();
+    for (tool, p) in object("tool_policies", v)? {
+        let base = format!("tool_policies.{tool}");
+        let mut policy = ToolPolicy {
+            access: Access::Allow,
+            max_calls: None,
+            risk: "default".to_string(),
+            require_args: Vec::new(),
+            deny_reason: None,
+        };
+        for (k, item) in object(&base, p)? {
+            let path = format!("{base}.{k}");
+            match k.as_str() {
+                "access" => {
+                    policy.access = match item.as_str() {
+                        Some("allow") => Access::Allow,
+                        Some("deny") => Access::Deny,
+                        Some("human") => Access::Human,
+                        _ => return Err(wrong(&path, "one of \"allow\", \"deny\", \"human\"", item)),
+                    }
+                }
+                "max_calls" => policy.max_calls = opt(item, |x| count(&path, x, 1))?,
+                "risk" => policy.risk = item.as_str().ok_or_else(|| wrong(&path, "a string", item))?.to_string(),
+                "require_args" => policy.require_args = string_list(&path, item)?,
+                "deny_reason" => {
+                    policy.deny_reason =
+                        opt(item, |x| x.as_str().map(str::to_string).ok_or_else(|| wrong(&path, "a string", x)))?
+                }
+                _ => return Err(unknown_key(k, POLICY_KEYS, &format!(" in `{base}`"))),
+            }
+        }
+        out.insert(tool.clone(), policy);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sorted<'a>(set: impl IntoIterator<Item = &'a String>) -> Vec<&'a str> {
+        let s: BTreeSet<&str> = set.into_iter().map(String::as_str).collect();
+        s.into_iter().collect()
+    }
+
+    fn err(v: Value) -> String {
+        Config::from_value(&v).unwrap_err().message().to_string()
+    }
+
+    #[test]
+    fn defaults_match_the_specification() {
+        let c = Config::from_value(&json!({"secret_key": "k"})).unwrap();
+        assert_eq!(c.tool_loop_window, 12);
+        assert_eq!(c.repeat_toolcall_threshold, 3);
+        assert_eq!(c.arg_jitter_similarity_threshold, 0.60);
+        assert_eq!(c.arg_jitter_repeat_threshold, 3);
+        assert_eq!(c.max_calls_per_tool, None);
+        assert_eq!(c.sequence_repeat_threshold, 3);
+        assert_eq!(c.max_sequence_length, 4);
+        assert!(c.sequence_detection_enabled);
+        assert_eq!(c.error_retry_threshold, 2);
+        assert_eq!(sorted(&c.quarantine_error_codes), ["401", "403", "429", "5xx", "connection_error", "timeout"]);
+        assert_eq!(c.side_effect_max_executed_per_run, 1);
+        assert_eq!(sorted(&c.side_effect_tools), ["cancel", "refund", "send_reply"]);
+        assert_eq!(c.no_state_change_threshold, 4);
+        assert_eq!(c.stall_text_similarity_threshold, 0.92);
+        assert_eq!(c.stall_pattern_threshold, 0.6);
+        assert_eq!(c.stall_pattern_streak_threshold, 2);
+        assert_eq!(c.stall_rewrite_max_attempts, 1);
+        assert_eq!(c.max_cost_per_run, None);
+        assert_eq!(c.cost_warning_threshold, 0.8);
+        assert_eq!(c.query_arg_keys_by_tool["rag_retrieve"], ["query", "q", "question"]);
+        assert_eq!(c.query_arg_keys_by_tool["search"], ["query", "q"]);
+        assert_eq!(c.cost_model.default_tool_call_cost, 0.04);
+        assert_eq!(c.cost_model.input_token_cost_per_1k, 0.003);
+        assert_eq!(c.cost_model.output_token_cost_per_1k, 0.015);
+        assert_eq!(c.cache_ttl_seconds, None);
+        assert_eq!(c.max_cache_entries, 1000);
+        assert_eq!(c.max_unique_calls_tracked, 5000);
+        assert_eq!(c.max_cost_events, 500);
+        assert_eq!(c.max_pending_calls, 1);
+        assert!(!c.shadow_mode && !c.strict_mode);
+        assert_eq!(c.max_json_bytes, 1 << 20);
+        assert_eq!(c.max_text_bytes, 256 << 10);
+    }
+
+    #[test]
+    fn secret_key_is_required_unless_shadow_mode() {
+        assert!(err(json!({})).contains("secret_key"));
+        assert!(err(json!({"secret_key": ""})).contains("secret_key"));
+        assert!(err(json!({"secret_key": 5})).contains("secret_key"));
+        assert!(Config::from_value(&json!({"shadow_mode": true})).is_ok());
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_with_a_hint() {
+        let m = err(json!({"secret_key": "k", "tool_loop_windw": 3}));
+        assert!(m.contains("tool_loop_windw") && m.contains("did you mean `tool_loop_window`"), "{m}");
+        assert!(err(json!({"secret_key": "k", "cost_model": {"x": 1}})).contains("`x` in `cost_model`"));
+        let m = err(json!({"secret_key": "k", "tool_policies": {"t": {"acess": "deny"}}}));
+        assert!(m.contains("`acess` in `tool_policies.t`") && m.contains("did you mean `access`"), "{m}");
+    }
+
+    #[test]
+    fn out_of_range_and_wrong_types_name_the_key() {
+        for (cfg, key) in [
+            (json!({"tool_loop_window": 0}), "tool_loop_window"),
+            (json!({"repeat_toolcall_threshold": -1}), "repeat_toolcall_threshold"),
+            (json!({"arg_jitter_similarity_threshold": 1.5}), "arg_jitter_similarity_threshold"),
+            (json!({"sequence_repeat_threshold": 1}), "sequence_repeat_threshold"),
+            (json!({"max_sequence_length": 1}), "max_sequence_length"),
+            (json!({"max_cost_per_run": 0}), "max_cost_per_run"),
+            (json!({"cache_ttl_seconds": -2}), "cache_ttl_seconds"),
+            (json!({"side_effect_tools": "refund"}), "side_effect_tools"),
+            (json!({"strict_mode": "yes"}), "strict_mode"),
+            (json!({"tool_loop_window": 2.5}), "tool_loop_window"),
+            (json!({"tool_policies": {"t": {"access": "maybe"}}}), "tool_policies.t.access"),
+            (json!({"cost_model": {"tool_cost_by_name": {"x": -1}}}), "cost_model.tool_cost_by_name.x"),
+            (json!({"max_pending_calls": 0}), "max_pending_calls"),
+        ] {
+            let mut cfg = cfg;
+            cfg["secret_key"] = json!("k");
+            let m = err(cfg);
+            assert!(m.contains(key), "{m} should name {key}");
+        }
+        assert!(Config::from_json("[1]").unwrap_err().message().contains("object"));
+        assert!(Config::from_json("{").unwrap_err().message().contains("not valid JSON"));
+    }
+
+    #[test]
+    fn nullable_keys_accept_null_and_stall_attempts_accept_zero() {
+        let c = Config::from_value(&json!({"secret_key": "k", "max_calls_per_tool": null, "max_cost_per_run": null,
+            "stall_rewrite_max_attempts": 0})).unwrap();
+        assert_eq!(c.max_calls_per_tool, None);
+        assert_eq!(c.stall_rewrite_max_attempts, 0);
+    }
+
+    #[test]
+    fn policies_and_caps() {
+        let c = Config::from_value(&json!({"secret_key": "k", "max_calls_per_tool": 5,
+            "tool_policies": {"a": {"max_calls": 2, "risk": "high", "require_args": ["x"]}, "b": {"access": "deny"}}}))
+        .unwrap();
+        assert_eq!(c.call_cap("a"), Some(2));
+        assert_eq!(c.call_cap("b"), Some(5));
+        assert_eq!(c.call_cap("c"), Some(5));
+        assert_eq!(c.tool_policies["a"].risk, "high");
+        assert_eq!(c.tool_policies["b"].access, Access::Deny);
+        assert_eq!(c.tool_policies["b"].risk, "default");
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_key() {
+        let c = Config::from_value(&json!({"secret_key": "hunter2-very-secret"})).unwrap();
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,182 @@
+//! The decision returned for a tool call or an assistant message, and the
+//! JSON shape it has everywhere (C API, replay, wrappers).
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// What the agent should do with the call or message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// Execute the tool, then report with `record_result`.
+    Allow,
+    /// Do not execute; tell the model it was refused.
+    Block,
+    /// Do not execute; reuse `cached_result`.
+    Cache,
+    /// Do not execute; add `injected_system` to the prompt and ask the model again.
+    Rewrite,
+    /// Stop the run and hand it to a human with `escalation_packet`.
+    Escalate,
+    /// Stop the run and send `finalized_output`.
+    Finalize,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Allow => "allow",
+            Action::Block => "block",
+            Action::Cache => "cache",
+            Action::Rewrite => "rewrite",
+            Action::Escalate => "escalate",
+            Action::Finalize => "finalize",
+        }
+    }
+}
+
+/// A stored result handed back instead of executing the tool again.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CachedResult {
+    pub ok: bool,
+    pub payload: Value,
+    pub error_code: Option<String>,
+    pub cached: bool,
+    pub side_effect_executed: bool,
+}
+
+/// Everything a human needs to pick up an escalated run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EscalationPacket {
+    pub route: Value,
+    pub tags: Vec<Value>,
+    pub summary: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub args_sig: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub risk: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cumulative_cost: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub projected_cost: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing_info: Option<Vec<Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl EscalationPacket {
+    /// A packet with no route and the given tags.
+    pub fn new(route: Value, tags: &[&str], summary: impl Into<String>) -> Self {
+        EscalationPacket {
+            route,
+            tags: tags.iter().map(|t| Value::String(t.to_string())).collect(),
+            summary: summary.into(),
+            tool: None,
+            args_sig: None,
+            risk: None,
+            cumulative_cost: None,
+            projected_cost: None,
+            limit: None,
+            missing_info: None,
+            reason: None,
+        }
+    }
+}
+
+/// The final answer the model produced when told to stop.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FinalizedOutput {
+    pub reply_draft: String,
+    pub reason: String,
+}
+
+/// A decision: an action, a reason code, and the fields of that action.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    pub action: Action,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub injected_system: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cached_result: Option<CachedResult>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub escalation_packet: Option<EscalationPacket>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finalized_output: Option<FinalizedOutput>,
+    /// Set on every `allow`: pass it back to `record_result`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub call_id: Option<u64>,
+    /// Set on an allowed side-effect call: hand it to the downstream API.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+}
+
+impl Decision {
+    pub fn new(action: Action, reason: impl Into<String>) -> Self {
+        Decision {
+            action,
+            reason: reason.into(),
+            injected_system: None,
+            cached_result: None,
+            escalation_packet: None,
+            finalized_output: None,
+            call_id: None,
+            idempotency_key: None,
+        }
+    }
+
+    pub fn allow() -> Self {
+        Decision::new(Action::Allow, "allow")
+    }
+
+    pub fn block(reason: impl Into<String>) -> Self {
+        Decision::new(Action::Block, reason)
+    }
+
+    pub fn cache(reason: impl Into<String>, result: CachedResult) -> Self {
+        Decision { cached_result: Some(result), ..Decision::new(Action::Cache, reason) }
+    }
+
+    pub fn rewrite(reason: impl Into<String>, injected: String) -> Self {
+        Decision { injected_system: Some(injected), ..Decision::new(Action::Rewrite, reason) }
+    }
+
+    pub fn escalate(reason: impl Into<String>, packet: EscalationPacket) -> Self {
+        Decision { escalation_packet: Some(packet), ..Decision::new(Action::Escalate, reason) }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a decision always serializes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn json_shape_has_only_the_fields_of_the_action() {
+        let d = Decision { call_id: Some(7), ..Decision::allow() };
+        assert_eq!(serde_json::to_value(&d).unwrap(), json!({"action": "allow", "reason": "allow", "call_id": 7}));
+        let c = Decision::cache(
+            "idempotent_replay",
+            CachedResult { ok: true, payload: json!({"s": 1}), error_code: None, cached: true, side_effect_executed: true },
+        );
+        assert_eq!(
+            serde_json::to_value(&c).unwrap(),
+            json!({"action": "cache", "reason": "idempotent_replay", "cached_result":
+                {"ok": true, "payload": {"s": 1}, "error_code": null, "cached": true, "side_effect_executed": true}})
+        );
+        let e = Decision::escalate("x", EscalationPacket::new(Value::Null, &["a"], "s"));
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            json!({"action": "escalate", "reason": "x", "escalation_packet": {"route": null, "tags": ["a"], "summary": "s"}})
+        );
+    }
+}

@@ -1,0 +1,46 @@
+//! Events: one small JSON object per intervention and per cost entry, for
+//! logs and metrics. They carry names, counts, reasons, costs and
+//! signatures, never raw arguments, payloads, ticket ids or text.
+
+use serde::Serialize;
+
+/// A decision other than a plain allow, as logged and reported.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Intervention {
+    /// The run it happened in.
+    pub run_id: String,
+    /// The tool, or none for a decision on an assistant message.
+    pub tool: Option<String>,
+    /// The action taken (`shadow_deny` in shadow mode).
+    pub action: String,
+    pub reason: String,
+    /// The call's argument signature (hex), when it was a tool call.
+    pub args_sig: Option<String>,
+}
+
+/// Money spent or a budget notice.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CostEvent {
+    pub run_id: String,
+    /// `tool_call`, `tokens`, `budget_warning` or `budget_exceeded`.
+    pub kind: &'static str,
+    pub tool: Option<String>,
+    /// The amount this event adds (0 for notices).
+    pub amount_usd: f64,
+    /// The run's spend after this event (projected, for notices).
+    pub spent_usd: f64,
+}
+
+/// What a registered event sink receives.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    Intervention(Intervention),
+    Cost(CostEvent),
+}
+
+impl Event {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("an event always serializes")
+    }
+}

@@ -1,0 +1,491 @@
+//! The guard: runs the primitives in the order of the specification for each
+//! tool call, keeps the result bookkeeping, and answers `check_output`.
+//!
+//! A `Guard` is single-threaded (`&mut self`); `SharedGuard` adds the lock
+//! and the event sink for use from several threads and from C.
+
+use serde_json::{Map, Value};
+
+use crate::clock::{Clock, MonotonicClock};
+use crate::config::Config;
+use crate::decision::{Action, Decision};
+use crate::error::{Error, Result};
+use crate::events::{CostEvent, Event, Intervention};
+use crate::primitives::idempotency::{IdempotencyLedger, LedgerEntry};
+use crate::primitives::{budget, circuit_breaker, idempotency, jitter, per_tool_cap, policy, repeat, sequence, side_effect, stall, Call};
+use crate::signature::{hex, Sig, Signer};
+use crate::state::{CacheEntry, PendingCall, RunState, StoredResult, WindowEntry};
+
+/// Longest tool name accepted, in bytes.
+pub const MAX_TOOL_NAME_BYTES: usize = 1024;
+
+/// What a tool call produced, as reported by `record_result`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ToolResult {
+    pub ok: bool,
+    pub payload: Value,
+    pub error_code: Option<String>,
+    /// Whether the side effect happened; by default, "a side effect that
+    /// succeeded". Say `true` for a timeout after the request was sent.
+    pub side_effect_executed: Option<bool>,
+    /// Which allowed call this result is for; by default the latest.
+    pub call_id: Option<u64>,
+}
+
+impl ToolResult {
+    pub fn ok(payload: Value) -> Self {
+        ToolResult { ok: true, payload, ..Default::default() }
+    }
+    pub fn failed(error_code: &str) -> Self {
+        ToolResult { ok: false, error_code: Some(error_code.to_string()), ..Default::default() }
+    }
+
+    /// Read `{"ok": bool, "payload": ..., "error_code": str, "side_effect_executed": bool, "call_id": int}`.
+    pub fn from_json_value(v: &Value) -> Result<ToolResult> {
+        let obj = v.as_object().ok_or_else(|| Error::invalid("result must be a JSON object"))?;
+        let mut r = ToolResult::default();
+        let mut has_ok = false;
+        for (k, item) in obj {
+            match k.as_str() {
+                "ok" => {
+                    r.ok = item.as_bool().ok_or_else(|| Error::invalid("result field `ok` must be true or false"))?;
+                    has_ok = true;
+                }
+                "payload" => r.payload = item.clone(),
+                "error_code" => {
+                    r.error_code = match item {
+                        Value::Null => None,
+                        Value::String(s) => Some(s.clone()),
+                        _ => return Err(Error::invalid("result field `error_code` must be a string or null")),
+                    }
+                }
+                "side_effect_executed" => {
+                    r.side_effect_executed = match item {
+                        Value::Null => None,
+                        Value::Bool(b) => Some(*b),
+                        _ => return Err(Error::invalid("result field `side_effect_executed` must be true, false or null")),
+                    }
+                }
+                "call_id" => {
+                    r.call_id = match item {
+                        Value::Null => None,
+                        v => Some(v.as_u64().ok_or_else(|| Error::invalid("result field `call_id` must be a non-negative integer or null"))?),
+                    }
+                }
+                other => {
+                    return Err(Error::invalid(format!(
+                        "unknown result field `{other}` (expected ok, payload, error_code, side_effect_executed, call_id)"
+                    )))
+                }
+            }
+        }
+        if !has_ok {
+            return Err(Error::invalid("result needs a boolean field `ok`"));
+        }
+        Ok(r)
+    }
+}
+
+/// One run's guard. Not thread-safe by itself: see `SharedGuard`.
+pub struct Guard {
+    pub(crate) cfg: Config,
+    pub(crate) signer: Signer,
+    pub(crate) run: RunState,
+    clock: Box<dyn Clock>,
+    listening: bool,
+    next_call_id: u64,
+    scratch: String,
+}
+
+impl std::fmt::Debug for Guard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Guard").field("run_id", &self.run.run_id).field("config", &self.cfg).finish_non_exhaustive()
+    }
+}
+
+/// Parse JSON text under a size limit, naming what it was.
+pub(crate) fn parse_json(what: &str, text: &str, limit: usize) -> Result<Value> {
+    if text.len() > limit {
+        return Err(Error::invalid(format!("{what} is {} bytes, over the limit of {limit} bytes", text.len())));
+    }
+    serde_json::from_str(text).map_err(|e| Error::invalid(format!("{what} is not valid JSON: {e}")))
+}
+
+impl Guard {
+    /// A guard for `cfg`. In shadow mode without a key, a random key is used.
+    pub fn new(cfg: Config) -> Guard {
+        let signer = if cfg.secret_key.is_empty() {
+            let mut key = zeroize::Zeroizing::new([0u8; 32]);
+            let _ = getrandom::getrandom(&mut key[..]);
+            Signer::new(&key[..])
+        } else {
+            Signer::new(cfg.secret_key.bytes())
+        };
+        let run = RunState::with_memory_ledger(&cfg, &signer);
+        Guard { cfg, signer, run, clock: Box::new(MonotonicClock::default()), listening: false, next_call_id: 1, scratch: String::new() }
+    }
+
+    /// A guard from a JSON configuration.
+    pub fn from_json(config_json: &str) -> Result<Guard> {
+        Ok(Guard::new(Config::from_json(config_json)?))
+    }
+
+    /// Replace the idempotency ledger (for a shared, durable store).
+    pub fn with_ledger(mut self, ledger: Box<dyn IdempotencyLedger>) -> Guard {
+        self.run.ledger = ledger;
+        self
+    }
+
+    /// Replace the clock (for tests of cache expiry).
+    pub fn with_clock(mut self, clock: Box<dyn Clock>) -> Guard {
+        self.clock = clock;
+        self
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    pub fn run_id(&self) -> &str {
+        &self.run.run_id
+    }
+
+    /// Keep events for `take_events` (off by default: no cost when nobody listens).
+    pub fn set_listening(&mut self, on: bool) {
+        self.listening = on;
+        if !on {
+            self.run.events.clear();
+        }
+    }
+
+    /// The events produced since the last call.
+    pub fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.run.events)
+    }
+
+    /// `check_tool` with the arguments as JSON text (`None` means `{}`).
+    pub fn check_tool_json(
+        &mut self,
+        tool: &str,
+        args_json: Option<&str>,
+        ticket_id: Option<&str>,
+        side_effect: Option<bool>,
+    ) -> Result<Decision> {
+        let parsed;
+        let empty = Map::new();
+        let args = match args_json {
+            None => &empty,
+            Some(text) => {
+                parsed = parse_json("args", text, self.cfg.max_json_bytes)?;
+                parsed.as_object().ok_or_else(|| Error::invalid("args must be a JSON object"))?
+            }
+        };
+        self.check_tool(tool, args, ticket_id, side_effect)
+    }
+
+    /// Decide on a tool call before it runs.
+    pub fn check_tool(
+        &mut self,
+        tool: &str,
+        args: &Map<String, Value>,
+        ticket_id: Option<&str>,
+        side_effect: Option<bool>,
+    ) -> Result<Decision> {
+        if tool.is_empty() {
+            return Err(Error::invalid("tool name must not be empty"));
+        }
+        if tool.len() > MAX_TOOL_NAME_BYTES {
+            return Err(Error::invalid(format!("tool name is {} bytes, over the limit of {MAX_TOOL_NAME_BYTES}", tool.len())));
+        }
+        if ticket_id.is_some_and(|t| t.len() > self.cfg.max_json_bytes) {
+            return Err(Error::invalid(format!("ticket_id is over the limit of {} bytes", self.cfg.max_json_bytes)));
+        }
+        if self.run.pending.len() >= self.cfg.max_pending_calls && self.cfg.strict_mode {
+            let p = self.run.pending.back().expect("pending is not empty");
+            return Err(Error::misuse(format!(
+                "strict mode: check_tool(\"{tool}\") while the allowed call {} to `{}` still awaits record_result \
+                 (max_pending_calls = {})",
+                p.call_id, p.tool, self.cfg.max_pending_calls
+            )));
+        }
+        let tool = self.run.intern(&self.cfg, tool)?;
+        if self.run.pending.len() >= self.cfg.max_pending_calls {
+            self.run.pending.pop_front();
+            self.run.counters.missed_results += 1;
+        }
+        let side_effect = self.cfg.is_side_effect(&tool, side_effect);
+        let args_sig = self.signer.args_sig(args, self.cfg.arg_ignore_keys.get(&*tool), &mut self.scratch);
+        let ticket_sig = match ticket_id {
+            Some(t) if !t.is_empty() => self.signer.ticket_sig(t),
+            _ => self.run.run_sig,
+        };
+        let repeats = repeat::count(&self.run.window, &tool, &args_sig);
+        let call = Call { tool, args, args_sig, ticket_sig, side_effect, repeats };
+        let idem = side_effect.then(|| self.signer.idempotency(&call.ticket_sig, &call.tool, &call.args_sig));
+        let decision = self.evaluate(&call, idem.as_ref());
+        Ok(self.conclude(&call, idem, decision))
+    }
+
+    /// Steps 1 to 11: the first primitive that decides wins.
+    fn evaluate(&mut self, call: &Call, idem: Option<&Sig>) -> Decision {
+        let (cfg, run) = (&self.cfg, &mut self.run);
+        let tool = &*call.tool;
+        if let Some(d) = policy::check(cfg, call) {
+            return d;
+        }
+        if let Some(key) = idem {
+            if let Some((d, _)) = idempotency::replay(run.ledger.as_ref(), key) {
+                return d;
+            }
+        }
+        if let Some(d) = repeat::cached(cfg, &run.cache, call, self.clock.now()) {
+            return d;
+        }
+        if let Some(d) = budget::check(cfg, run, tool, self.listening) {
+            return d;
+        }
+        if let Some(d) = circuit_breaker::check(run, tool) {
+            return d;
+        }
+        if let Some(d) = side_effect::check(cfg, run, tool, call.side_effect) {
+            return d;
+        }
+        if let Some(d) = repeat::block(cfg, call) {
+            return d;
+        }
+        if let Some(d) = jitter::check(cfg, run, &self.signer, call) {
+            return d;
+        }
+        if let Some(d) = per_tool_cap::check(cfg, run, tool) {
+            return d;
+        }
+        if let Some((d, why)) = sequence::check(cfg, &run.window, tool) {
+            run.quarantine(tool, why);
+            return d;
+        }
+        Decision::allow()
+    }
+
+    /// Apply a decision to the run: counters, window, pending calls, log.
+    fn conclude(&mut self, call: &Call, idem: Option<Sig>, decision: Decision) -> Decision {
+        if decision.action == Action::Allow {
+            self.run.tool_mut(&call.tool).allowed += 1;
+            let entry = WindowEntry { tool: call.tool.clone(), args_sig: call.args_sig, ticket_sig: call.ticket_sig };
+            self.run.push_window(&self.cfg, entry);
+            return self.await_result(call, idem, decision);
+        }
+        if self.cfg.shadow_mode {
+            self.run.counters.shadow_would_deny += 1;
+            self.log(Some(call), "shadow_deny", &decision.reason);
+            return self.await_result(call, idem, Decision::new(Action::Allow, "shadow_allow"));
+        }
+        let c = &mut self.run.counters;
+        c.tool_calls_denied += 1;
+        match decision.action {
+            Action::Block => c.blocks += 1,
+            Action::Cache => c.cache_hits += 1,
+            Action::Rewrite => c.rewrite_decisions += 1,
+            Action::Escalate | Action::Finalize => c.escalations += 1,
+            Action::Allow => unreachable!("handled above"),
+        }
+        self.log(Some(call), decision.action.as_str(), &decision.reason);
+        if let Some(cr) = &decision.cached_result {
+            let pending =
+                PendingCall { call_id: 0, tool: call.tool.clone(), args_sig: call.args_sig, ticket_sig: call.ticket_sig, side_effect: call.side_effect, idem };
+            let result = StoredResult {
+                ok: cr.ok,
+                payload: cr.payload.clone(),
+                error_code: cr.error_code.clone(),
+                side_effect_executed: cr.side_effect_executed,
+            };
+            self.bookkeep(&pending, result, Some(cr.side_effect_executed), true);
+        }
+        decision
+    }
+
+    /// Register an allowed call as awaiting its result and stamp the decision.
+    fn await_result(&mut self, call: &Call, idem: Option<Sig>, mut decision: Decision) -> Decision {
+        let call_id = self.next_call_id;
+        self.next_call_id += 1;
+        decision.call_id = Some(call_id);
+        decision.idempotency_key = idem.map(|k| hex(&k[..16]));
+        self.run.pending.push_back(PendingCall {
+            call_id,
+            tool: call.tool.clone(),
+            args_sig: call.args_sig,
+            ticket_sig: call.ticket_sig,
+            side_effect: call.side_effect,
+            idem,
+        });
+        decision
+    }
+
+    fn log(&mut self, call: Option<&Call>, action: &str, reason: &str) {
+        let entry = Intervention {
+            run_id: self.run.run_id.clone(),
+            tool: call.map(|c| c.tool.to_string()),
+            action: action.to_string(),
+            reason: reason.to_string(),
+            args_sig: call.map(|c| hex(&c.args_sig)),
+        };
+        self.run.log_intervention(&self.cfg, entry, self.listening);
+    }
+
+    /// `record_result` with the result as JSON text.
+    pub fn record_result_json(&mut self, result_json: &str) -> Result<()> {
+        let v = parse_json("result", result_json, self.cfg.max_json_bytes)?;
+        self.record_result(ToolResult::from_json_value(&v)?)
+    }
+
+    /// Report what an allowed call produced.
+    pub fn record_result(&mut self, r: ToolResult) -> Result<()> {
+        let index = match r.call_id {
+            Some(id) => self.run.pending.iter().position(|p| p.call_id == id).ok_or_else(|| {
+                Error::invalid(format!(
+                    "call_id {id} does not await a result (never issued, already recorded, or dropped as missed)"
+                ))
+            })?,
+            None if self.run.pending.is_empty() => {
+                if self.cfg.strict_mode {
+                    return Err(Error::misuse("strict mode: record_result with no allowed call awaiting its result"));
+                }
+                return Ok(());
+            }
+            None => self.run.pending.len() - 1,
+        };
+        let pending = self.run.pending.remove(index).expect("index is in range");
+        let stored = StoredResult { ok: r.ok, payload: r.payload, error_code: r.error_code, side_effect_executed: false };
+        self.bookkeep(&pending, stored, r.side_effect_executed, false);
+        Ok(())
+    }
+
+    /// The result bookkeeping shared by executed and cached results.
+    fn bookkeep(&mut self, call: &PendingCall, mut result: StoredResult, side_effect_executed: Option<bool>, cached: bool) {
+        let (cfg, run) = (&self.cfg, &mut self.run);
+        let tool = &*call.tool;
+        if !cached {
+            run.counters.tool_calls_executed += 1;
+            if !result.ok {
+                run.counters.tool_calls_failed += 1;
+            }
+        }
+        let payload_sig = (!result.payload.is_null()).then(|| self.signer.payload_sig(&result.payload, &mut self.scratch));
+        let executed = side_effect_executed.unwrap_or(call.side_effect && result.ok && !cached);
+        result.side_effect_executed = executed;
+
+        if result.ok && !cached && !call.side_effect && !cfg.never_cache_tools.contains(tool) {
+            let key = (call.tool.clone(), call.args_sig);
+            if run.cache.len() < cfg.max_cache_entries {
+                run.cache.insert(key.clone(), CacheEntry { result: result.clone(), stored_at: self.clock.now() });
+            }
+            if run.unique_calls.len() < cfg.max_unique_calls_tracked {
+                run.unique_calls.insert(key);
+            }
+            if let Some(ps) = payload_sig {
+                if run.unique_results.len() < cfg.max_unique_calls_tracked {
+                    run.unique_results.insert(ps);
+                }
+            }
+        }
+        if call.side_effect {
+            if result.ok || executed {
+                if let Some(key) = call.idem {
+                    let entry = LedgerEntry {
+                        ok: result.ok,
+                        payload: result.payload.clone(),
+                        error_code: result.error_code.clone(),
+                        payload_sig,
+                        side_effect_executed: executed,
+                    };
+                    run.ledger.put(key, entry);
+                }
+            }
+            if executed && !cached {
+                run.tool_mut(tool).side_effects_executed += 1;
+            }
+        }
+        circuit_breaker::on_result(cfg, run, tool, result.ok, result.error_code.as_deref());
+        if !cached {
+            let cost = cfg.cost_model.tool_cost(tool);
+            run.cost.spent += cost;
+            let event = CostEvent {
+                run_id: run.run_id.clone(),
+                kind: "tool_call",
+                tool: Some(tool.to_string()),
+                amount_usd: cost,
+                spent_usd: run.cost.spent,
+            };
+            run.log_cost(cfg, event, self.listening);
+        }
+    }
+
+    /// Decide on an assistant message; `None` when there is nothing to do.
+    pub fn check_output(&mut self, text: &str) -> Result<Option<Decision>> {
+        if text.len() > self.cfg.max_text_bytes {
+            return Err(Error::invalid(format!(
+                "text is {} bytes, over the limit of {} bytes (max_text_bytes)",
+                text.len(),
+                self.cfg.max_text_bytes
+            )));
+        }
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let Some(decision) = stall::check(&self.cfg, &mut self.run, &self.signer, text) else {
+            return Ok(None);
+        };
+        if self.cfg.shadow_mode {
+            self.run.counters.shadow_would_deny += 1;
+            self.log(None, "shadow_deny", &decision.reason);
+            return Ok(None);
+        }
+        match decision.action {
+            Action::Rewrite => self.run.counters.rewrite_decisions += 1,
+            _ => self.run.counters.escalations += 1,
+        }
+        self.log(None, decision.action.as_str(), &decision.reason);
+        Ok(Some(decision))
+    }
+
+    /// Add model usage to the run's cost.
+    pub fn record_tokens(&mut self, input_tokens: u64, output_tokens: u64, cost_override: Option<f64>) -> Result<()> {
+        let cost = match cost_override {
+            Some(c) if !c.is_finite() || c < 0.0 => {
+                return Err(Error::invalid(format!("cost_override must be a finite number >= 0, got {c}")))
+            }
+            Some(c) => c,
+            None => {
+                let m = &self.cfg.cost_model;
+                input_tokens as f64 / 1000.0 * m.input_token_cost_per_1k
+                    + output_tokens as f64 / 1000.0 * m.output_token_cost_per_1k
+            }
+        };
+        self.run.cost.spent += cost;
+        self.run.cost.reported_token_cost += cost;
+        let event = CostEvent { run_id: self.run.run_id.clone(), kind: "tokens", tool: None, amount_usd: cost, spent_usd: self.run.cost.spent };
+        self.run.log_cost(&self.cfg, event, self.listening);
+        Ok(())
+    }
+
+    /// Start a new run: every piece of run state is cleared; the
+    /// configuration (and the ledger's backing store) is kept.
+    pub fn reset(&mut self) {
+        let mut ledger = std::mem::replace(&mut self.run.ledger, Box::new(idempotency::MemoryLedger::new(1)));
+        ledger.clear();
+        self.run = RunState::new(&self.cfg, &self.signer, ledger);
+    }
+
+    /// The allowed calls currently awaiting their results.
+    pub fn pending_call_ids(&self) -> Vec<u64> {
+        self.run.pending.iter().map(|p| p.call_id).collect()
+    }
+
+    pub(crate) fn next_call_id(&self) -> u64 {
+        self.next_call_id
+    }
+
+    pub(crate) fn set_next_call_id(&mut self, id: u64) {
+        self.next_call_id = self.next_call_id.max(id);
+    }
+}
+

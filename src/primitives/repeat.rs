@@ -1,0 +1,108 @@
+//! Identical repeats (steps 3 and 7): the same read with the same arguments,
+//! again and again within the recent-call window, is served from the cache
+//! when a live result exists and blocked otherwise.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use super::Call;
+use crate::config::Config;
+use crate::decision::{CachedResult, Decision};
+use crate::signature::Sig;
+use crate::state::{CacheEntry, WindowEntry};
+
+/// Occurrences of (tool, args_sig) in the window, plus one for this call.
+pub fn count(window: &VecDeque<WindowEntry>, tool: &str, args_sig: &Sig) -> usize {
+    1 + window.iter().filter(|w| w.args_sig == *args_sig && &*w.tool == tool).count()
+}
+
+/// Whether a cache entry is still live at `now` (monotonic seconds).
+pub fn is_live(cfg: &Config, entry: &CacheEntry, now: f64) -> bool {
+    cfg.cache_ttl_seconds.is_none_or(|ttl| now - entry.stored_at < ttl)
+}
+
+/// Step 3: a repeated read with a live cached result is served from the cache.
+pub fn cached(
+    cfg: &Config,
+    cache: &HashMap<(Arc<str>, Sig), CacheEntry>,
+    call: &Call,
+    now: f64,
+) -> Option<Decision> {
+    if call.side_effect || call.repeats < cfg.repeat_toolcall_threshold {
+        return None;
+    }
+    let entry = cache.get(&(call.tool.clone(), call.args_sig))?;
+    if !is_live(cfg, entry, now) {
+        return None;
+    }
+    let r = &entry.result;
+    Some(Decision::cache(
+        "identical_toolcall_loop_cache",
+        CachedResult {
+            ok: r.ok,
+            payload: r.payload.clone(),
+            error_code: r.error_code.clone(),
+            cached: true,
+            side_effect_executed: r.side_effect_executed,
+        },
+    ))
+}
+
+/// Step 7: a repeated read without a usable cached result is blocked.
+pub fn block(cfg: &Config, call: &Call) -> Option<Decision> {
+    (!call.side_effect && call.repeats >= cfg.repeat_toolcall_threshold)
+        .then(|| Decision::block("identical_toolcall_loop"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::StoredResult;
+    use serde_json::{json, Map};
+
+    fn cfg(extra: serde_json::Value) -> Config {
+        let mut v = json!({"secret_key": "k"});
+        v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        Config::from_value(&v).unwrap()
+    }
+
+    fn window(entries: &[(&str, u8)]) -> VecDeque<WindowEntry> {
+        entries.iter().map(|(t, s)| WindowEntry { tool: (*t).into(), args_sig: [*s; 32], ticket_sig: [0; 32] }).collect()
+    }
+
+    #[test]
+    fn counts_matching_tool_and_args_only() {
+        let w = window(&[("a", 1), ("a", 2), ("b", 1), ("a", 1)]);
+        assert_eq!(count(&w, "a", &[1; 32]), 3);
+        assert_eq!(count(&w, "b", &[2; 32]), 1);
+    }
+
+    #[test]
+    fn cache_needs_threshold_live_entry_and_a_read() {
+        let c = cfg(json!({"cache_ttl_seconds": 10}));
+        let args = Map::new();
+        let tool: Arc<str> = "a".into();
+        let mut cache = HashMap::new();
+        cache.insert(
+            (tool.clone(), [1; 32]),
+            CacheEntry {
+                result: StoredResult { ok: true, payload: json!("p"), error_code: None, side_effect_executed: false },
+                stored_at: 100.0,
+            },
+        );
+        let mut call = Call { tool, args: &args, args_sig: [1; 32], ticket_sig: [0; 32], side_effect: false, repeats: 2 };
+        assert!(cached(&c, &cache, &call, 101.0).is_none(), "below the threshold");
+        call.repeats = 3;
+        let d = cached(&c, &cache, &call, 109.9).unwrap();
+        assert_eq!(d.reason, "identical_toolcall_loop_cache");
+        assert_eq!(d.cached_result.unwrap().payload, json!("p"));
+        assert!(cached(&c, &cache, &call, 110.0).is_none(), "expired at exactly the ttl");
+        call.side_effect = true;
+        assert!(cached(&c, &cache, &call, 101.0).is_none());
+        assert!(block(&c, &call).is_none(), "side effects are never blocked as repeats");
+        call.side_effect = false;
+        assert_eq!(block(&c, &call).unwrap().reason, "identical_toolcall_loop");
+        call.repeats = 2;
+        assert!(block(&c, &call).is_none());
+    }
+}

@@ -1,0 +1,258 @@
+//! What the guard keeps instead of raw data: canonical JSON and HMAC-SHA256
+//! signatures under the guard's secret key.
+//!
+//! The HMAC state is keyed once per guard (the inner and outer pads are
+//! hashed up front) and cloned for each signature, so a signature costs two
+//! SHA-256 compressions of the message and no allocation.
+
+use hmac::{Hmac, Mac};
+use serde_json::{Map, Value};
+use sha2::Sha256;
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+/// A full HMAC-SHA256 signature.
+pub type Sig = [u8; 32];
+
+/// Lower-case hex of a signature (64 characters).
+pub fn hex(sig: &[u8]) -> String {
+    hex::encode(sig)
+}
+
+/// Parse 64 hex characters back into a signature.
+pub fn parse_hex(s: &str) -> Option<Sig> {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(s, &mut out).ok()?;
+    Some(out)
+}
+
+/// Signs data under one secret key. Cheap to use, not to create.
+pub struct Signer {
+    keyed: Hmac<Sha256>,
+}
+
+impl Signer {
+    pub fn new(key: &[u8]) -> Signer {
+        Signer { keyed: <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC accepts keys of any length") }
+    }
+
+    /// HMAC(key, prefix || parts...).
+    pub fn sign(&self, parts: &[&[u8]]) -> Sig {
+        let mut mac = self.keyed.clone();
+        for p in parts {
+            mac.update(p);
+        }
+        mac.finalize().into_bytes().into()
+    }
+
+    /// `args_sig`: HMAC of `"args:" + canonical(args without ignored keys)`.
+    pub fn args_sig(&self, args: &Map<String, Value>, ignore: Option<&BTreeSet<String>>, buf: &mut String) -> Sig {
+        buf.clear();
+        buf.push_str("args:");
+        write_canonical_object(buf, args, ignore);
+        self.sign(&[buf.as_bytes()])
+    }
+
+    /// `ticket_sig` for a non-empty ticket id.
+    pub fn ticket_sig(&self, ticket_id: &str) -> Sig {
+        self.sign(&[b"ticket:", ticket_id.as_bytes()])
+    }
+
+    /// `ticket_sig` of a call without a ticket: the run's own signature.
+    pub fn run_sig(&self, run_id: &str) -> Sig {
+        self.sign(&[b"run:", run_id.as_bytes()])
+    }
+
+    /// `payload_sig`: HMAC of `"payload:" + canonical(payload)`.
+    pub fn payload_sig(&self, payload: &Value, buf: &mut String) -> Sig {
+        buf.clear();
+        buf.push_str("payload:");
+        write_canonical(buf, payload);
+        self.sign(&[buf.as_bytes()])
+    }
+
+    /// A token's signature, truncated to 128 bits: token sets are kept (and
+    /// saved) as these, never as words.
+    pub fn token_sig(&self, token: &str) -> u128 {
+        let s = self.sign(&[b"tok:", token.as_bytes()]);
+        u128::from_be_bytes(s[..16].try_into().expect("16 bytes"))
+    }
+
+    /// The idempotency digest of a side-effect call; its first 32 hex
+    /// characters are the `idempotency_key` handed to the caller.
+    pub fn idempotency(&self, ticket_sig: &Sig, tool: &str, args_sig: &Sig) -> Sig {
+        let mut t = [0u8; 64];
+        let mut a = [0u8; 64];
+        hex::encode_to_slice(ticket_sig, &mut t).expect("64 bytes");
+        hex::encode_to_slice(args_sig, &mut a).expect("64 bytes");
+        self.sign(&[b"idem:", &t, b":", tool.as_bytes(), b":", &a])
+    }
+
+    /// A MAC over a saved state's body.
+    pub fn state_mac(&self, body: &str) -> Sig {
+        self.sign(&[b"state:", body.as_bytes()])
+    }
+}
+
+impl Drop for Signer {
+    fn drop(&mut self) {
+        // The keyed HMAC state is derived from the secret key; overwrite it so
+        // a freed guard leaves no key material behind. The state is plain
+        // data (no heap pointers), so zeroing its bytes is sound, and nothing
+        // reads it afterwards.
+        let p = &mut self.keyed as *mut Hmac<Sha256> as *mut u8;
+        for i in 0..std::mem::size_of::<Hmac<Sha256>>() {
+            // SAFETY: `p + i` is within `self.keyed`, which we exclusively own.
+            unsafe { std::ptr::write_volatile(p.add(i), 0) };
+        }
+        std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Canonical JSON: object keys sorted (by code point, which is UTF-8 byte
+/// order), no whitespace, non-ASCII kept as UTF-8.
+pub fn canonical(v: &Value) -> String {
+    let mut s = String::new();
+    write_canonical(&mut s, v);
+    s
+}
+
+pub fn write_canonical(out: &mut String, v: &Value) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::String(s) => write_string(out, s),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => write_canonical_object(out, map, None),
+    }
+}
+
+fn write_canonical_object(out: &mut String, map: &Map<String, Value>, ignore: Option<&BTreeSet<String>>) {
+    // serde_json's default map iterates in key order already; should a build
+    // ever enable its insertion-order feature, sort here instead.
+    let in_order = map.keys().zip(map.keys().skip(1)).all(|(a, b)| a < b);
+    let mut sorted: Vec<(&String, &Value)>;
+    let entries: &mut dyn Iterator<Item = (&String, &Value)> = if in_order {
+        &mut map.iter()
+    } else {
+        sorted = map.iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(b.0));
+        &mut sorted.into_iter()
+    };
+    out.push('{');
+    let mut first = true;
+    for (k, v) in entries {
+        if ignore.is_some_and(|ig| ig.contains(k)) {
+            continue;
+        }
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        write_string(out, k);
+        out.push(':');
+        write_canonical(out, v);
+    }
+    out.push('}');
+}
+
+fn write_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{08}' => out.push_str("\\b"),
+            '\u{0c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn canonical_sorts_keys_and_drops_whitespace() {
+        let v: Value = serde_json::from_str(r#"{ "b": 1, "a": [true, null, {"z": "x", "y": 2.5}] }"#).unwrap();
+        assert_eq!(canonical(&v), r#"{"a":[true,null,{"y":2.5,"z":"x"}],"b":1}"#);
+    }
+
+    #[test]
+    fn canonical_keeps_non_ascii_and_escapes_controls() {
+        assert_eq!(canonical(&json!({"k": "café \u{1F600}\n\u{1}\""})), "{\"k\":\"café \u{1F600}\\n\\u0001\\\"\"}");
+        // Code-point order: "é" (U+00E9) sorts after "z".
+        assert_eq!(canonical(&json!({"é": 1, "z": 2})), "{\"z\":2,\"é\":1}");
+    }
+
+    #[test]
+    fn hmac_matches_a_known_vector() {
+        // RFC 4231 test case 2.
+        let s = Signer::new(b"Jefe");
+        assert_eq!(
+            hex(&s.sign(&[b"what do ya want ", b"for nothing?"])),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn args_sig_ignores_key_order_and_ignored_keys() {
+        let s = Signer::new(b"k");
+        let mut buf = String::new();
+        let a = json!({"x": 1, "y": {"b": 2, "a": 1}});
+        let b: Value = serde_json::from_str(r#"{"y": {"a": 1, "b": 2}, "x": 1}"#).unwrap();
+        assert_eq!(s.args_sig(a.as_object().unwrap(), None, &mut buf), s.args_sig(b.as_object().unwrap(), None, &mut buf));
+        let with_ts = json!({"x": 1, "ts": 99});
+        let without = json!({"x": 1});
+        let ignore: BTreeSet<String> = ["ts".to_string()].into();
+        assert_eq!(
+            s.args_sig(with_ts.as_object().unwrap(), Some(&ignore), &mut buf),
+            s.args_sig(without.as_object().unwrap(), None, &mut buf)
+        );
+        assert_ne!(s.args_sig(with_ts.as_object().unwrap(), None, &mut buf), s.args_sig(without.as_object().unwrap(), None, &mut buf));
+        // The definition: HMAC(key, "args:" + canonical).
+        assert_eq!(s.args_sig(without.as_object().unwrap(), None, &mut buf), s.sign(&[b"args:{\"x\":1}"]));
+    }
+
+    #[test]
+    fn signatures_depend_on_the_key_and_domain() {
+        let a = Signer::new(b"k1");
+        let b = Signer::new(b"k2");
+        assert_ne!(a.ticket_sig("T"), b.ticket_sig("T"));
+        assert_ne!(a.ticket_sig("T"), a.run_sig("T"));
+        assert_eq!(a.ticket_sig("T"), a.sign(&[b"ticket:T"]));
+        let ts = a.ticket_sig("T");
+        let args = a.sign(&[b"args:{}"]);
+        let expected = a.sign(&[format!("idem:{}:refund:{}", hex(&ts), hex(&args)).as_bytes()]);
+        assert_eq!(a.idempotency(&ts, "refund", &args), expected);
+    }
+
+    #[test]
+    fn hex_round_trips() {
+        let s = Signer::new(b"k").ticket_sig("x");
+        assert_eq!(parse_hex(&hex(&s)), Some(s));
+        assert_eq!(parse_hex("zz"), None);
+    }
+}

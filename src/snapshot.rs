@@ -1,0 +1,434 @@
+//! Saving a run's state to JSON and loading it back, so a run can move
+//! between processes.
+//!
+//! The saved form holds signatures, counts, reasons and costs only: never
+//! raw arguments, payloads, ticket ids, assistant text or the key. The
+//! result cache is not saved; the idempotency ledger's keys and result
+//! metadata are, so a duplicate side effect is still caught after a restore.
+//! The body carries a MAC under the guard's key: a state edited by hand, or
+//! saved under another key, is refused, and nothing is half-loaded.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::events::{CostEvent, Intervention};
+use crate::guard::{parse_json, Guard};
+use crate::primitives::idempotency::LedgerEntry;
+use crate::signature::{canonical, hex, parse_hex, Sig};
+use crate::state::{Counters, CostState, PendingCall, RunState, StallState, ToolState, WindowEntry};
+
+/// The format name written in every saved state.
+pub const STATE_FORMAT: &str = "auraguard-state";
+/// The version of the saved form this build writes and reads.
+pub const STATE_VERSION: u64 = 1;
+/// The largest saved state accepted, in bytes.
+pub const MAX_STATE_BYTES: usize = 64 << 20;
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedTool {
+    allowed: u64,
+    side_effects_attempted: u64,
+    side_effects_executed: u64,
+    quarantine: Option<String>,
+    error_streaks: BTreeMap<String, u32>,
+    jitter_history: Vec<Vec<String>>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedCall {
+    tool: String,
+    args_sig: String,
+    ticket_sig: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedPending {
+    call_id: u64,
+    tool: String,
+    args_sig: String,
+    ticket_sig: String,
+    side_effect: bool,
+    idem: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedLedgerEntry {
+    key: String,
+    ok: bool,
+    error_code: Option<String>,
+    payload_sig: Option<String>,
+    side_effect_executed: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedCounters {
+    tool_calls_executed: u64,
+    tool_calls_failed: u64,
+    tool_calls_denied: u64,
+    blocks: u64,
+    cache_hits: u64,
+    rewrite_decisions: u64,
+    escalations: u64,
+    shadow_would_deny: u64,
+    missed_results: u64,
+    interventions: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedStall {
+    marker: (usize, usize),
+    last_tokens: Option<Vec<String>>,
+    similarity_streak: u32,
+    pattern_streak: u32,
+    rewrites_used: u32,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedCostEvent {
+    kind: String,
+    tool: Option<String>,
+    amount_usd: f64,
+    spent_usd: f64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedCost {
+    spent: f64,
+    reported_token_cost: f64,
+    warned: bool,
+    events: Vec<SavedCostEvent>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedIntervention {
+    tool: Option<String>,
+    action: String,
+    reason: String,
+    args_sig: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Body {
+    run_id: String,
+    next_call_id: u64,
+    tools: BTreeMap<String, SavedTool>,
+    window: Vec<SavedCall>,
+    unique_calls: Vec<(String, String)>,
+    unique_results: Vec<String>,
+    ledger: Vec<SavedLedgerEntry>,
+    pending: Vec<SavedPending>,
+    counters: SavedCounters,
+    stall: SavedStall,
+    cost: SavedCost,
+    interventions: Vec<SavedIntervention>,
+}
+
+fn tok_hex(t: &u128) -> String {
+    format!("{t:032x}")
+}
+
+fn parse_tok(s: &str) -> Result<u128> {
+    if s.len() != 32 {
+        return Err(bad("a token signature is not 32 hex characters"));
+    }
+    u128::from_str_radix(s, 16).map_err(|_| bad("a token signature is not hex"))
+}
+
+fn sig(s: &str) -> Result<Sig> {
+    parse_hex(s).ok_or_else(|| bad("a signature is not 64 hex characters"))
+}
+
+fn bad(what: &str) -> Error {
+    Error::state(format!("saved state rejected: {what}"))
+}
+
+fn kind_name(kind: &str) -> Result<&'static str> {
+    ["tool_call", "tokens", "budget_warning", "budget_exceeded"]
+        .into_iter()
+        .find(|k| *k == kind)
+        .ok_or_else(|| bad("unknown cost event kind"))
+}
+
+impl Guard {
+    /// The run's state as JSON (see the module documentation).
+    pub fn save_state(&self) -> String {
+        let run = &self.run;
+        let c = &run.counters;
+        let body = Body {
+            run_id: run.run_id.clone(),
+            next_call_id: self.next_call_id(),
+            tools: run
+                .tools
+                .iter()
+                .map(|(name, t)| {
+                    let saved = SavedTool {
+                        allowed: t.allowed,
+                        side_effects_attempted: t.side_effects_attempted,
+                        side_effects_executed: t.side_effects_executed,
+                        quarantine: t.quarantine.clone(),
+                        error_streaks: t.error_streaks.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+                        jitter_history: t.jitter_history.iter().map(|set| sorted_toks(set)).collect(),
+                    };
+                    (name.to_string(), saved)
+                })
+                .collect(),
+            window: run
+                .window
+                .iter()
+                .map(|w| SavedCall { tool: w.tool.to_string(), args_sig: hex(&w.args_sig), ticket_sig: hex(&w.ticket_sig) })
+                .collect(),
+            unique_calls: {
+                let mut v: Vec<_> = run.unique_calls.iter().map(|(t, s)| (t.to_string(), hex(s))).collect();
+                v.sort();
+                v
+            },
+            unique_results: {
+                let mut v: Vec<_> = run.unique_results.iter().map(|s| hex(s)).collect();
+                v.sort();
+                v
+            },
+            ledger: run
+                .ledger
+                .entries()
+                .into_iter()
+                .map(|(k, e)| SavedLedgerEntry {
+                    key: hex(&k),
+                    ok: e.ok,
+                    error_code: e.error_code,
+                    payload_sig: e.payload_sig.map(|s| hex(&s)),
+                    side_effect_executed: e.side_effect_executed,
+                })
+                .collect(),
+            pending: run
+                .pending
+                .iter()
+                .map(|p| SavedPending {
+                    call_id: p.call_id,
+                    tool: p.tool.to_string(),
+                    args_sig: hex(&p.args_sig),
+                    ticket_sig: hex(&p.ticket_sig),
+                    side_effect: p.side_effect,
+                    idem: p.idem.map(|s| hex(&s)),
+                })
+                .collect(),
+            counters: SavedCounters {
+                tool_calls_executed: c.tool_calls_executed,
+                tool_calls_failed: c.tool_calls_failed,
+                tool_calls_denied: c.tool_calls_denied,
+                blocks: c.blocks,
+                cache_hits: c.cache_hits,
+                rewrite_decisions: c.rewrite_decisions,
+                escalations: c.escalations,
+                shadow_would_deny: c.shadow_would_deny,
+                missed_results: c.missed_results,
+                interventions: c.interventions,
+            },
+            stall: SavedStall {
+                marker: run.stall.marker,
+                last_tokens: run.stall.last_tokens.as_ref().map(sorted_toks),
+                similarity_streak: run.stall.similarity_streak,
+                pattern_streak: run.stall.pattern_streak,
+                rewrites_used: run.stall.rewrites_used,
+            },
+            cost: SavedCost {
+                spent: run.cost.spent,
+                reported_token_cost: run.cost.reported_token_cost,
+                warned: run.cost.warned,
+                events: run
+                    .cost
+                    .events
+                    .iter()
+                    .map(|e| SavedCostEvent { kind: e.kind.to_string(), tool: e.tool.clone(), amount_usd: e.amount_usd, spent_usd: e.spent_usd })
+                    .collect(),
+            },
+            interventions: run
+                .interventions
+                .iter()
+                .map(|i| SavedIntervention { tool: i.tool.clone(), action: i.action.clone(), reason: i.reason.clone(), args_sig: i.args_sig.clone() })
+                .collect(),
+        };
+        let body = serde_json::to_value(&body).expect("a state body always serializes");
+        let mac = self.signer.state_mac(&canonical(&body));
+        let mut out = serde_json::Map::new();
+        out.insert("format".into(), Value::from(STATE_FORMAT));
+        out.insert("version".into(), Value::from(STATE_VERSION));
+        out.insert("mac".into(), Value::from(hex(&mac)));
+        out.insert("body".into(), body);
+        Value::Object(out).to_string()
+    }
+
+    /// Replace the run's state with a saved one. On any error the guard is
+    /// left exactly as it was.
+    pub fn load_state(&mut self, text: &str) -> Result<()> {
+        let v = parse_json("saved state", text, MAX_STATE_BYTES).map_err(|e| Error::state(e.message()))?;
+        let obj = v.as_object().ok_or_else(|| bad("not a JSON object"))?;
+        if obj.get("format").and_then(Value::as_str) != Some(STATE_FORMAT) {
+            return Err(bad("not an auraguard state (missing `format`)"));
+        }
+        match obj.get("version").and_then(Value::as_u64) {
+            Some(STATE_VERSION) => {}
+            Some(other) => {
+                return Err(bad(&format!("version {other} is not supported by this build (it reads version {STATE_VERSION})")))
+            }
+            None => return Err(bad("missing `version`")),
+        }
+        let body = obj.get("body").ok_or_else(|| bad("missing `body`"))?;
+        let mac = obj.get("mac").and_then(Value::as_str).and_then(parse_hex).ok_or_else(|| bad("missing or malformed `mac`"))?;
+        let expected = self.signer.state_mac(&canonical(body));
+        if !constant_time_eq(&mac, &expected) {
+            return Err(bad("its MAC does not verify: it was modified, or saved under a different secret key"));
+        }
+        let body: Body = serde_json::from_value(body.clone()).map_err(|e| bad(&format!("malformed body: {e}")))?;
+        let (run, entries) = self.rebuild(body)?;
+        // Everything parsed: swap the new run in.
+        let ledger_capacity_ok = entries.len() <= self.cfg.max_ledger_entries;
+        if !ledger_capacity_ok {
+            return Err(bad("more ledger entries than max_ledger_entries"));
+        }
+        let mut ledger = std::mem::replace(&mut self.run.ledger, Box::new(crate::primitives::idempotency::MemoryLedger::new(1)));
+        ledger.clear();
+        for (k, e) in entries {
+            ledger.put(k, e);
+        }
+        let next_id = run.1;
+        self.run = run.0;
+        self.run.ledger = ledger;
+        self.set_next_call_id(next_id);
+        Ok(())
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn rebuild(&self, b: Body) -> Result<((RunState, u64), Vec<(Sig, LedgerEntry)>)> {
+        let cfg = &self.cfg;
+        if b.tools.len() > cfg.max_tools_tracked {
+            return Err(bad("more tools than max_tools_tracked"));
+        }
+        let mut run = RunState::with_memory_ledger(cfg, &self.signer);
+        run.run_id = b.run_id;
+        run.run_sig = self.signer.run_sig(&run.run_id);
+        let mut names: HashMap<String, Arc<str>> = HashMap::new();
+        for (name, t) in b.tools {
+            let arc: Arc<str> = Arc::from(name.as_str());
+            let mut history = VecDeque::new();
+            for set in &t.jitter_history {
+                history.push_back(set.iter().map(|s| parse_tok(s)).collect::<Result<HashSet<u128>>>()?);
+            }
+            while history.len() > cfg.tool_loop_window {
+                history.pop_front();
+            }
+            let state = ToolState {
+                allowed: t.allowed,
+                side_effects_attempted: t.side_effects_attempted,
+                side_effects_executed: t.side_effects_executed,
+                quarantine: t.quarantine,
+                error_streaks: t.error_streaks.into_iter().collect(),
+                jitter_history: history,
+            };
+            run.tools.insert(arc.clone(), state);
+            names.insert(name, arc);
+        }
+        let tool = |n: &str| names.get(n).cloned().ok_or_else(|| bad("a call names a tool missing from `tools`"));
+        for w in b.window {
+            run.window.push_back(WindowEntry { tool: tool(&w.tool)?, args_sig: sig(&w.args_sig)?, ticket_sig: sig(&w.ticket_sig)? });
+        }
+        while run.window.len() > cfg.tool_loop_window {
+            run.window.pop_front();
+        }
+        for (t, s) in b.unique_calls.into_iter().take(cfg.max_unique_calls_tracked) {
+            run.unique_calls.insert((tool(&t)?, sig(&s)?));
+        }
+        for s in b.unique_results.into_iter().take(cfg.max_unique_calls_tracked) {
+            run.unique_results.insert(sig(&s)?);
+        }
+        let mut max_id = 0;
+        for p in b.pending {
+            max_id = max_id.max(p.call_id);
+            run.pending.push_back(PendingCall {
+                call_id: p.call_id,
+                tool: tool(&p.tool)?,
+                args_sig: sig(&p.args_sig)?,
+                ticket_sig: sig(&p.ticket_sig)?,
+                side_effect: p.side_effect,
+                idem: p.idem.as_deref().map(sig).transpose()?,
+            });
+        }
+        while run.pending.len() > cfg.max_pending_calls {
+            run.pending.pop_front();
+        }
+        let c = b.counters;
+        run.counters = Counters {
+            tool_calls_executed: c.tool_calls_executed,
+            tool_calls_failed: c.tool_calls_failed,
+            tool_calls_denied: c.tool_calls_denied,
+            blocks: c.blocks,
+            cache_hits: c.cache_hits,
+            rewrite_decisions: c.rewrite_decisions,
+            escalations: c.escalations,
+            shadow_would_deny: c.shadow_would_deny,
+            missed_results: c.missed_results,
+            interventions: c.interventions,
+        };
+        run.stall = StallState {
+            marker: b.stall.marker,
+            last_tokens: b.stall.last_tokens.map(|v| v.iter().map(|s| parse_tok(s)).collect::<Result<_>>()).transpose()?,
+            similarity_streak: b.stall.similarity_streak,
+            pattern_streak: b.stall.pattern_streak,
+            rewrites_used: b.stall.rewrites_used,
+        };
+        if !b.cost.spent.is_finite() || !b.cost.reported_token_cost.is_finite() {
+            return Err(bad("a cost is not a finite number"));
+        }
+        let mut events = VecDeque::new();
+        for e in b.cost.events {
+            events.push_back(CostEvent { run_id: run.run_id.clone(), kind: kind_name(&e.kind)?, tool: e.tool, amount_usd: e.amount_usd, spent_usd: e.spent_usd });
+        }
+        while events.len() > cfg.max_cost_events {
+            events.pop_front();
+        }
+        run.cost = CostState { spent: b.cost.spent, reported_token_cost: b.cost.reported_token_cost, warned: b.cost.warned, events };
+        for i in b.interventions {
+            run.interventions.push_back(Intervention { run_id: run.run_id.clone(), tool: i.tool, action: i.action, reason: i.reason, args_sig: i.args_sig });
+        }
+        while run.interventions.len() > cfg.max_intervention_log {
+            run.interventions.pop_front();
+        }
+        let mut entries = Vec::with_capacity(b.ledger.len());
+        for e in b.ledger {
+            entries.push((
+                sig(&e.key)?,
+                LedgerEntry {
+                    ok: e.ok,
+                    payload: Value::Null,
+                    error_code: e.error_code,
+                    payload_sig: e.payload_sig.as_deref().map(sig).transpose()?,
+                    side_effect_executed: e.side_effect_executed,
+                },
+            ));
+        }
+        Ok(((run, b.next_call_id.max(max_id + 1)), entries))
+    }
+}
+
+fn sorted_toks(set: &HashSet<u128>) -> Vec<String> {
+    let mut v: Vec<u128> = set.iter().copied().collect();
+    v.sort_unstable();
+    v.iter().map(tok_hex).collect()
+}
+
+fn constant_time_eq(a: &Sig, b: &Sig) -> bool {
+    a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

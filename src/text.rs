@@ -1,0 +1,163 @@
+//! Text primitives: tokens, overlap similarity, the stall-pattern score and
+//! error classes. Pure functions, no state.
+
+use std::collections::HashSet;
+use std::hash::Hash;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// Lower-cased maximal runs of letters and digits, of every script.
+///
+/// On ASCII text this is exactly `[a-z0-9]+` over the lower-cased text.
+pub fn tokens(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).map(|t| t.to_lowercase())
+}
+
+/// Overlap coefficient |A∩B| / min(|A|,|B|); 0 when either set is empty.
+pub fn overlap<T: Eq + Hash>(a: &HashSet<T>, b: &HashSet<T>) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let common = small.iter().filter(|t| large.contains(t)).count();
+    common as f64 / small.len() as f64
+}
+
+// Apostrophes: the ASCII one and the typographic one (U+2019).
+const APOS: &str = "['\u{2019}]";
+
+static APOLOGY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"(?i)\b(?:i\s+apologize|i{APOS}m\s+sorry|im\s+sorry|apologies|sorry\s+for)\b"))
+        .expect("valid pattern")
+});
+
+static STILL_WORKING: LazyLock<Regex> = LazyLock::new(|| {
+    let ing = "looking|working|checking|searching|researching|investigating";
+    Regex::new(&format!(
+        r"(?i)\b(?:still\s+(?:{ing})|let\s+me\s+(?:check|look|try|search|investigate)|i{APOS}?m\s+(?:{ing})|looking\s+into\s+(?:this|it|that)|bear\s+with\s+me|one\s+moment|please\s+wait|thank\s+you\s+for\s+(?:your\s+)?patience)\b"
+    ))
+    .expect("valid pattern")
+});
+
+static NUISANCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:inconvenience|delay|trouble|difficulty|issue|problem)\b").expect("valid pattern")
+});
+
+/// How much a text reads like a stall: +0.4 for an apology, +0.4 for "still
+/// working on it", +0.2 for naming a nuisance; at most 1.0.
+pub fn stall_score(text: &str) -> f64 {
+    let mut score: f64 = 0.0;
+    if APOLOGY.is_match(text) {
+        score += 0.4;
+    }
+    if STILL_WORKING.is_match(text) {
+        score += 0.4;
+    }
+    if NUISANCE.is_match(text) {
+        score += 0.2;
+    }
+    score.min(1.0)
+}
+
+/// The coarse error class of an `error_code` (see the specification).
+pub fn error_class(code: Option<&str>) -> String {
+    let Some(code) = code else { return "unknown".to_string() };
+    let c = code.trim().to_lowercase();
+    if c.is_empty() {
+        return "unknown".to_string();
+    }
+    match c.as_str() {
+        "timeout" | "timed_out" | "read_timeout" | "write_timeout" => return "timeout".to_string(),
+        "conn" | "connection" | "connection_error" | "network_error" => return "connection_error".to_string(),
+        _ => {}
+    }
+    if c.bytes().all(|b| b.is_ascii_digit()) {
+        return if c.starts_with('5') { "5xx".to_string() } else { c };
+    }
+    if c.contains("timeout") {
+        return "timeout".to_string();
+    }
+    if c.contains("rate") || c.contains("429") {
+        return "429".to_string();
+    }
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(s: &str) -> Vec<String> {
+        tokens(s).collect()
+    }
+
+    fn set(s: &str) -> HashSet<String> {
+        tokens(s).collect()
+    }
+
+    #[test]
+    fn ascii_tokens_are_lowercased_alphanumeric_runs() {
+        assert_eq!(toks("Refund policy, EU-Germany 2024!"), ["refund", "policy", "eu", "germany", "2024"]);
+        assert_eq!(toks("  __a_b__ "), ["a", "b"]);
+        assert!(toks("!!! ...").is_empty());
+    }
+
+    #[test]
+    fn tokens_of_every_script_count() {
+        assert_eq!(toks("Straße café Ünïcode"), ["straße", "café", "ünïcode"]);
+        assert_eq!(toks("返金 ポリシー"), ["返金", "ポリシー"]);
+        assert_eq!(toks("Привет, мир"), ["привет", "мир"]);
+    }
+
+    #[test]
+    fn overlap_coefficient() {
+        assert_eq!(overlap(&set("refund policy"), &set("refund policy eu germany")), 1.0);
+        assert_eq!(overlap(&set("a b c d"), &set("a b x y")), 0.5);
+        assert_eq!(overlap(&set(""), &set("a")), 0.0);
+        assert_eq!(overlap(&set("a"), &set("b")), 0.0);
+    }
+
+    #[test]
+    fn stall_score_components() {
+        assert_eq!(stall_score("I apologize for that."), 0.4 + 0.0);
+        assert!((stall_score("I'm sorry, still checking on the delay") - 1.0).abs() < 1e-12);
+        assert_eq!(stall_score("Please wait."), 0.4);
+        assert_eq!(stall_score("There is a problem."), 0.2);
+        assert_eq!(stall_score("There were delays."), 0.0, "whole words only");
+        assert_eq!(stall_score("Your order has shipped."), 0.0);
+        assert!((stall_score("Im   sorry,\nlet me\tcheck") - 0.8).abs() < 1e-12, "any whitespace");
+        assert!((stall_score("THANK YOU FOR YOUR PATIENCE, apologies") - 0.8).abs() < 1e-12);
+        assert_eq!(stall_score("thank you for patience"), 0.4);
+        assert_eq!(stall_score("Looking into it now"), 0.4);
+        assert_eq!(stall_score("bear with me"), 0.4);
+        assert_eq!(stall_score("one moment"), 0.4);
+        assert_eq!(stall_score("sorry"), 0.0, "a bare sorry is not an apology phrase");
+        assert_eq!(stall_score("stillchecking"), 0.0);
+    }
+
+    #[test]
+    fn typographic_apostrophe_counts() {
+        assert!((stall_score("I\u{2019}m sorry") - 0.4).abs() < 1e-12);
+        assert!((stall_score("I\u{2019}m checking") - 0.4).abs() < 1e-12);
+    }
+
+    #[test]
+    fn error_classes() {
+        assert_eq!(error_class(None), "unknown");
+        assert_eq!(error_class(Some("")), "unknown");
+        for t in ["timeout", " Timed_Out ", "READ_TIMEOUT", "write_timeout", "gateway_timeout"] {
+            assert_eq!(error_class(Some(t)), "timeout", "{t}");
+        }
+        for c in ["conn", "Connection", "connection_error", "network_error"] {
+            assert_eq!(error_class(Some(c)), "connection_error", "{c}");
+        }
+        assert_eq!(error_class(Some("503")), "5xx");
+        assert_eq!(error_class(Some("500")), "5xx");
+        assert_eq!(error_class(Some("404")), "404");
+        assert_eq!(error_class(Some("429")), "429");
+        assert_eq!(error_class(Some("rate_limited")), "429");
+        assert_eq!(error_class(Some("HTTP429")), "429");
+        assert_eq!(error_class(Some("ValueError")), "valueerror");
+    }
+}
