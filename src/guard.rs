@@ -12,7 +12,10 @@ use crate::decision::{Action, Decision};
 use crate::error::{Error, Result};
 use crate::events::{CostEvent, Event, Intervention};
 use crate::primitives::idempotency::{IdempotencyLedger, LedgerEntry};
-use crate::primitives::{budget, circuit_breaker, idempotency, jitter, per_tool_cap, policy, repeat, sequence, side_effect, stall, Call};
+use crate::primitives::{
+    budget, circuit_breaker, idempotency, jitter, per_tool_cap, policy, repeat, sequence,
+    side_effect, stall, Call,
+};
 use crate::signature::{hex, Sig, Signer};
 use crate::state::{CacheEntry, PendingCall, RunState, StoredResult, WindowEntry};
 
@@ -34,15 +37,25 @@ pub struct ToolResult {
 
 impl ToolResult {
     pub fn ok(payload: Value) -> Self {
-        ToolResult { ok: true, payload, ..Default::default() }
+        ToolResult {
+            ok: true,
+            payload,
+            ..Default::default()
+        }
     }
     pub fn failed(error_code: &str) -> Self {
-        ToolResult { ok: false, error_code: Some(error_code.to_string()), ..Default::default() }
+        ToolResult {
+            ok: false,
+            error_code: Some(error_code.to_string()),
+            ..Default::default()
+        }
     }
 
     /// Read `{"ok": bool, "payload": ..., "error_code": str, "side_effect_executed": bool, "call_id": int}`.
     pub fn from_json_value(v: &Value) -> Result<ToolResult> {
-        let obj = v.as_object().ok_or_else(|| Error::invalid("result must be a JSON object"))?;
+        let obj = v
+            .as_object()
+            .ok_or_else(|| Error::invalid("result must be a JSON object"))?;
         let mut r = ToolResult::default();
         let mut has_ok = false;
         for (k, item) in obj {
@@ -99,14 +112,20 @@ pub struct Guard {
 
 impl std::fmt::Debug for Guard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Guard").field("run_id", &self.run.run_id).field("config", &self.cfg).finish_non_exhaustive()
+        f.debug_struct("Guard")
+            .field("run_id", &self.run.run_id)
+            .field("config", &self.cfg)
+            .finish_non_exhaustive()
     }
 }
 
 /// Parse JSON text under a size limit, naming what it was.
 pub(crate) fn parse_json(what: &str, text: &str, limit: usize) -> Result<Value> {
     if text.len() > limit {
-        return Err(Error::invalid(format!("{what} is {} bytes, over the limit of {limit} bytes", text.len())));
+        return Err(Error::invalid(format!(
+            "{what} is {} bytes, over the limit of {limit} bytes",
+            text.len()
+        )));
     }
     serde_json::from_str(text).map_err(|e| Error::invalid(format!("{what} is not valid JSON: {e}")))
 }
@@ -122,7 +141,15 @@ impl Guard {
             Signer::new(cfg.secret_key.bytes())
         };
         let run = RunState::with_memory_ledger(&cfg, &signer);
-        Guard { cfg, signer, run, clock: Box::new(MonotonicClock::default()), listening: false, next_call_id: 1, scratch: String::new() }
+        Guard {
+            cfg,
+            signer,
+            run,
+            clock: Box::new(MonotonicClock::default()),
+            listening: false,
+            next_call_id: 1,
+            scratch: String::new(),
+        }
     }
 
     /// A guard from a JSON configuration.
@@ -177,7 +204,9 @@ impl Guard {
             None => &empty,
             Some(text) => {
                 parsed = parse_json("args", text, self.cfg.max_json_bytes)?;
-                parsed.as_object().ok_or_else(|| Error::invalid("args must be a JSON object"))?
+                parsed
+                    .as_object()
+                    .ok_or_else(|| Error::invalid("args must be a JSON object"))?
             }
         };
         self.check_tool(tool, args, ticket_id, side_effect)
@@ -195,10 +224,16 @@ impl Guard {
             return Err(Error::invalid("tool name must not be empty"));
         }
         if tool.len() > MAX_TOOL_NAME_BYTES {
-            return Err(Error::invalid(format!("tool name is {} bytes, over the limit of {MAX_TOOL_NAME_BYTES}", tool.len())));
+            return Err(Error::invalid(format!(
+                "tool name is {} bytes, over the limit of {MAX_TOOL_NAME_BYTES}",
+                tool.len()
+            )));
         }
         if ticket_id.is_some_and(|t| t.len() > self.cfg.max_json_bytes) {
-            return Err(Error::invalid(format!("ticket_id is over the limit of {} bytes", self.cfg.max_json_bytes)));
+            return Err(Error::invalid(format!(
+                "ticket_id is over the limit of {} bytes",
+                self.cfg.max_json_bytes
+            )));
         }
         if self.run.pending.len() >= self.cfg.max_pending_calls && self.cfg.strict_mode {
             let p = self.run.pending.back().expect("pending is not empty");
@@ -214,14 +249,28 @@ impl Guard {
             self.run.counters.missed_results += 1;
         }
         let side_effect = self.cfg.is_side_effect(&tool, side_effect);
-        let args_sig = self.signer.args_sig(args, self.cfg.arg_ignore_keys.get(&*tool), &mut self.scratch);
+        let args_sig = self.signer.args_sig(
+            args,
+            self.cfg.arg_ignore_keys.get(&*tool),
+            &mut self.scratch,
+        );
         let ticket_sig = match ticket_id {
             Some(t) if !t.is_empty() => self.signer.ticket_sig(t),
             _ => self.run.run_sig,
         };
         let repeats = repeat::count(&self.run.window, &tool, &args_sig);
-        let call = Call { tool, args, args_sig, ticket_sig, side_effect, repeats };
-        let idem = side_effect.then(|| self.signer.idempotency(&call.ticket_sig, &call.tool, &call.args_sig));
+        let call = Call {
+            tool,
+            args,
+            args_sig,
+            ticket_sig,
+            side_effect,
+            repeats,
+        };
+        let idem = side_effect.then(|| {
+            self.signer
+                .idempotency(&call.ticket_sig, &call.tool, &call.args_sig)
+        });
         let decision = self.evaluate(&call, idem.as_ref());
         Ok(self.conclude(&call, idem, decision))
     }
@@ -270,7 +319,11 @@ impl Guard {
     fn conclude(&mut self, call: &Call, idem: Option<Sig>, decision: Decision) -> Decision {
         if decision.action == Action::Allow {
             self.run.tool_mut(&call.tool).allowed += 1;
-            let entry = WindowEntry { tool: call.tool.clone(), args_sig: call.args_sig, ticket_sig: call.ticket_sig };
+            let entry = WindowEntry {
+                tool: call.tool.clone(),
+                args_sig: call.args_sig,
+                ticket_sig: call.ticket_sig,
+            };
             self.run.push_window(&self.cfg, entry);
             return self.await_result(call, idem, decision);
         }
@@ -290,8 +343,14 @@ impl Guard {
         }
         self.log(Some(call), decision.action.as_str(), &decision.reason);
         if let Some(cr) = &decision.cached_result {
-            let pending =
-                PendingCall { call_id: 0, tool: call.tool.clone(), args_sig: call.args_sig, ticket_sig: call.ticket_sig, side_effect: call.side_effect, idem };
+            let pending = PendingCall {
+                call_id: 0,
+                tool: call.tool.clone(),
+                args_sig: call.args_sig,
+                ticket_sig: call.ticket_sig,
+                side_effect: call.side_effect,
+                idem,
+            };
             let result = StoredResult {
                 ok: cr.ok,
                 payload: cr.payload.clone(),
@@ -354,13 +413,24 @@ impl Guard {
             None => self.run.pending.len() - 1,
         };
         let pending = self.run.pending.remove(index).expect("index is in range");
-        let stored = StoredResult { ok: r.ok, payload: r.payload, error_code: r.error_code, side_effect_executed: false };
+        let stored = StoredResult {
+            ok: r.ok,
+            payload: r.payload,
+            error_code: r.error_code,
+            side_effect_executed: false,
+        };
         self.bookkeep(&pending, stored, r.side_effect_executed, false);
         Ok(())
     }
 
     /// The result bookkeeping shared by executed and cached results.
-    fn bookkeep(&mut self, call: &PendingCall, mut result: StoredResult, side_effect_executed: Option<bool>, cached: bool) {
+    fn bookkeep(
+        &mut self,
+        call: &PendingCall,
+        mut result: StoredResult,
+        side_effect_executed: Option<bool>,
+        cached: bool,
+    ) {
         let (cfg, run) = (&self.cfg, &mut self.run);
         let tool = &*call.tool;
         if !cached {
@@ -369,14 +439,21 @@ impl Guard {
                 run.counters.tool_calls_failed += 1;
             }
         }
-        let payload_sig = (!result.payload.is_null()).then(|| self.signer.payload_sig(&result.payload, &mut self.scratch));
+        let payload_sig = (!result.payload.is_null())
+            .then(|| self.signer.payload_sig(&result.payload, &mut self.scratch));
         let executed = side_effect_executed.unwrap_or(call.side_effect && result.ok && !cached);
         result.side_effect_executed = executed;
 
         if result.ok && !cached && !call.side_effect && !cfg.never_cache_tools.contains(tool) {
             let key = (call.tool.clone(), call.args_sig);
             if run.cache.len() < cfg.max_cache_entries {
-                run.cache.insert(key.clone(), CacheEntry { result: result.clone(), stored_at: self.clock.now() });
+                run.cache.insert(
+                    key.clone(),
+                    CacheEntry {
+                        result: result.clone(),
+                        stored_at: self.clock.now(),
+                    },
+                );
             }
             if run.unique_calls.len() < cfg.max_unique_calls_tracked {
                 run.unique_calls.insert(key);
@@ -448,10 +525,17 @@ impl Guard {
     }
 
     /// Add model usage to the run's cost.
-    pub fn record_tokens(&mut self, input_tokens: u64, output_tokens: u64, cost_override: Option<f64>) -> Result<()> {
+    pub fn record_tokens(
+        &mut self,
+        input_tokens: u64,
+        output_tokens: u64,
+        cost_override: Option<f64>,
+    ) -> Result<()> {
         let cost = match cost_override {
             Some(c) if !c.is_finite() || c < 0.0 => {
-                return Err(Error::invalid(format!("cost_override must be a finite number >= 0, got {c}")))
+                return Err(Error::invalid(format!(
+                    "cost_override must be a finite number >= 0, got {c}"
+                )))
             }
             Some(c) => c,
             None => {
@@ -462,7 +546,13 @@ impl Guard {
         };
         self.run.cost.spent += cost;
         self.run.cost.reported_token_cost += cost;
-        let event = CostEvent { run_id: self.run.run_id.clone(), kind: "tokens", tool: None, amount_usd: cost, spent_usd: self.run.cost.spent };
+        let event = CostEvent {
+            run_id: self.run.run_id.clone(),
+            kind: "tokens",
+            tool: None,
+            amount_usd: cost,
+            spent_usd: self.run.cost.spent,
+        };
         self.run.log_cost(&self.cfg, event, self.listening);
         Ok(())
     }
@@ -470,7 +560,10 @@ impl Guard {
     /// Start a new run: every piece of run state is cleared; the
     /// configuration (and the ledger's backing store) is kept.
     pub fn reset(&mut self) {
-        let mut ledger = std::mem::replace(&mut self.run.ledger, Box::new(idempotency::MemoryLedger::new(1)));
+        let mut ledger = std::mem::replace(
+            &mut self.run.ledger,
+            Box::new(idempotency::MemoryLedger::new(1)),
+        );
         ledger.clear();
         self.run = RunState::new(&self.cfg, &self.signer, ledger);
     }
@@ -488,4 +581,3 @@ impl Guard {
         self.next_call_id = self.next_call_id.max(id);
     }
 }
-

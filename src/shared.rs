@@ -26,7 +26,10 @@ const POISONED: &str =
 
 impl SharedGuard {
     pub fn new(guard: Guard) -> SharedGuard {
-        SharedGuard { inner: Mutex::new(guard), sink: RwLock::new(None) }
+        SharedGuard {
+            inner: Mutex::new(guard),
+            sink: RwLock::new(None),
+        }
     }
 
     pub fn from_json(config_json: &str) -> Result<SharedGuard> {
@@ -45,7 +48,11 @@ impl SharedGuard {
             (r, g.take_events())
         };
         if !events.is_empty() {
-            let sink = self.sink.read().map_err(|_| Error::internal(POISONED))?.clone();
+            let sink = self
+                .sink
+                .read()
+                .map_err(|_| Error::internal(POISONED))?
+                .clone();
             if let Some(sink) = sink {
                 for e in &events {
                     sink(e);
@@ -63,7 +70,13 @@ impl SharedGuard {
         Ok(())
     }
 
-    pub fn check_tool_json(&self, tool: &str, args_json: Option<&str>, ticket_id: Option<&str>, side_effect: Option<bool>) -> Result<Decision> {
+    pub fn check_tool_json(
+        &self,
+        tool: &str,
+        args_json: Option<&str>,
+        ticket_id: Option<&str>,
+        side_effect: Option<bool>,
+    ) -> Result<Decision> {
         self.with(|g| g.check_tool_json(tool, args_json, ticket_id, side_effect))
     }
 

@@ -33,7 +33,10 @@ pub struct Signer {
 
 impl Signer {
     pub fn new(key: &[u8]) -> Signer {
-        Signer { keyed: <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC accepts keys of any length") }
+        Signer {
+            keyed: <Hmac<Sha256> as Mac>::new_from_slice(key)
+                .expect("HMAC accepts keys of any length"),
+        }
     }
 
     /// HMAC(key, prefix || parts...).
@@ -46,7 +49,12 @@ impl Signer {
     }
 
     /// `args_sig`: HMAC of `"args:" + canonical(args without ignored keys)`.
-    pub fn args_sig(&self, args: &Map<String, Value>, ignore: Option<&BTreeSet<String>>, buf: &mut String) -> Sig {
+    pub fn args_sig(
+        &self,
+        args: &Map<String, Value>,
+        ignore: Option<&BTreeSet<String>>,
+        buf: &mut String,
+    ) -> Sig {
         buf.clear();
         buf.push_str("args:");
         write_canonical_object(buf, args, ignore);
@@ -140,7 +148,11 @@ pub fn write_canonical(out: &mut String, v: &Value) {
     }
 }
 
-fn write_canonical_object(out: &mut String, map: &Map<String, Value>, ignore: Option<&BTreeSet<String>>) {
+fn write_canonical_object(
+    out: &mut String,
+    map: &Map<String, Value>,
+    ignore: Option<&BTreeSet<String>>,
+) {
     // serde_json's default map iterates in key order already; should a build
     // ever enable its insertion-order feature, sort here instead.
     let in_order = map.keys().zip(map.keys().skip(1)).all(|(a, b)| a < b);
@@ -196,13 +208,20 @@ mod tests {
 
     #[test]
     fn canonical_sorts_keys_and_drops_whitespace() {
-        let v: Value = serde_json::from_str(r#"{ "b": 1, "a": [true, null, {"z": "x", "y": 2.5}] }"#).unwrap();
-        assert_eq!(canonical(&v), r#"{"a":[true,null,{"y":2.5,"z":"x"}],"b":1}"#);
+        let v: Value =
+            serde_json::from_str(r#"{ "b": 1, "a": [true, null, {"z": "x", "y": 2.5}] }"#).unwrap();
+        assert_eq!(
+            canonical(&v),
+            r#"{"a":[true,null,{"y":2.5,"z":"x"}],"b":1}"#
+        );
     }
 
     #[test]
     fn canonical_keeps_non_ascii_and_escapes_controls() {
-        assert_eq!(canonical(&json!({"k": "café \u{1F600}\n\u{1}\""})), "{\"k\":\"café \u{1F600}\\n\\u0001\\\"\"}");
+        assert_eq!(
+            canonical(&json!({"k": "café \u{1F600}\n\u{1}\""})),
+            "{\"k\":\"café \u{1F600}\\n\\u0001\\\"\"}"
+        );
         // Code-point order: "é" (U+00E9) sorts after "z".
         assert_eq!(canonical(&json!({"é": 1, "z": 2})), "{\"z\":2,\"é\":1}");
     }
@@ -223,7 +242,10 @@ mod tests {
         let mut buf = String::new();
         let a = json!({"x": 1, "y": {"b": 2, "a": 1}});
         let b: Value = serde_json::from_str(r#"{"y": {"a": 1, "b": 2}, "x": 1}"#).unwrap();
-        assert_eq!(s.args_sig(a.as_object().unwrap(), None, &mut buf), s.args_sig(b.as_object().unwrap(), None, &mut buf));
+        assert_eq!(
+            s.args_sig(a.as_object().unwrap(), None, &mut buf),
+            s.args_sig(b.as_object().unwrap(), None, &mut buf)
+        );
         let with_ts = json!({"x": 1, "ts": 99});
         let without = json!({"x": 1});
         let ignore: BTreeSet<String> = ["ts".to_string()].into();
@@ -231,9 +253,15 @@ mod tests {
             s.args_sig(with_ts.as_object().unwrap(), Some(&ignore), &mut buf),
             s.args_sig(without.as_object().unwrap(), None, &mut buf)
         );
-        assert_ne!(s.args_sig(with_ts.as_object().unwrap(), None, &mut buf), s.args_sig(without.as_object().unwrap(), None, &mut buf));
+        assert_ne!(
+            s.args_sig(with_ts.as_object().unwrap(), None, &mut buf),
+            s.args_sig(without.as_object().unwrap(), None, &mut buf)
+        );
         // The definition: HMAC(key, "args:" + canonical).
-        assert_eq!(s.args_sig(without.as_object().unwrap(), None, &mut buf), s.sign(&[b"args:{\"x\":1}"]));
+        assert_eq!(
+            s.args_sig(without.as_object().unwrap(), None, &mut buf),
+            s.sign(&[b"args:{\"x\":1}"])
+        );
     }
 
     #[test]

@@ -19,7 +19,9 @@ use crate::events::{CostEvent, Intervention};
 use crate::guard::{parse_json, Guard};
 use crate::primitives::idempotency::LedgerEntry;
 use crate::signature::{canonical, hex, parse_hex, Sig};
-use crate::state::{Counters, CostState, PendingCall, RunState, StallState, ToolState, WindowEntry};
+use crate::state::{
+    CostState, Counters, PendingCall, RunState, StallState, ToolState, WindowEntry,
+};
 
 /// The format name written in every saved state.
 pub const STATE_FORMAT: &str = "auraguard-state";
@@ -180,8 +182,12 @@ impl Guard {
                         side_effects_attempted: t.side_effects_attempted,
                         side_effects_executed: t.side_effects_executed,
                         quarantine: t.quarantine.clone(),
-                        error_streaks: t.error_streaks.iter().map(|(k, v)| (k.clone(), *v)).collect(),
-                        jitter_history: t.jitter_history.iter().map(|set| sorted_toks(set)).collect(),
+                        error_streaks: t
+                            .error_streaks
+                            .iter()
+                            .map(|(k, v)| (k.clone(), *v))
+                            .collect(),
+                        jitter_history: t.jitter_history.iter().map(sorted_toks).collect(),
                     };
                     (name.to_string(), saved)
                 })
@@ -189,10 +195,18 @@ impl Guard {
             window: run
                 .window
                 .iter()
-                .map(|w| SavedCall { tool: w.tool.to_string(), args_sig: hex(&w.args_sig), ticket_sig: hex(&w.ticket_sig) })
+                .map(|w| SavedCall {
+                    tool: w.tool.to_string(),
+                    args_sig: hex(&w.args_sig),
+                    ticket_sig: hex(&w.ticket_sig),
+                })
                 .collect(),
             unique_calls: {
-                let mut v: Vec<_> = run.unique_calls.iter().map(|(t, s)| (t.to_string(), hex(s))).collect();
+                let mut v: Vec<_> = run
+                    .unique_calls
+                    .iter()
+                    .map(|(t, s)| (t.to_string(), hex(s)))
+                    .collect();
                 v.sort();
                 v
             },
@@ -252,13 +266,23 @@ impl Guard {
                     .cost
                     .events
                     .iter()
-                    .map(|e| SavedCostEvent { kind: e.kind.to_string(), tool: e.tool.clone(), amount_usd: e.amount_usd, spent_usd: e.spent_usd })
+                    .map(|e| SavedCostEvent {
+                        kind: e.kind.to_string(),
+                        tool: e.tool.clone(),
+                        amount_usd: e.amount_usd,
+                        spent_usd: e.spent_usd,
+                    })
                     .collect(),
             },
             interventions: run
                 .interventions
                 .iter()
-                .map(|i| SavedIntervention { tool: i.tool.clone(), action: i.action.clone(), reason: i.reason.clone(), args_sig: i.args_sig.clone() })
+                .map(|i| SavedIntervention {
+                    tool: i.tool.clone(),
+                    action: i.action.clone(),
+                    reason: i.reason.clone(),
+                    args_sig: i.args_sig.clone(),
+                })
                 .collect(),
         };
         let body = serde_json::to_value(&body).expect("a state body always serializes");
@@ -274,7 +298,8 @@ impl Guard {
     /// Replace the run's state with a saved one. On any error the guard is
     /// left exactly as it was.
     pub fn load_state(&mut self, text: &str) -> Result<()> {
-        let v = parse_json("saved state", text, MAX_STATE_BYTES).map_err(|e| Error::state(e.message()))?;
+        let v = parse_json("saved state", text, MAX_STATE_BYTES)
+            .map_err(|e| Error::state(e.message()))?;
         let obj = v.as_object().ok_or_else(|| bad("not a JSON object"))?;
         if obj.get("format").and_then(Value::as_str) != Some(STATE_FORMAT) {
             return Err(bad("not an auraguard state (missing `format`)"));
@@ -282,24 +307,36 @@ impl Guard {
         match obj.get("version").and_then(Value::as_u64) {
             Some(STATE_VERSION) => {}
             Some(other) => {
-                return Err(bad(&format!("version {other} is not supported by this build (it reads version {STATE_VERSION})")))
+                return Err(bad(&format!(
+                "version {other} is not supported by this build (it reads version {STATE_VERSION})"
+            )))
             }
             None => return Err(bad("missing `version`")),
         }
         let body = obj.get("body").ok_or_else(|| bad("missing `body`"))?;
-        let mac = obj.get("mac").and_then(Value::as_str).and_then(parse_hex).ok_or_else(|| bad("missing or malformed `mac`"))?;
+        let mac = obj
+            .get("mac")
+            .and_then(Value::as_str)
+            .and_then(parse_hex)
+            .ok_or_else(|| bad("missing or malformed `mac`"))?;
         let expected = self.signer.state_mac(&canonical(body));
         if !constant_time_eq(&mac, &expected) {
-            return Err(bad("its MAC does not verify: it was modified, or saved under a different secret key"));
+            return Err(bad(
+                "its MAC does not verify: it was modified, or saved under a different secret key",
+            ));
         }
-        let body: Body = serde_json::from_value(body.clone()).map_err(|e| bad(&format!("malformed body: {e}")))?;
+        let body: Body = serde_json::from_value(body.clone())
+            .map_err(|e| bad(&format!("malformed body: {e}")))?;
         let (run, entries) = self.rebuild(body)?;
         // Everything parsed: swap the new run in.
         let ledger_capacity_ok = entries.len() <= self.cfg.max_ledger_entries;
         if !ledger_capacity_ok {
             return Err(bad("more ledger entries than max_ledger_entries"));
         }
-        let mut ledger = std::mem::replace(&mut self.run.ledger, Box::new(crate::primitives::idempotency::MemoryLedger::new(1)));
+        let mut ledger = std::mem::replace(
+            &mut self.run.ledger,
+            Box::new(crate::primitives::idempotency::MemoryLedger::new(1)),
+        );
         ledger.clear();
         for (k, e) in entries {
             ledger.put(k, e);
@@ -325,7 +362,11 @@ impl Guard {
             let arc: Arc<str> = Arc::from(name.as_str());
             let mut history = VecDeque::new();
             for set in &t.jitter_history {
-                history.push_back(set.iter().map(|s| parse_tok(s)).collect::<Result<HashSet<u128>>>()?);
+                history.push_back(
+                    set.iter()
+                        .map(|s| parse_tok(s))
+                        .collect::<Result<HashSet<u128>>>()?,
+                );
             }
             while history.len() > cfg.tool_loop_window {
                 history.pop_front();
@@ -341,17 +382,34 @@ impl Guard {
             run.tools.insert(arc.clone(), state);
             names.insert(name, arc);
         }
-        let tool = |n: &str| names.get(n).cloned().ok_or_else(|| bad("a call names a tool missing from `tools`"));
+        let tool = |n: &str| {
+            names
+                .get(n)
+                .cloned()
+                .ok_or_else(|| bad("a call names a tool missing from `tools`"))
+        };
         for w in b.window {
-            run.window.push_back(WindowEntry { tool: tool(&w.tool)?, args_sig: sig(&w.args_sig)?, ticket_sig: sig(&w.ticket_sig)? });
+            run.window.push_back(WindowEntry {
+                tool: tool(&w.tool)?,
+                args_sig: sig(&w.args_sig)?,
+                ticket_sig: sig(&w.ticket_sig)?,
+            });
         }
         while run.window.len() > cfg.tool_loop_window {
             run.window.pop_front();
         }
-        for (t, s) in b.unique_calls.into_iter().take(cfg.max_unique_calls_tracked) {
+        for (t, s) in b
+            .unique_calls
+            .into_iter()
+            .take(cfg.max_unique_calls_tracked)
+        {
             run.unique_calls.insert((tool(&t)?, sig(&s)?));
         }
-        for s in b.unique_results.into_iter().take(cfg.max_unique_calls_tracked) {
+        for s in b
+            .unique_results
+            .into_iter()
+            .take(cfg.max_unique_calls_tracked)
+        {
             run.unique_results.insert(sig(&s)?);
         }
         let mut max_id = 0;
@@ -384,7 +442,11 @@ impl Guard {
         };
         run.stall = StallState {
             marker: b.stall.marker,
-            last_tokens: b.stall.last_tokens.map(|v| v.iter().map(|s| parse_tok(s)).collect::<Result<_>>()).transpose()?,
+            last_tokens: b
+                .stall
+                .last_tokens
+                .map(|v| v.iter().map(|s| parse_tok(s)).collect::<Result<_>>())
+                .transpose()?,
             similarity_streak: b.stall.similarity_streak,
             pattern_streak: b.stall.pattern_streak,
             rewrites_used: b.stall.rewrites_used,
@@ -394,14 +456,31 @@ impl Guard {
         }
         let mut events = VecDeque::new();
         for e in b.cost.events {
-            events.push_back(CostEvent { run_id: run.run_id.clone(), kind: kind_name(&e.kind)?, tool: e.tool, amount_usd: e.amount_usd, spent_usd: e.spent_usd });
+            events.push_back(CostEvent {
+                run_id: run.run_id.clone(),
+                kind: kind_name(&e.kind)?,
+                tool: e.tool,
+                amount_usd: e.amount_usd,
+                spent_usd: e.spent_usd,
+            });
         }
         while events.len() > cfg.max_cost_events {
             events.pop_front();
         }
-        run.cost = CostState { spent: b.cost.spent, reported_token_cost: b.cost.reported_token_cost, warned: b.cost.warned, events };
+        run.cost = CostState {
+            spent: b.cost.spent,
+            reported_token_cost: b.cost.reported_token_cost,
+            warned: b.cost.warned,
+            events,
+        };
         for i in b.interventions {
-            run.interventions.push_back(Intervention { run_id: run.run_id.clone(), tool: i.tool, action: i.action, reason: i.reason, args_sig: i.args_sig });
+            run.interventions.push_back(Intervention {
+                run_id: run.run_id.clone(),
+                tool: i.tool,
+                action: i.action,
+                reason: i.reason,
+                args_sig: i.args_sig,
+            });
         }
         while run.interventions.len() > cfg.max_intervention_log {
             run.interventions.pop_front();
@@ -430,5 +509,8 @@ fn sorted_toks(set: &HashSet<u128>) -> Vec<String> {
 }
 
 fn constant_time_eq(a: &Sig, b: &Sig) -> bool {
-    a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
 }

@@ -126,7 +126,9 @@ pub fn new_run_id() -> String {
     if getrandom::getrandom(&mut bytes).is_err() {
         // No OS randomness: fall back on the clock and the process id, which
         // is unique enough to tell runs apart (the id is not a secret).
-        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
         bytes[..8].copy_from_slice(&(t.as_nanos() as u64).to_le_bytes());
         bytes[8..12].copy_from_slice(&std::process::id().to_le_bytes());
     }
@@ -157,7 +159,11 @@ impl RunState {
     }
 
     pub fn with_memory_ledger(cfg: &Config, signer: &Signer) -> RunState {
-        RunState::new(cfg, signer, Box::new(MemoryLedger::new(cfg.max_ledger_entries)))
+        RunState::new(
+            cfg,
+            signer,
+            Box::new(MemoryLedger::new(cfg.max_ledger_entries)),
+        )
     }
 
     /// The interned name of `tool`, creating its per-tool state on first use.

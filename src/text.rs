@@ -11,7 +11,9 @@ use regex::Regex;
 ///
 /// On ASCII text this is exactly `[a-z0-9]+` over the lower-cased text.
 pub fn tokens(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).map(|t| t.to_lowercase())
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .map(|t| t.to_lowercase())
 }
 
 /// Overlap coefficient |A∩B| / min(|A|,|B|); 0 when either set is empty.
@@ -28,8 +30,10 @@ pub fn overlap<T: Eq + Hash>(a: &HashSet<T>, b: &HashSet<T>) -> f64 {
 const APOS: &str = "['\u{2019}]";
 
 static APOLOGY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"(?i)\b(?:i\s+apologize|i{APOS}m\s+sorry|im\s+sorry|apologies|sorry\s+for)\b"))
-        .expect("valid pattern")
+    Regex::new(&format!(
+        r"(?i)\b(?:i\s+apologize|i{APOS}m\s+sorry|im\s+sorry|apologies|sorry\s+for)\b"
+    ))
+    .expect("valid pattern")
 });
 
 static STILL_WORKING: LazyLock<Regex> = LazyLock::new(|| {
@@ -41,7 +45,8 @@ static STILL_WORKING: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static NUISANCE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:inconvenience|delay|trouble|difficulty|issue|problem)\b").expect("valid pattern")
+    Regex::new(r"(?i)\b(?:inconvenience|delay|trouble|difficulty|issue|problem)\b")
+        .expect("valid pattern")
 });
 
 /// How much a text reads like a stall: +0.4 for an apology, +0.4 for "still
@@ -62,18 +67,26 @@ pub fn stall_score(text: &str) -> f64 {
 
 /// The coarse error class of an `error_code` (see the specification).
 pub fn error_class(code: Option<&str>) -> String {
-    let Some(code) = code else { return "unknown".to_string() };
+    let Some(code) = code else {
+        return "unknown".to_string();
+    };
     let c = code.trim().to_lowercase();
     if c.is_empty() {
         return "unknown".to_string();
     }
     match c.as_str() {
         "timeout" | "timed_out" | "read_timeout" | "write_timeout" => return "timeout".to_string(),
-        "conn" | "connection" | "connection_error" | "network_error" => return "connection_error".to_string(),
+        "conn" | "connection" | "connection_error" | "network_error" => {
+            return "connection_error".to_string()
+        }
         _ => {}
     }
     if c.bytes().all(|b| b.is_ascii_digit()) {
-        return if c.starts_with('5') { "5xx".to_string() } else { c };
+        return if c.starts_with('5') {
+            "5xx".to_string()
+        } else {
+            c
+        };
     }
     if c.contains("timeout") {
         return "timeout".to_string();
@@ -98,7 +111,10 @@ mod tests {
 
     #[test]
     fn ascii_tokens_are_lowercased_alphanumeric_runs() {
-        assert_eq!(toks("Refund policy, EU-Germany 2024!"), ["refund", "policy", "eu", "germany", "2024"]);
+        assert_eq!(
+            toks("Refund policy, EU-Germany 2024!"),
+            ["refund", "policy", "eu", "germany", "2024"]
+        );
         assert_eq!(toks("  __a_b__ "), ["a", "b"]);
         assert!(toks("!!! ...").is_empty());
     }
@@ -112,7 +128,10 @@ mod tests {
 
     #[test]
     fn overlap_coefficient() {
-        assert_eq!(overlap(&set("refund policy"), &set("refund policy eu germany")), 1.0);
+        assert_eq!(
+            overlap(&set("refund policy"), &set("refund policy eu germany")),
+            1.0
+        );
         assert_eq!(overlap(&set("a b c d"), &set("a b x y")), 0.5);
         assert_eq!(overlap(&set(""), &set("a")), 0.0);
         assert_eq!(overlap(&set("a"), &set("b")), 0.0);
@@ -126,13 +145,20 @@ mod tests {
         assert_eq!(stall_score("There is a problem."), 0.2);
         assert_eq!(stall_score("There were delays."), 0.0, "whole words only");
         assert_eq!(stall_score("Your order has shipped."), 0.0);
-        assert!((stall_score("Im   sorry,\nlet me\tcheck") - 0.8).abs() < 1e-12, "any whitespace");
+        assert!(
+            (stall_score("Im   sorry,\nlet me\tcheck") - 0.8).abs() < 1e-12,
+            "any whitespace"
+        );
         assert!((stall_score("THANK YOU FOR YOUR PATIENCE, apologies") - 0.8).abs() < 1e-12);
         assert_eq!(stall_score("thank you for patience"), 0.4);
         assert_eq!(stall_score("Looking into it now"), 0.4);
         assert_eq!(stall_score("bear with me"), 0.4);
         assert_eq!(stall_score("one moment"), 0.4);
-        assert_eq!(stall_score("sorry"), 0.0, "a bare sorry is not an apology phrase");
+        assert_eq!(
+            stall_score("sorry"),
+            0.0,
+            "a bare sorry is not an apology phrase"
+        );
         assert_eq!(stall_score("stillchecking"), 0.0);
     }
 
@@ -146,7 +172,13 @@ mod tests {
     fn error_classes() {
         assert_eq!(error_class(None), "unknown");
         assert_eq!(error_class(Some("")), "unknown");
-        for t in ["timeout", " Timed_Out ", "READ_TIMEOUT", "write_timeout", "gateway_timeout"] {
+        for t in [
+            "timeout",
+            " Timed_Out ",
+            "READ_TIMEOUT",
+            "write_timeout",
+            "gateway_timeout",
+        ] {
             assert_eq!(error_class(Some(t)), "timeout", "{t}");
         }
         for c in ["conn", "Connection", "connection_error", "network_error"] {

@@ -29,13 +29,18 @@ pub fn check(cfg: &Config, run: &mut RunState, tool: &str, listening: bool) -> O
     if round_to(projected, 8) >= round_to(limit, 8) {
         let e = event("budget_exceeded");
         run.log_cost(cfg, e, listening);
-        let mut packet = EscalationPacket::new(Value::Null, &["budget_exceeded"], messages::summary_budget(projected, limit));
+        let mut packet = EscalationPacket::new(
+            Value::Null,
+            &["budget_exceeded"],
+            messages::summary_budget(projected, limit),
+        );
         packet.cumulative_cost = Some(round_to(spent, 8));
         packet.projected_cost = Some(round_to(projected, 8));
         packet.limit = Some(limit);
         return Some(Decision::escalate("cost_budget_exceeded", packet));
     }
-    if !run.cost.warned && round_to(projected, 8) >= round_to(limit * cfg.cost_warning_threshold, 8) {
+    if !run.cost.warned && round_to(projected, 8) >= round_to(limit * cfg.cost_warning_threshold, 8)
+    {
         run.cost.warned = true;
         let e = event("budget_warning");
         run.log_cost(cfg, e, listening);
@@ -55,12 +60,13 @@ mod tests {
         assert_eq!(round_to(0.375, 2), 0.38);
         assert_eq!(round_to(2.675, 2), 2.67, "2.675 is really 2.67499999...");
         assert_eq!(round_to(0.1 + 0.2, 8), 0.3);
-        assert_eq!(round_to(0.30000000500000001, 8), 0.30000001);
+        assert_eq!(round_to(0.300000005000001, 8), 0.30000001);
     }
 
     fn setup(limit: f64) -> (Config, RunState) {
         let cfg = Config::from_value(&json!({"secret_key": "k", "max_cost_per_run": limit,
-            "cost_model": {"default_tool_call_cost": 0.1}})).unwrap();
+            "cost_model": {"default_tool_call_cost": 0.1}}))
+        .unwrap();
         let run = RunState::with_memory_ledger(&cfg, &Signer::new(b"k"));
         (cfg, run)
     }

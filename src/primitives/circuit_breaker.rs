@@ -15,7 +15,10 @@ const MAX_STREAK_CLASSES: usize = 64;
 /// Step 5: a quarantined tool gets a rewrite.
 pub fn check(run: &RunState, tool: &str) -> Option<Decision> {
     let why = run.tool(tool)?.quarantine.as_deref()?;
-    Some(Decision::rewrite(format!("tool_quarantined:{why}"), messages::quarantined(tool, why)))
+    Some(Decision::rewrite(
+        format!("tool_quarantined:{why}"),
+        messages::quarantined(tool, why),
+    ))
 }
 
 /// Result bookkeeping: a success resets the tool's streaks; a failure adds
@@ -28,7 +31,8 @@ pub fn on_result(cfg: &Config, run: &mut RunState, tool: &str, ok: bool, error_c
         return;
     }
     let class = error_class(error_code);
-    if !state.error_streaks.contains_key(&class) && state.error_streaks.len() >= MAX_STREAK_CLASSES {
+    if !state.error_streaks.contains_key(&class) && state.error_streaks.len() >= MAX_STREAK_CLASSES
+    {
         state.error_streaks.retain(|_, s| *s > 0);
         if state.error_streaks.len() >= MAX_STREAK_CLASSES {
             return;
@@ -77,7 +81,10 @@ mod tests {
         }
         assert!(check(&run, "api").is_none());
         on_result(&cfg, &mut run, "api", false, Some("read_timeout"));
-        assert_eq!(check(&run, "api").unwrap().reason, "tool_quarantined:error_retry:timeout");
+        assert_eq!(
+            check(&run, "api").unwrap().reason,
+            "tool_quarantined:error_retry:timeout"
+        );
     }
 
     #[test]
@@ -86,7 +93,10 @@ mod tests {
         run.quarantine("api", "arg_jitter_loop");
         on_result(&cfg, &mut run, "api", false, Some("429"));
         on_result(&cfg, &mut run, "api", false, Some("rate_limit"));
-        assert_eq!(check(&run, "api").unwrap().reason, "tool_quarantined:error_retry:429");
+        assert_eq!(
+            check(&run, "api").unwrap().reason,
+            "tool_quarantined:error_retry:429"
+        );
     }
 
     #[test]

@@ -33,7 +33,10 @@ pub fn check(cfg: &Config, run: &mut RunState, signer: &Signer, call: &Call) -> 
     let set = token_set(signer, q);
     let state = run.tool_mut(&call.tool);
     let history = &mut state.jitter_history;
-    let similar = history.iter().filter(|h| overlap(h, &set) >= cfg.arg_jitter_similarity_threshold).count();
+    let similar = history
+        .iter()
+        .filter(|h| overlap(h, &set) >= cfg.arg_jitter_similarity_threshold)
+        .count();
     history.push_back(set);
     while history.len() > cfg.tool_loop_window {
         history.pop_front();
@@ -42,7 +45,10 @@ pub fn check(cfg: &Config, run: &mut RunState, signer: &Signer, call: &Call) -> 
         return None;
     }
     state.quarantine = Some("arg_jitter_loop".to_string());
-    Some(Decision::rewrite("arg_jitter_loop", messages::arg_jitter(&call.tool)))
+    Some(Decision::rewrite(
+        "arg_jitter_loop",
+        messages::arg_jitter(&call.tool),
+    ))
 }
 
 #[cfg(test)]
@@ -52,7 +58,9 @@ mod tests {
 
     fn setup(extra: Value) -> (Config, RunState, Signer) {
         let mut v = json!({"secret_key": "k"});
-        v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        v.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
         let cfg = Config::from_value(&v).unwrap();
         let signer = Signer::new(b"k");
         let mut run = RunState::with_memory_ledger(&cfg, &signer);
@@ -62,23 +70,42 @@ mod tests {
     }
 
     fn call<'a>(tool: &str, args: &'a Map<String, Value>) -> Call<'a> {
-        Call { tool: tool.into(), args, args_sig: [0; 32], ticket_sig: [0; 32], side_effect: false, repeats: 1 }
+        Call {
+            tool: tool.into(),
+            args,
+            args_sig: [0; 32],
+            ticket_sig: [0; 32],
+            side_effect: false,
+            repeats: 1,
+        }
     }
 
     #[test]
     fn query_is_the_first_non_blank_string_key() {
         let (cfg, _, _) = setup(json!({}));
-        let a = json!({"query": "  ", "q": "refund"}).as_object().unwrap().clone();
+        let a = json!({"query": "  ", "q": "refund"})
+            .as_object()
+            .unwrap()
+            .clone();
         assert_eq!(query(&cfg, &call("search_kb", &a)), Some("refund"));
         let b = json!({"query": 5, "q": ["x"]}).as_object().unwrap().clone();
         assert_eq!(query(&cfg, &call("search_kb", &b)), None);
-        assert_eq!(query(&cfg, &call("get_order", &a)), None, "tools without query keys are skipped");
+        assert_eq!(
+            query(&cfg, &call("get_order", &a)),
+            None,
+            "tools without query keys are skipped"
+        );
     }
 
     #[test]
     fn quarantines_when_enough_earlier_queries_are_similar() {
         let (cfg, mut run, signer) = setup(json!({}));
-        let queries = ["refund policy", "refund policy EU", "refund policy EU Germany", "refund policy Germany 2024"];
+        let queries = [
+            "refund policy",
+            "refund policy EU",
+            "refund policy EU Germany",
+            "refund policy Germany 2024",
+        ];
         let mut decisions = Vec::new();
         for q in queries {
             let a = json!({"query": q}).as_object().unwrap().clone();
@@ -87,7 +114,10 @@ mod tests {
         assert!(decisions[..3].iter().all(Option::is_none));
         let d = decisions[3].as_ref().unwrap();
         assert_eq!(d.reason, "arg_jitter_loop");
-        assert_eq!(run.tool("search_kb").unwrap().quarantine.as_deref(), Some("arg_jitter_loop"));
+        assert_eq!(
+            run.tool("search_kb").unwrap().quarantine.as_deref(),
+            Some("arg_jitter_loop")
+        );
     }
 
     #[test]
@@ -102,10 +132,15 @@ mod tests {
 
     #[test]
     fn threshold_is_inclusive() {
-        let (cfg, mut run, signer) = setup(json!({"arg_jitter_repeat_threshold": 1, "arg_jitter_similarity_threshold": 0.5}));
+        let (cfg, mut run, signer) = setup(
+            json!({"arg_jitter_repeat_threshold": 1, "arg_jitter_similarity_threshold": 0.5}),
+        );
         let a = json!({"q": "a b"}).as_object().unwrap().clone();
         let b = json!({"q": "a c"}).as_object().unwrap().clone();
         assert!(check(&cfg, &mut run, &signer, &call("search_kb", &a)).is_none());
-        assert!(check(&cfg, &mut run, &signer, &call("search_kb", &b)).is_some(), "overlap 0.5 >= 0.5, 1 >= 1");
+        assert!(
+            check(&cfg, &mut run, &signer, &call("search_kb", &b)).is_some(),
+            "overlap 0.5 >= 0.5, 1 >= 1"
+        );
     }
 }

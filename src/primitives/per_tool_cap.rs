@@ -12,7 +12,10 @@ pub fn check(cfg: &Config, run: &mut RunState, tool: &str) -> Option<Decision> {
         return None;
     }
     state.quarantine = Some("max_calls_per_tool".to_string());
-    Some(Decision::rewrite("max_calls_per_tool", messages::per_tool_cap(tool, cap)))
+    Some(Decision::rewrite(
+        "max_calls_per_tool",
+        messages::per_tool_cap(tool, cap),
+    ))
 }
 
 #[cfg(test)]
@@ -24,17 +27,27 @@ mod tests {
     #[test]
     fn quarantines_once_the_cap_is_reached() {
         let cfg = Config::from_value(&json!({"secret_key": "k", "max_calls_per_tool": 2,
-            "tool_policies": {"special": {"max_calls": 1}}})).unwrap();
+            "tool_policies": {"special": {"max_calls": 1}}}))
+        .unwrap();
         let mut run = RunState::with_memory_ledger(&cfg, &Signer::new(b"k"));
         run.intern(&cfg, "t").unwrap();
         run.intern(&cfg, "special").unwrap();
         run.tool_mut("t").allowed = 1;
         assert!(check(&cfg, &mut run, "t").is_none());
         run.tool_mut("t").allowed = 2;
-        assert_eq!(check(&cfg, &mut run, "t").unwrap().reason, "max_calls_per_tool");
-        assert_eq!(run.tool("t").unwrap().quarantine.as_deref(), Some("max_calls_per_tool"));
+        assert_eq!(
+            check(&cfg, &mut run, "t").unwrap().reason,
+            "max_calls_per_tool"
+        );
+        assert_eq!(
+            run.tool("t").unwrap().quarantine.as_deref(),
+            Some("max_calls_per_tool")
+        );
         run.tool_mut("special").allowed = 1;
-        assert!(check(&cfg, &mut run, "special").is_some(), "the policy's cap wins");
+        assert!(
+            check(&cfg, &mut run, "special").is_some(),
+            "the policy's cap wins"
+        );
     }
 
     #[test]

@@ -13,12 +13,16 @@ use crate::state::{CacheEntry, WindowEntry};
 
 /// Occurrences of (tool, args_sig) in the window, plus one for this call.
 pub fn count(window: &VecDeque<WindowEntry>, tool: &str, args_sig: &Sig) -> usize {
-    1 + window.iter().filter(|w| w.args_sig == *args_sig && &*w.tool == tool).count()
+    1 + window
+        .iter()
+        .filter(|w| w.args_sig == *args_sig && &*w.tool == tool)
+        .count()
 }
 
 /// Whether a cache entry is still live at `now` (monotonic seconds).
 pub fn is_live(cfg: &Config, entry: &CacheEntry, now: f64) -> bool {
-    cfg.cache_ttl_seconds.is_none_or(|ttl| now - entry.stored_at < ttl)
+    cfg.cache_ttl_seconds
+        .is_none_or(|ttl| now - entry.stored_at < ttl)
 }
 
 /// Step 3: a repeated read with a live cached result is served from the cache.
@@ -62,12 +66,21 @@ mod tests {
 
     fn cfg(extra: serde_json::Value) -> Config {
         let mut v = json!({"secret_key": "k"});
-        v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        v.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
         Config::from_value(&v).unwrap()
     }
 
     fn window(entries: &[(&str, u8)]) -> VecDeque<WindowEntry> {
-        entries.iter().map(|(t, s)| WindowEntry { tool: (*t).into(), args_sig: [*s; 32], ticket_sig: [0; 32] }).collect()
+        entries
+            .iter()
+            .map(|(t, s)| WindowEntry {
+                tool: (*t).into(),
+                args_sig: [*s; 32],
+                ticket_sig: [0; 32],
+            })
+            .collect()
     }
 
     #[test]
@@ -86,20 +99,41 @@ mod tests {
         cache.insert(
             (tool.clone(), [1; 32]),
             CacheEntry {
-                result: StoredResult { ok: true, payload: json!("p"), error_code: None, side_effect_executed: false },
+                result: StoredResult {
+                    ok: true,
+                    payload: json!("p"),
+                    error_code: None,
+                    side_effect_executed: false,
+                },
                 stored_at: 100.0,
             },
         );
-        let mut call = Call { tool, args: &args, args_sig: [1; 32], ticket_sig: [0; 32], side_effect: false, repeats: 2 };
-        assert!(cached(&c, &cache, &call, 101.0).is_none(), "below the threshold");
+        let mut call = Call {
+            tool,
+            args: &args,
+            args_sig: [1; 32],
+            ticket_sig: [0; 32],
+            side_effect: false,
+            repeats: 2,
+        };
+        assert!(
+            cached(&c, &cache, &call, 101.0).is_none(),
+            "below the threshold"
+        );
         call.repeats = 3;
         let d = cached(&c, &cache, &call, 109.9).unwrap();
         assert_eq!(d.reason, "identical_toolcall_loop_cache");
         assert_eq!(d.cached_result.unwrap().payload, json!("p"));
-        assert!(cached(&c, &cache, &call, 110.0).is_none(), "expired at exactly the ttl");
+        assert!(
+            cached(&c, &cache, &call, 110.0).is_none(),
+            "expired at exactly the ttl"
+        );
         call.side_effect = true;
         assert!(cached(&c, &cache, &call, 101.0).is_none());
-        assert!(block(&c, &call).is_none(), "side effects are never blocked as repeats");
+        assert!(
+            block(&c, &call).is_none(),
+            "side effects are never blocked as repeats"
+        );
         call.side_effect = false;
         assert_eq!(block(&c, &call).unwrap().reason, "identical_toolcall_loop");
         call.repeats = 2;

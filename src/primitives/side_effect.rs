@@ -23,15 +23,24 @@ mod tests {
 
     #[test]
     fn counts_attempts_and_blocks_at_the_limit() {
-        let cfg = Config::from_value(&json!({"secret_key": "k", "side_effect_max_executed_per_run": 2})).unwrap();
+        let cfg =
+            Config::from_value(&json!({"secret_key": "k", "side_effect_max_executed_per_run": 2}))
+                .unwrap();
         let mut run = RunState::with_memory_ledger(&cfg, &Signer::new(b"k"));
         run.intern(&cfg, "refund").unwrap();
         assert!(check(&cfg, &mut run, "refund", false).is_none());
-        assert_eq!(run.tool("refund").unwrap().side_effects_attempted, 0, "reads are not attempts");
+        assert_eq!(
+            run.tool("refund").unwrap().side_effects_attempted,
+            0,
+            "reads are not attempts"
+        );
         run.tool_mut("refund").side_effects_executed = 1;
         assert!(check(&cfg, &mut run, "refund", true).is_none());
         run.tool_mut("refund").side_effects_executed = 2;
-        assert_eq!(check(&cfg, &mut run, "refund", true).unwrap().reason, "side_effect_limit_exceeded");
+        assert_eq!(
+            check(&cfg, &mut run, "refund", true).unwrap().reason,
+            "side_effect_limit_exceeded"
+        );
         assert_eq!(run.tool("refund").unwrap().side_effects_attempted, 2);
     }
 }

@@ -1,0 +1,70 @@
+# libauraguard: build, test and install.
+#
+#   make demo     build and run the demo (the first thing to try)
+#   make test     every test suite in every language (installs what is missing)
+#
+# Each language's rules live in mk/<language>.mk.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CARGO   ?= cargo
+
+ROOT     := $(CURDIR)
+LIB_DIR  := $(ROOT)/target/release
+CLI      := $(LIB_DIR)/auraguard
+HEADER   := include/auraguard.h
+VERSION  := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+SHARED   ?= $(ROOT)/../shared
+
+export PATH := $(PATH):/usr/local/go/bin:$(HOME)/.cargo/bin
+
+.PHONY: all build header header-check demo deps test test-rust lint conformance bench \
+        bench-compare install uninstall clean fuzz
+
+all: build
+
+## build: the release library (libauraguard.so, libauraguard.a) and the CLI
+build:
+	$(CARGO) build --release --locked
+
+## header: regenerate include/auraguard.h from src/ffi/ with cbindgen
+header:
+	cbindgen --quiet --config cbindgen.toml --crate auraguard --output $(HEADER)
+
+## header-check: fail when the committed header is not what cbindgen writes
+header-check:
+	@tmp=$$(mktemp); cbindgen --quiet --config cbindgen.toml --crate auraguard --output $$tmp; \
+	if ! diff -u $(HEADER) $$tmp; then rm -f $$tmp; \
+	  echo "include/auraguard.h is stale: run 'make header' and commit it"; exit 1; fi; \
+	rm -f $$tmp; echo "header: include/auraguard.h is fresh"
+
+## demo: a customer-support agent run without and with the guard
+demo: build
+	$(CLI) demo
+
+## deps: install the toolchains the tests need (apt-get as root), or say what is missing
+deps:
+	@scripts/deps.sh
+
+## test: every suite, every language
+test: deps
+	$(MAKE) test-rust test-c test-go test-csharp test-ruby
+
+## test-rust: unit, integration and property tests, lint, header freshness
+test-rust: lint header-check
+	$(CARGO) test --release --locked
+
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --release --locked --all-targets -- -D warnings
+
+## conformance: replay the reference traces in ../shared/conformance
+conformance: build
+	python3 $(SHARED)/conformance/compare.py --cmd "$(CLI) replay" \
+	  $(SHARED)/conformance/traces $(SHARED)/conformance/scenarios $(SHARED)/conformance/handmade
+
+clean:
+	$(CARGO) clean
+	rm -rf build
+
+include mk/c.mk mk/go.mk mk/csharp.mk mk/ruby.mk mk/bench.mk

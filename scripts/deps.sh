@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Install what the test suites need, or say in one line what is missing.
+# As root on Debian/Ubuntu, missing packages are installed with apt-get.
+set -euo pipefail
+export PATH="$PATH:/usr/local/go/bin:$HOME/.cargo/bin"
+
+need_apt=()
+have() { command -v "$1" >/dev/null 2>&1; }
+
+have cargo || { echo "deps: Rust is required: install it from https://rustup.rs"; exit 1; }
+have cc || need_apt+=(gcc)
+have g++ || need_apt+=(g++)
+have pkg-config || need_apt+=(pkg-config)
+have valgrind || need_apt+=(valgrind)
+have go || need_apt+=(golang-go)
+have ruby || need_apt+=(ruby)
+have rake || need_apt+=(rake)
+if have ruby; then
+  ruby -e 'require "ffi"' >/dev/null 2>&1 || need_apt+=(ruby-ffi)
+  ruby -e 'require "minitest/autorun"; exit!(0)' >/dev/null 2>&1 || need_apt+=(ruby-minitest)
+else
+  need_apt+=(ruby-ffi ruby-minitest)
+fi
+have mcs || need_apt+=(mono-mcs)
+have mono || need_apt+=(mono-runtime)
+have nunit-console || need_apt+=(nunit-console)
+[ -e /usr/lib/cli/nunit.framework-2.6/nunit.framework.dll ] || ls /usr/lib/cli/nunit.framework*/nunit.framework.dll >/dev/null 2>&1 \
+  || need_apt+=(libnunit-cil-dev)
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && have apt-get; then
+    echo "deps: installing ${need_apt[*]}"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  else
+    echo "deps: missing packages; install them with: sudo apt-get install ${need_apt[*]}"
+    exit 1
+  fi
+fi
+
+if ! have cbindgen; then
+  echo "deps: installing cbindgen (cargo install)"
+  cargo install --quiet --locked cbindgen --version 0.29.4
+fi
+echo "deps: all toolchains present"
