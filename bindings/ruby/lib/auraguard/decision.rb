@@ -1,0 +1,64 @@
+# frozen_string_literal: true
+
+require "json"
+
+module AuraGuard
+  # What the guard decided about one tool call or assistant message. Frozen,
+  # including every nested Hash and Array; keys are symbols.
+  class Decision
+    ACTIONS = %i[allow block cache rewrite escalate finalize].freeze
+
+    # :allow, :block, :cache, :rewrite, :escalate or :finalize.
+    attr_reader :action
+    # Why, e.g. "identical_toolcall_loop_cache"; "shadow_allow" in shadow mode.
+    attr_reader :reason
+    # On :rewrite, the text to give the model as a system message.
+    attr_reader :injected_system
+    # On :cache, {ok:, payload:, error_code:, cached: true, side_effect_executed:}.
+    attr_reader :cached_result
+    # On :escalate, {route:, tags:, summary:, ...} for the human taking over.
+    attr_reader :escalation_packet
+    # On :finalize, {reply_draft:, reason:}.
+    attr_reader :finalized_output
+    # On :allow, the id to pass back to Guard#record_result.
+    attr_reader :call_id
+    # On an allowed side-effect call, a 32-hex-digit key for the tool's API.
+    attr_reader :idempotency_key
+
+    def self.from_json(json)
+      new(JSON.parse(json, symbolize_names: true, freeze: true))
+    end
+
+    def initialize(data)
+      @data = data
+      @action = data.fetch(:action).to_sym
+      @reason = data[:reason]
+      @injected_system = data[:injected_system]
+      @cached_result = data[:cached_result]
+      @escalation_packet = data[:escalation_packet]
+      @finalized_output = data[:finalized_output]
+      @call_id = data[:call_id]
+      @idempotency_key = data[:idempotency_key]
+      freeze
+    end
+
+    ACTIONS.each do |name|
+      define_method(:"#{name}?") { @action == name }
+    end
+
+    # True when the call may run: :allow, including shadow mode's would-be denials.
+    def shadow_allow?
+      allow? && @reason == "shadow_allow"
+    end
+
+    # Every field the engine sent, including ones this class has no reader for.
+    def to_h
+      @data
+    end
+
+    def inspect
+      "#<AuraGuard::Decision #{@action} #{@reason.inspect}#{@call_id ? " call_id=#{@call_id}" : ''}>"
+    end
+    alias to_s inspect
+  end
+end

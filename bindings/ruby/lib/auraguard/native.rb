@@ -1,0 +1,43 @@
+# frozen_string_literal: true
+
+require "ffi"
+require_relative "errors"
+require_relative "library_path"
+
+module AuraGuard
+  # The C API of libauraguard, one attach_function per exported function.
+  # Everything here is raw: strings out are pointers the caller must release
+  # with auraguard_string_free. Guard wraps it into Ruby objects.
+  module Native
+    extend FFI::Library
+
+    begin
+      ffi_lib LibraryPath.resolve
+    rescue LoadError => e
+      raise LibraryNotFound,
+            "libauraguard not found (#{e.message.lines.first&.strip}). Build it with `make build` " \
+            "in the repository, install it on the library path, or set AURAGUARD_LIB to the .so file"
+    end
+
+    # void (*auraguard_event_fn)(const char *event_json, void *user_data)
+    callback :auraguard_event_fn, %i[string pointer], :void
+
+    # Statuses are returned as plain ints; AuraGuard::STATUS_ERRORS maps them.
+    attach_function :auraguard_guard_new, %i[string pointer pointer], :int
+    attach_function :auraguard_guard_free, [:pointer], :void
+    attach_function :auraguard_check_tool, %i[pointer string string string int32 pointer pointer], :int
+    attach_function :auraguard_record_result, %i[pointer string pointer], :int
+    attach_function :auraguard_check_output, %i[pointer string pointer pointer], :int
+    attach_function :auraguard_record_tokens, %i[pointer uint64 uint64 double pointer], :int
+    attach_function :auraguard_stats_json, %i[pointer pointer pointer], :int
+    attach_function :auraguard_report_json, %i[pointer pointer pointer], :int
+    attach_function :auraguard_report_text, %i[pointer pointer pointer], :int
+    attach_function :auraguard_state_save, %i[pointer pointer pointer], :int
+    attach_function :auraguard_state_load, %i[pointer string pointer], :int
+    attach_function :auraguard_reset, %i[pointer pointer], :int
+    attach_function :auraguard_set_event_callback, %i[pointer auraguard_event_fn pointer pointer], :int
+    attach_function :auraguard_string_free, [:pointer], :void
+    attach_function :auraguard_version, [], :string
+    attach_function :auraguard_status_name, [:int], :string
+  end
+end
