@@ -1,0 +1,46 @@
+# frozen_string_literal: true
+
+require_relative "test_helper"
+
+# One guard shared by several Ruby threads: every decision a thread saw must
+# be reflected exactly once in the guard's counters.
+class ThreadsTest < Minitest::Test
+  THREADS = 8
+  CALLS = 60
+
+  def test_eight_threads_share_a_guard_and_the_counters_add_up
+    g = guard(max_pending_calls: THREADS, max_calls_per_tool: THREADS * CALLS)
+    events = Queue.new
+    g.on_event { |event| events << event[:event] }
+
+    seen = Array.new(THREADS) { Hash.new(0) }
+    workers = Array.new(THREADS) do |t|
+      Thread.new do
+        CALLS.times do |i|
+          # Every third call repeats the thread's previous one, so the run
+          # mixes fresh calls with repeats the guard may cache or block.
+          order = i % 3 == 2 ? "#{t}-#{i - 1}" : "#{t}-#{i}"
+          decision = g.check_tool("get_order", { order_id: order }, ticket_id: "T-#{t}")
+          seen[t][decision.action] += 1
+          g.record_result(ok: true, payload: { order: order }, call_id: decision.call_id) if decision.allow?
+          Thread.pass
+        end
+      end
+    end
+    workers.each(&:join)
+
+    totals = seen.each_with_object(Hash.new(0)) { |counts, sum| counts.each { |k, v| sum[k] += v } }
+    stats = g.stats
+    assert_equal THREADS * CALLS, totals.values.sum
+    assert_operator totals[:allow], :>, 0
+    assert_equal totals[:allow], stats[:tool_calls_executed]
+    assert_equal totals[:cache], stats[:tool_calls_cached]
+    assert_equal totals[:block], stats[:blocks]
+    assert_equal totals[:rewrite], stats[:rewrite_decisions]
+    assert_equal THREADS * CALLS - totals[:allow], stats[:tool_calls_denied]
+    assert_equal 0, stats[:pending_calls]
+    assert_equal 0, stats[:missed_results]
+    assert_in_delta 0.04 * totals[:allow], stats[:cost_spent_usd], 1e-6
+    assert_equal totals[:allow], events.size.times.map { events.pop }.count("cost")
+  end
+end
