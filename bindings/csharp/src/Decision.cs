@@ -1,0 +1,88 @@
+namespace AuraGuard
+{
+    /// <summary>The guard's answer to a tool call or an assistant message.</summary>
+    public sealed class Decision
+    {
+        private Decision(string json, JsonObject o)
+        {
+            Json = json;
+            ActionName = JsonFields.String(o, "action") ?? "";
+            Action = ParseAction(ActionName);
+            Reason = JsonFields.String(o, "reason") ?? "";
+            InjectedSystem = JsonFields.String(o, "injected_system");
+            CallId = JsonFields.NullableULong(o, "call_id");
+            IdempotencyKey = JsonFields.String(o, "idempotency_key");
+
+            var cached = JsonFields.Object(o, "cached_result");
+            if (cached != null) CachedResult = new CachedResult(cached);
+            var packet = JsonFields.Object(o, "escalation_packet");
+            if (packet != null) EscalationPacket = new EscalationPacket(packet);
+            var finalized = JsonFields.Object(o, "finalized_output");
+            if (finalized != null) FinalizedOutput = new FinalizedOutput(finalized);
+        }
+
+        /// <summary>Reads a decision from the engine's JSON.</summary>
+        /// <exception cref="System.FormatException">The text is not a JSON object.</exception>
+        public static Decision Parse(string json)
+        {
+            var o = JsonReader.Parse(json) as JsonObject;
+            if (o == null) throw new System.FormatException("a decision must be a JSON object: " + json);
+            return new Decision(json, o);
+        }
+
+        /// <summary>What to do.</summary>
+        public GuardAction Action { get; private set; }
+
+        /// <summary>The action as the engine spelled it, e.g. "allow".</summary>
+        public string ActionName { get; private set; }
+
+        /// <summary>Why, e.g. "idempotent_replay" or "shadow_allow".</summary>
+        public string Reason { get; private set; }
+
+        /// <summary>On rewrite: the system message to give the model.</summary>
+        public string InjectedSystem { get; private set; }
+
+        /// <summary>On cache: the earlier result.</summary>
+        public CachedResult CachedResult { get; private set; }
+
+        /// <summary>On escalate: what the human needs.</summary>
+        public EscalationPacket EscalationPacket { get; private set; }
+
+        /// <summary>On finalize: the reply to send.</summary>
+        public FinalizedOutput FinalizedOutput { get; private set; }
+
+        /// <summary>On allow: the id to pass back to <see cref="Guard.RecordResult"/>.</summary>
+        public ulong? CallId { get; private set; }
+
+        /// <summary>On an allowed side effect: a key (32 hex chars) to give the downstream API.</summary>
+        public string IdempotencyKey { get; private set; }
+
+        /// <summary>The decision as the engine wrote it.</summary>
+        public string Json { get; private set; }
+
+        /// <summary>True when the tool may run.</summary>
+        public bool IsAllowed
+        {
+            get { return Action == GuardAction.Allow; }
+        }
+
+        public override string ToString()
+        {
+            return Json;
+        }
+
+        private static GuardAction ParseAction(string name)
+        {
+            switch (name)
+            {
+                case "allow": return GuardAction.Allow;
+                case "block": return GuardAction.Block;
+                case "cache": return GuardAction.Cache;
+                case "rewrite": return GuardAction.Rewrite;
+                case "escalate": return GuardAction.Escalate;
+                case "finalize": return GuardAction.Finalize;
+                default: return GuardAction.Unknown;
+            }
+        }
+    }
+}

@@ -1,0 +1,231 @@
+using System;
+using System.Globalization;
+
+namespace AuraGuard
+{
+    /// <summary>
+    /// A guard for one agent run: ask <see cref="CheckTool"/> before each tool call,
+    /// execute only on <see cref="GuardAction.Allow"/>, then <see cref="RecordResult"/>.
+    /// One instance may be used from many threads at once; the library serializes
+    /// the calls. Dispose it to free the native guard (its secret key is wiped).
+    /// </summary>
+    public sealed partial class Guard : IDisposable
+    {
+        /// <summary>The binding's version; equal to the native <c>auraguard_version()</c>.</summary>
+        public const string Version = "0.1.0";
+
+        private readonly GuardHandle _handle;
+
+        /// <summary>Creates a guard from a typed configuration.</summary>
+        /// <exception cref="AuraGuardException">Status <see cref="GuardStatus.Config"/>
+        /// with a message naming the rejected key.</exception>
+        public Guard(GuardConfig config)
+            : this(CreateHandle((config ?? Throw<GuardConfig>("config")).ToJson()))
+        {
+        }
+
+        private Guard(GuardHandle handle)
+        {
+            _handle = handle;
+            _nativeCallback = OnNativeEvent;
+        }
+
+        /// <summary>Creates a guard from configuration JSON, e.g. <c>{"secret_key": "..."}</c>.</summary>
+        /// <exception cref="AuraGuardException">Status <see cref="GuardStatus.Config"/>
+        /// with a message naming the rejected key.</exception>
+        public static Guard FromJson(string configJson)
+        {
+            if (configJson == null) throw new ArgumentNullException("configJson");
+            return new Guard(CreateHandle(configJson));
+        }
+
+        /// <summary>The native library's version string.</summary>
+        public static string NativeVersion
+        {
+            get { return FromUtf8(Native.auraguard_version()); }
+        }
+
+        private static GuardHandle CreateHandle(string configJson)
+        {
+            GuardHandle handle;
+            IntPtr error;
+            GuardStatus status = Native.auraguard_guard_new(ToUtf8(configJson), out handle, out error);
+            try
+            {
+                Check(status, error);
+            }
+            catch
+            {
+                handle.Dispose();
+                throw;
+            }
+            return handle;
+        }
+
+        /// <summary>
+        /// Decides on a tool call before it is executed.
+        /// </summary>
+        /// <param name="tool">The tool's name.</param>
+        /// <param name="args">The arguments: a dictionary, an anonymous or plain object,
+        /// or <see cref="RawJson"/> holding a JSON object; null means no arguments.</param>
+        /// <param name="ticketId">The customer ticket or task; null for the run itself.</param>
+        /// <param name="sideEffect">Whether the call changes the world; null to use
+        /// the configuration's side_effect_tools.</param>
+        /// <exception cref="AuraGuardException"><see cref="GuardStatus.Misuse"/> in strict
+        /// mode while an allowed call awaits its result; <see cref="GuardStatus.InvalidArgument"/>
+        /// for malformed or oversized input.</exception>
+        public Decision CheckTool(string tool, object args = null, string ticketId = null, bool? sideEffect = null)
+        {
+            if (tool == null) throw new ArgumentNullException("tool");
+            byte[] argsJson = args == null ? null : ToUtf8(JsonWriter.ToJson(args));
+            int flag = sideEffect.HasValue ? (sideEffect.Value ? 1 : 0) : -1;
+            ThrowIfDisposed();
+            IntPtr decision, error;
+            GuardStatus status = Native.auraguard_check_tool(_handle, ToUtf8(tool), argsJson, ToUtf8(ticketId),
+                flag, out decision, out error);
+            Check(status, error);
+            return Decision.Parse(TakeString(decision));
+        }
+
+        /// <summary>
+        /// Reports the result of an allowed call.
+        /// </summary>
+        /// <param name="ok">Whether the tool succeeded.</param>
+        /// <param name="payload">What it returned: any value the JSON writer takes, or <see cref="RawJson"/>.</param>
+        /// <param name="errorCode">On failure, e.g. "429", "timeout", "503".</param>
+        /// <param name="sideEffectExecuted">Whether a side effect happened (say true after
+        /// a timeout once the request was sent); null lets the engine infer it.</param>
+        /// <param name="callId">The allow decision's <see cref="Decision.CallId"/>; null
+        /// means the most recent waiting call.</param>
+        /// <exception cref="AuraGuardException"><see cref="GuardStatus.InvalidArgument"/> for a
+        /// call id that awaits no result; <see cref="GuardStatus.Misuse"/> in strict mode when
+        /// no call awaits a result.</exception>
+        public void RecordResult(bool ok, object payload = null, string errorCode = null,
+            bool? sideEffectExecuted = null, ulong? callId = null)
+        {
+            var result = new JsonObjectBuilder();
+            result.Add("ok", ok);
+            result.Add("payload", payload);
+            result.Add("error_code", errorCode);
+            result.Add("side_effect_executed", sideEffectExecuted);
+            result.Add("call_id", callId);
+            RecordResultJson(result.ToJson());
+        }
+
+        /// <summary>Reports a result given as the engine's result JSON
+        /// (<c>{"ok": true, "payload": ..., "call_id": N}</c>).</summary>
+        public void RecordResultJson(string resultJson)
+        {
+            if (resultJson == null) throw new ArgumentNullException("resultJson");
+            ThrowIfDisposed();
+            IntPtr error;
+            Check(Native.auraguard_record_result(_handle, ToUtf8(resultJson), out error), error);
+        }
+
+        /// <summary>
+        /// Checks an assistant message for a stall; null when there is nothing to do.
+        /// The text is never stored.
+        /// </summary>
+        public Decision CheckOutput(string text)
+        {
+            if (text == null) throw new ArgumentNullException("text");
+            ThrowIfDisposed();
+            IntPtr decision, error;
+            Check(Native.auraguard_check_output(_handle, ToUtf8(text), out decision, out error), error);
+            string json = TakeString(decision);
+            return json == null ? null : Decision.Parse(json);
+        }
+
+        /// <summary>Adds a model call's usage to the run's cost.</summary>
+        /// <param name="costUsd">The call's cost; null prices the tokens with the cost model.</param>
+        /// <exception cref="AuraGuardException"><see cref="GuardStatus.InvalidArgument"/> for a
+        /// negative or non-finite cost.</exception>
+        public void RecordTokens(ulong inputTokens, ulong outputTokens, double? costUsd = null)
+        {
+            ThrowIfDisposed();
+            IntPtr error;
+            Check(Native.auraguard_record_tokens(_handle, inputTokens, outputTokens, costUsd ?? double.NaN, out error),
+                error);
+        }
+
+        /// <summary>The run's counters.</summary>
+        public GuardStats Stats()
+        {
+            ThrowIfDisposed();
+            IntPtr json, error;
+            Check(Native.auraguard_stats_json(_handle, out json, out error), error);
+            return GuardStats.Parse(TakeString(json));
+        }
+
+        /// <summary>The run's report as JSON: interventions by primitive and tool,
+        /// side effects, quarantines, top reasons, recent interventions, cost events.</summary>
+        public string Report()
+        {
+            ThrowIfDisposed();
+            IntPtr json, error;
+            Check(Native.auraguard_report_json(_handle, out json, out error), error);
+            return TakeString(json);
+        }
+
+        /// <summary>The run's report as text for a person.</summary>
+        public string ReportText()
+        {
+            ThrowIfDisposed();
+            IntPtr text, error;
+            Check(Native.auraguard_report_text(_handle, out text, out error), error);
+            return TakeString(text);
+        }
+
+        /// <summary>The run's state as opaque JSON (signatures, counts, reasons and costs,
+        /// MAC'd under the secret key), for <see cref="LoadState"/>.</summary>
+        public string SaveState()
+        {
+            ThrowIfDisposed();
+            IntPtr state, error;
+            Check(Native.auraguard_state_save(_handle, out state, out error), error);
+            return TakeString(state);
+        }
+
+        /// <summary>Replaces the run's state with a saved one (same secret key).</summary>
+        /// <exception cref="AuraGuardException"><see cref="GuardStatus.State"/> when the state
+        /// is unreadable, of an unknown version or fails its MAC; the guard is unchanged.</exception>
+        public void LoadState(string stateJson)
+        {
+            if (stateJson == null) throw new ArgumentNullException("stateJson");
+            ThrowIfDisposed();
+            IntPtr error;
+            Check(Native.auraguard_state_load(_handle, ToUtf8(stateJson), out error), error);
+        }
+
+        /// <summary>Starts a new run, keeping the configuration.</summary>
+        public void Reset()
+        {
+            ThrowIfDisposed();
+            IntPtr error;
+            Check(Native.auraguard_reset(_handle, out error), error);
+        }
+
+        /// <summary>Frees the native guard. Calling it again does nothing; any other
+        /// call afterwards throws <see cref="ObjectDisposedException"/>.</summary>
+        public void Dispose()
+        {
+            _handle.Dispose();
+        }
+
+        private void ThrowIfDisposed()
+        {
+            if (_handle.IsClosed) throw new ObjectDisposedException(typeof(Guard).FullName);
+        }
+
+        private static T Throw<T>(string parameter)
+        {
+            throw new ArgumentNullException(parameter);
+        }
+
+        public override string ToString()
+        {
+            return string.Format(CultureInfo.InvariantCulture, "Guard(libauraguard {0}{1})", Version,
+                _handle.IsClosed ? ", disposed" : "");
+        }
+    }
+}
