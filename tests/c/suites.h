@@ -1,0 +1,13 @@
+/* The suites of the C test program, one per file, run by test_main.c. */
+#ifndef AURAGUARD_TEST_SUITES_H
+#define AURAGUARD_TEST_SUITES_H
+
+void suite_basics(void);
+void suite_decisions(void);
+void suite_reports(void);
+void suite_state(void);
+void suite_calls(void);
+void suite_events(void);
+void suite_threads(void);
+
+#endif
