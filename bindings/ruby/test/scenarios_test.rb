@@ -83,6 +83,23 @@ class ScenariosTest < Minitest::Test
     assert_equal "forced_escalate:need order id", outcome.reason
   end
 
+  def test_a_forced_finalize_carries_the_drafted_reply
+    g = guard
+    stall = "I'm sorry for the delay, I'm still checking."
+    2.times { g.check_output(stall) }
+    outcome = g.check_output('{"action":"finalize","reason":"resolved","reply_draft":"Your refund is on its way."}')
+    assert_predicate outcome, :finalize?
+    assert_equal "forced_finalize:resolved", outcome.reason
+    assert_equal "Your refund is on its way.", outcome.finalized_output[:reply_draft]
+  end
+
+  def test_a_non_json_reply_after_the_rewrite_is_escalated
+    g = guard
+    stall = "I'm sorry for the delay, I'm still checking."
+    2.times { g.check_output(stall) }
+    assert_equal "stall_noncompliant_forced_outcome", g.check_output("still looking, one moment").reason
+  end
+
   def test_tokens_are_priced_or_taken_as_given
     g = guard
     g.record_tokens(input_tokens: 1000, output_tokens: 1000)

@@ -1,0 +1,62 @@
+# frozen_string_literal: true
+
+require_relative "test_helper"
+
+# Bad input gets an error that says what was wrong, never a crash.
+class ArgumentsTest < Minitest::Test
+  def assert_invalid(pattern, &block)
+    error = assert_raises(AuraGuard::InvalidArgumentError, &block)
+    assert_equal :invalid_argument, error.status
+    assert_match pattern, error.message
+  end
+
+  def test_tool_names_must_be_text_without_nul_bytes
+    g = guard
+    assert_invalid(/tool name must be a String/) { g.check_tool(nil) }
+    assert_invalid(/tool name contains a NUL byte/) { g.check_tool("get\0order") }
+    assert_invalid(/UTF-8/) { g.check_tool("get\xFForder".b) }
+    assert_predicate g.check_tool(:get_order, { order_id: 1 }), :allow?
+  end
+
+  def test_other_encodings_are_converted_to_utf8
+    g = guard
+    latin = "caf\xE9".dup.force_encoding(Encoding::ISO_8859_1)
+    assert_predicate g.check_tool("search_kb", { query: "x" }, ticket_id: latin), :allow?
+  end
+
+  def test_arguments_must_be_a_hash_of_json_values
+    g = guard
+    assert_invalid(/tool arguments must be a Hash/) { g.check_tool("get_order", [1, 2]) }
+    assert_invalid(/tool arguments cannot be written as JSON/) { g.check_tool("get_order", { x: Float::INFINITY }) }
+  end
+
+  def test_side_effect_must_be_true_false_or_nil
+    assert_invalid(/side_effect must be true, false or nil/) { guard.check_tool("refund", {}, side_effect: 1) }
+  end
+
+  def test_results_are_validated
+    g = guard
+    g.check_tool("get_order", { order_id: 1 })
+    assert_invalid(/ok/) { g.record_result(ok: "yes") }
+    assert_invalid(/payload|result/) { g.record_result(ok: true, payload: Float::NAN) }
+    g.record_result(ok: true)
+  end
+
+  def test_oversized_input_is_refused
+    g = guard(max_json_bytes: 1024)
+    assert_raises(AuraGuard::InvalidArgumentError) { g.check_tool("search_kb", { query: "x" * 2048 }) }
+  end
+
+  def test_token_counts_and_cost_override_are_validated
+    g = guard
+    assert_invalid(/input_tokens/) { g.record_tokens(input_tokens: -1, output_tokens: 0) }
+    assert_invalid(/output_tokens/) { g.record_tokens(input_tokens: 0, output_tokens: 1.5) }
+    assert_invalid(/cost_override/) { g.record_tokens(input_tokens: 0, output_tokens: 0, cost_override: -0.1) }
+    assert_invalid(/cost_override/) { g.record_tokens(input_tokens: 0, output_tokens: 0, cost_override: Float::NAN) }
+    assert_in_delta 0.0, g.stats[:reported_token_cost_usd], 1e-12
+  end
+
+  def test_check_output_needs_text
+    assert_invalid(/text must be a String/) { guard.check_output(42) }
+  end
+end
