@@ -1,0 +1,133 @@
+package auraguard
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// Config mirrors the engine's configuration keys. A nil field is left out of
+// the JSON so the engine's default applies; set a field to change it. Scalars
+// are pointers for that reason (Int, Float and Bool make them inline), and a
+// non-nil empty slice or map is sent as such: SideEffectTools: []string{}
+// means "no side-effect tools", while nil keeps the default list.
+//
+// SecretKey is required unless ShadowMode is true; it keys the argument
+// signatures, idempotency keys and the MAC of saved states.
+type Config struct {
+	SecretKey string `json:"secret_key,omitempty"`
+
+	// Repeats, jitter and sequences.
+	ToolLoopWindow               *int     `json:"tool_loop_window"`
+	RepeatToolcallThreshold      *int     `json:"repeat_toolcall_threshold"`
+	ArgJitterSimilarityThreshold *float64 `json:"arg_jitter_similarity_threshold"`
+	ArgJitterRepeatThreshold     *int     `json:"arg_jitter_repeat_threshold"`
+	MaxCallsPerTool              *int     `json:"max_calls_per_tool"`
+	SequenceRepeatThreshold      *int     `json:"sequence_repeat_threshold"`
+	MaxSequenceLength            *int     `json:"max_sequence_length"`
+	SequenceDetectionEnabled     *bool    `json:"sequence_detection_enabled"`
+
+	// Errors and quarantine.
+	ErrorRetryThreshold  *int     `json:"error_retry_threshold"`
+	QuarantineErrorCodes []string `json:"quarantine_error_codes"`
+
+	// Side effects.
+	SideEffectMaxExecutedPerRun *int     `json:"side_effect_max_executed_per_run"`
+	SideEffectTools             []string `json:"side_effect_tools"`
+
+	// Stalls in assistant messages.
+	NoStateChangeThreshold       *int     `json:"no_state_change_threshold"`
+	StallTextSimilarityThreshold *float64 `json:"stall_text_similarity_threshold"`
+	StallPatternThreshold        *float64 `json:"stall_pattern_threshold"`
+	StallPatternStreakThreshold  *int     `json:"stall_pattern_streak_threshold"`
+	StallRewriteMaxAttempts      *int     `json:"stall_rewrite_max_attempts"`
+
+	// Cost.
+	MaxCostPerRun        *float64   `json:"max_cost_per_run"`
+	CostWarningThreshold *float64   `json:"cost_warning_threshold"`
+	CostModel            *CostModel `json:"cost_model"`
+
+	// Arguments and caching.
+	QueryArgKeysByTool map[string][]string `json:"query_arg_keys_by_tool"`
+	NeverCacheTools    []string            `json:"never_cache_tools"`
+	CacheTTLSeconds    *float64            `json:"cache_ttl_seconds"`
+	ArgIgnoreKeys      map[string][]string `json:"arg_ignore_keys"`
+
+	// Bounds on the run's state.
+	MaxCacheEntries       *int `json:"max_cache_entries"`
+	MaxUniqueCallsTracked *int `json:"max_unique_calls_tracked"`
+	MaxCostEvents         *int `json:"max_cost_events"`
+
+	// Per-tool access rules.
+	ToolPolicies map[string]ToolPolicy `json:"tool_policies"`
+
+	// Modes.
+	MaxPendingCalls *int  `json:"max_pending_calls"`
+	ShadowMode      *bool `json:"shadow_mode"`
+	StrictMode      *bool `json:"strict_mode"`
+
+	// Limits against hostile input.
+	MaxJSONBytes       *int `json:"max_json_bytes"`
+	MaxTextBytes       *int `json:"max_text_bytes"`
+	MaxInterventionLog *int `json:"max_intervention_log"`
+	MaxLedgerEntries   *int `json:"max_ledger_entries"`
+	MaxToolsTracked    *int `json:"max_tools_tracked"`
+}
+
+// CostModel prices tool calls and tokens in USD; nil fields keep the defaults.
+type CostModel struct {
+	DefaultToolCallCost  *float64           `json:"default_tool_call_cost,omitempty"`
+	ToolCostByName       map[string]float64 `json:"tool_cost_by_name,omitempty"`
+	InputTokenCostPer1K  *float64           `json:"input_token_cost_per_1k,omitempty"`
+	OutputTokenCostPer1K *float64           `json:"output_token_cost_per_1k,omitempty"`
+}
+
+// Access says who may call a tool under a ToolPolicy.
+type Access string
+
+// The accesses a ToolPolicy may give.
+const (
+	AccessAllow Access = "allow" // the default
+	AccessDeny  Access = "deny"  // always blocked
+	AccessHuman Access = "human" // escalated to a person
+)
+
+// ToolPolicy is one tool's entry in Config.ToolPolicies; empty fields keep
+// the defaults.
+type ToolPolicy struct {
+	Access      Access   `json:"access,omitempty"`
+	MaxCalls    *int     `json:"max_calls,omitempty"`
+	Risk        string   `json:"risk,omitempty"`
+	RequireArgs []string `json:"require_args,omitempty"`
+	DenyReason  string   `json:"deny_reason,omitempty"`
+}
+
+// Int returns a pointer to v, for Config fields.
+func Int(v int) *int { return &v }
+
+// Float returns a pointer to v, for Config fields.
+func Float(v float64) *float64 { return &v }
+
+// Bool returns a pointer to v, for Config fields.
+func Bool(v bool) *bool { return &v }
+
+// MarshalJSON writes the configuration object the engine reads, leaving out
+// every nil field so that the engine's default applies to it. (A nil pointer,
+// slice or map encodes as null; dropping the nulls is what omitempty cannot
+// do without also dropping deliberately empty lists.)
+func (c Config) MarshalJSON() ([]byte, error) {
+	type plain Config // without this method
+	raw, err := json.Marshal(plain(c))
+	if err != nil {
+		return nil, err
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return nil, err
+	}
+	for key, value := range fields {
+		if bytes.Equal(value, []byte("null")) {
+			delete(fields, key)
+		}
+	}
+	return json.Marshal(fields)
+}

@@ -1,0 +1,3 @@
+module github.com/auraguard/libauraguard/bindings/go
+
+go 1.19

@@ -1,0 +1,269 @@
+package auraguard
+
+/*
+#include <auraguard.h>
+*/
+import "C"
+
+import (
+	"encoding/json"
+	"runtime"
+	"runtime/cgo"
+	"sync"
+)
+
+// Guard holds the state of one agent run and its configuration. Create it
+// with New or NewFromJSON and release it with Close. A Guard is safe for
+// concurrent use by many goroutines.
+type Guard struct {
+	// mu guards the fields below; it is held only for bookkeeping, never
+	// across a native call, so calls on one Guard run concurrently (the
+	// library serializes them inside).
+	mu      sync.Mutex
+	ptr     *C.auraguard_guard
+	active  int  // native calls in flight
+	closing bool // Close was called; the last call in flight frees ptr
+
+	events      *eventSink
+	eventHandle cgo.Handle // passed to the library as the callback's user data
+	eventMu     sync.Mutex // serializes OnEvent
+	listening   bool       // whether the native callback is registered
+}
+
+// New creates a Guard from a typed configuration. Nil fields of cfg keep
+// the engine's defaults. A rejected configuration gives an error matching
+// ErrConfig whose message names the key.
+func New(cfg Config) (*Guard, error) {
+	raw, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, &Error{Status: StatusConfig, Message: "configuration cannot be encoded: " + err.Error()}
+	}
+	return NewFromJSON(raw)
+}
+
+// NewFromJSON creates a Guard from a configuration given as a JSON object,
+// with the keys listed in the README (the same keys Config has).
+func NewFromJSON(config []byte) (*Guard, error) {
+	cfg, err := cString(config, "configuration")
+	if err != nil {
+		return nil, err
+	}
+	var ptr *C.auraguard_guard
+	var msg *C.char
+	status := C.auraguard_guard_new(cfg, &ptr, &msg)
+	if err := statusError(status, msg); err != nil {
+		return nil, err
+	}
+	g := &Guard{ptr: ptr, events: &eventSink{}}
+	g.eventHandle = cgo.NewHandle(g.events)
+	// A safety net for a Guard that is dropped without Close.
+	runtime.SetFinalizer(g, (*Guard).Close)
+	return g, nil
+}
+
+// Close releases the native guard and wipes its secret key. It returns once
+// the guard is marked closed; calls already in flight finish first and the
+// last of them frees the guard. Every later call returns ErrClosed. Close
+// may be called more than once, and from an event handler.
+func (g *Guard) Close() error {
+	g.mu.Lock()
+	if g.closing {
+		g.mu.Unlock()
+		return nil
+	}
+	g.closing = true
+	ptr := g.takeIfIdle()
+	g.mu.Unlock()
+	runtime.SetFinalizer(g, nil)
+	g.free(ptr)
+	return nil
+}
+
+func (g *Guard) closed() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.closing
+}
+
+// acquire marks a native call in flight and returns the handle to use, or
+// ErrClosed. Every successful acquire is paired with release.
+func (g *Guard) acquire() (*C.auraguard_guard, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closing {
+		return nil, ErrClosed
+	}
+	g.active++
+	return g.ptr, nil
+}
+
+// release ends a native call; after Close, the last call out frees the guard.
+func (g *Guard) release() {
+	g.mu.Lock()
+	g.active--
+	ptr := g.takeIfIdle()
+	g.mu.Unlock()
+	g.free(ptr)
+}
+
+// takeIfIdle hands over the native pointer once the guard is closing and no
+// call is in flight, exactly once. Call with mu held.
+func (g *Guard) takeIfIdle() *C.auraguard_guard {
+	if !g.closing || g.active > 0 || g.ptr == nil {
+		return nil
+	}
+	ptr := g.ptr
+	g.ptr = nil
+	return ptr
+}
+
+func (g *Guard) free(ptr *C.auraguard_guard) {
+	if ptr == nil {
+		return
+	}
+	C.auraguard_guard_free(ptr)
+	// The library no longer holds the handle, so the sink can go.
+	g.eventHandle.Delete()
+}
+
+// CallOption adjusts one CheckTool call.
+type CallOption func(*callOptions)
+
+type callOptions struct {
+	ticket     string
+	sideEffect C.int32_t // -1: from the configuration's side_effect_tools
+}
+
+// WithTicket names the customer ticket or task the call belongs to; side
+// effects are limited and deduplicated per ticket. Without it the call
+// belongs to the run itself.
+func WithTicket(id string) CallOption {
+	return func(o *callOptions) { o.ticket = id }
+}
+
+// WithSideEffect says explicitly whether the call changes the world,
+// overriding the configuration's side_effect_tools for this call.
+func WithSideEffect(yes bool) CallOption {
+	return func(o *callOptions) {
+		o.sideEffect = 0
+		if yes {
+			o.sideEffect = 1
+		}
+	}
+}
+
+// CheckTool asks whether to execute tool with args, before executing it.
+// args is anything encoding/json turns into an object (a map, a struct, a
+// json.RawMessage), or nil for no arguments. On Allow, execute the tool and
+// report with RecordResult, passing the decision's CallID.
+func (g *Guard) CheckTool(tool string, args any, opts ...CallOption) (Decision, error) {
+	o := callOptions{sideEffect: -1}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	argsJSON, err := encodeArgs(args)
+	if err != nil {
+		return Decision{}, err
+	}
+	in, err := cStrings(field{tool, "tool name"}, field{string(argsJSON), "arguments"}, field{o.ticket, "ticket id"})
+	if err != nil {
+		return Decision{}, err
+	}
+	var argsPtr *C.char
+	if argsJSON != nil {
+		argsPtr = in[1]
+	}
+	var out []byte
+	err = g.call(func(p *C.auraguard_guard, msg **C.char) C.auraguard_status {
+		var decision *C.char
+		status := C.auraguard_check_tool(p, in[0], argsPtr, in[2], o.sideEffect, &decision, msg)
+		out = takeBytes(decision)
+		return status
+	})
+	if err != nil {
+		return Decision{}, err
+	}
+	return parseDecision(out)
+}
+
+// CheckOutput checks an assistant message for a stall before it is sent. It
+// returns nil when there is nothing to do; otherwise a Rewrite (add the
+// InjectedSystem text and ask again), Escalate or Finalize decision.
+func (g *Guard) CheckOutput(text string) (*Decision, error) {
+	in, err := cStrings(field{text, "text"})
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	err = g.call(func(p *C.auraguard_guard, msg **C.char) C.auraguard_status {
+		var decision *C.char
+		status := C.auraguard_check_output(p, in[0], &decision, msg)
+		out = takeBytes(decision)
+		return status
+	})
+	if err != nil || out == nil {
+		return nil, err
+	}
+	d, err := parseDecision(out)
+	if err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// RecordResult reports the outcome of an allowed call.
+func (g *Guard) RecordResult(r Result) error {
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return &Error{Status: StatusInvalidArgument, Message: "result cannot be encoded: " + err.Error()}
+	}
+	in, err := cStrings(field{string(raw), "result"})
+	if err != nil {
+		return err
+	}
+	return g.call(func(p *C.auraguard_guard, msg **C.char) C.auraguard_status {
+		return C.auraguard_record_result(p, in[0], msg)
+	})
+}
+
+// RecordTokens adds a model call's token usage to the run's cost, priced
+// with the configuration's cost model.
+func (g *Guard) RecordTokens(input, output uint64) error {
+	return g.recordTokens(input, output, C.double(nan()))
+}
+
+// RecordTokenCost adds a model call's usage at a cost in USD that the
+// caller already knows (finite and >= 0).
+func (g *Guard) RecordTokenCost(input, output uint64, usd float64) error {
+	return g.recordTokens(input, output, C.double(usd))
+}
+
+func (g *Guard) recordTokens(input, output uint64, cost C.double) error {
+	return g.call(func(p *C.auraguard_guard, msg **C.char) C.auraguard_status {
+		return C.auraguard_record_tokens(p, C.uint64_t(input), C.uint64_t(output), cost, msg)
+	})
+}
+
+// Reset starts a new run: every counter, cache, ledger entry, quarantine and
+// waiting call is cleared; the configuration is kept.
+func (g *Guard) Reset() error {
+	return g.call(func(p *C.auraguard_guard, msg **C.char) C.auraguard_status {
+		return C.auraguard_reset(p, msg)
+	})
+}
+
+// call runs one native call on the guard: it refuses a closed guard, keeps
+// the guard alive for the call's duration, turns the status into an error,
+// and re-raises a panic that an event handler raised during the call.
+func (g *Guard) call(fn func(p *C.auraguard_guard, msg **C.char) C.auraguard_status) error {
+	p, err := g.acquire()
+	if err != nil {
+		return err
+	}
+	defer g.release()
+	var msg *C.char
+	status := fn(p, &msg)
+	runtime.KeepAlive(g)
+	g.events.rethrow()
+	return statusError(status, msg)
+}
