@@ -1,0 +1,612 @@
+//! Whole runs through the Rust API, each a story an agent really lives
+//! through, checked against the specification.
+
+mod common;
+
+use auraguard::clock::ManualClock;
+use auraguard::{Action, ErrorKind, ToolResult};
+use common::*;
+use serde_json::json;
+
+#[test]
+fn double_refund_is_replayed_for_the_same_ticket_and_blocked_for_another() {
+    let mut g = guard(json!({"side_effect_tools": ["refund"]}));
+    let args = json!({"order_id": "ORD-123", "amount": 50});
+    let first = check_ticket(&mut g, "refund", args.clone(), "T-1");
+    assert_eq!(first.action, Action::Allow);
+    let key = first
+        .idempotency_key
+        .clone()
+        .expect("side effects carry an idempotency key");
+    assert_eq!(key.len(), 32);
+    ok(&mut g, json!({"refund_id": "R-9"}));
+
+    let again = check_ticket(&mut g, "refund", args.clone(), "T-1");
+    assert_eq!(
+        (again.action, again.reason.as_str()),
+        (Action::Cache, "idempotent_replay")
+    );
+    let cached = again.cached_result.unwrap();
+    assert!(cached.cached && cached.ok && cached.side_effect_executed);
+    assert_eq!(cached.payload, json!({"refund_id": "R-9"}));
+
+    let other = check_ticket(&mut g, "refund", args, "T-2");
+    assert_eq!(
+        (other.action, other.reason.as_str()),
+        (Action::Block, "side_effect_limit_exceeded")
+    );
+
+    let s = g.stats();
+    assert_eq!(
+        (
+            s.tool_calls_executed,
+            s.cache_hits,
+            s.blocks,
+            s.tool_calls_denied
+        ),
+        (1, 1, 1, 2)
+    );
+    let r = g.report();
+    assert_eq!(r.side_effects["refund"].executed, 1);
+    assert_eq!(
+        r.side_effects["refund"].attempted, 2,
+        "the replay never reached the gate"
+    );
+}
+
+#[test]
+fn idempotency_keys_are_stable_per_ticket_and_arguments() {
+    let key = |ticket: &str, amount: i64| {
+        let mut g = guard(json!({"secret_key": "same"}));
+        check_ticket(
+            &mut g,
+            "refund",
+            json!({"order_id": "A", "amount": amount}),
+            ticket,
+        )
+        .idempotency_key
+        .unwrap()
+    };
+    assert_eq!(
+        key("T-1", 5),
+        key("T-1", 5),
+        "the same key in another guard with the same secret"
+    );
+    assert_ne!(key("T-1", 5), key("T-2", 5));
+    assert_ne!(key("T-1", 5), key("T-1", 6));
+    let mut g = guard(json!({}));
+    assert!(
+        check(&mut g, "get_order", json!({"id": 1}))
+            .idempotency_key
+            .is_none(),
+        "reads carry none"
+    );
+}
+
+#[test]
+fn a_timeout_after_sending_counts_as_executed() {
+    let mut g = guard(json!({}));
+    let args = json!({"order_id": "A"});
+    assert_eq!(
+        check_ticket(&mut g, "cancel", args.clone(), "T").action,
+        Action::Allow
+    );
+    g.record_result(ToolResult {
+        ok: false,
+        error_code: Some("timeout".into()),
+        side_effect_executed: Some(true),
+        ..Default::default()
+    })
+    .unwrap();
+    let replay = check_ticket(&mut g, "cancel", args.clone(), "T");
+    assert_eq!(replay.reason, "idempotent_replay");
+    let cr = replay.cached_result.unwrap();
+    assert!(!cr.ok && cr.side_effect_executed);
+    assert_eq!(cr.error_code.as_deref(), Some("timeout"));
+    // The replayed failure is a second timeout: the breaker trips.
+    assert_eq!(g.stats().quarantined_tools["cancel"], "error_retry:timeout");
+    assert_eq!(
+        check_ticket(&mut g, "cancel", args, "U").reason,
+        "tool_quarantined:error_retry:timeout"
+    );
+}
+
+#[test]
+fn a_failed_side_effect_that_did_not_execute_may_be_retried() {
+    let mut g = guard(json!({}));
+    let args = json!({"order_id": "A"});
+    assert_eq!(
+        check_ticket(&mut g, "refund", args.clone(), "T").action,
+        Action::Allow
+    );
+    fail(&mut g, "404");
+    let retry = check_ticket(&mut g, "refund", args, "T");
+    assert_eq!(
+        retry.action,
+        Action::Allow,
+        "not in the ledger, nothing executed"
+    );
+    ok(&mut g, json!("done"));
+    assert_eq!(g.report().side_effects["refund"].executed, 1);
+}
+
+#[test]
+fn repeated_failures_quarantine_the_tool() {
+    let mut g = guard(json!({}));
+    for i in 0..2 {
+        assert_eq!(
+            check(&mut g, "flaky_api", json!({"page": i})).action,
+            Action::Allow
+        );
+        fail(&mut g, "503");
+    }
+    let d = check(&mut g, "flaky_api", json!({"page": 9}));
+    assert_eq!(
+        (d.action, d.reason.as_str()),
+        (Action::Rewrite, "tool_quarantined:error_retry:5xx")
+    );
+    assert!(d.injected_system.unwrap().contains("flaky_api"));
+    let s = g.stats();
+    assert_eq!(
+        (
+            s.tool_calls_executed,
+            s.tool_calls_failed,
+            s.rewrite_decisions
+        ),
+        (2, 2, 1)
+    );
+}
+
+#[test]
+fn identical_reads_are_cached_then_blocked_without_a_result() {
+    let mut g = guard(json!({}));
+    let args = json!({"order_id": "A"});
+    for _ in 0..2 {
+        assert_eq!(
+            check(&mut g, "get_order", args.clone()).action,
+            Action::Allow
+        );
+        ok(&mut g, json!({"status": "shipped"}));
+    }
+    let d = check(&mut g, "get_order", args.clone());
+    assert_eq!(d.reason, "identical_toolcall_loop_cache");
+    assert_eq!(
+        d.cached_result.unwrap().payload,
+        json!({"status": "shipped"})
+    );
+
+    let mut g = guard(json!({"never_cache_tools": ["get_order"]}));
+    for _ in 0..2 {
+        check(&mut g, "get_order", args.clone());
+        ok(&mut g, json!({"status": "shipped"}));
+    }
+    assert_eq!(
+        check(&mut g, "get_order", args).reason,
+        "identical_toolcall_loop"
+    );
+}
+
+#[test]
+fn cached_results_expire_after_their_ttl() {
+    let clock = ManualClock::default();
+    let mut g = guard(json!({"cache_ttl_seconds": 30})).with_clock(Box::new(clock.clone()));
+    let args = json!({"order_id": "A"});
+    for _ in 0..2 {
+        check(&mut g, "get_order", args.clone());
+        ok(&mut g, json!(1));
+    }
+    clock.advance(29.0);
+    assert_eq!(
+        check(&mut g, "get_order", args.clone()).reason,
+        "identical_toolcall_loop_cache"
+    );
+    clock.advance(1.0);
+    assert_eq!(
+        check(&mut g, "get_order", args).reason,
+        "identical_toolcall_loop",
+        "expired: no live result"
+    );
+}
+
+#[test]
+fn ignored_argument_keys_do_not_make_a_call_new() {
+    let mut g = guard(json!({"arg_ignore_keys": {"get_order": ["request_id"]}}));
+    for i in 0..2 {
+        check(
+            &mut g,
+            "get_order",
+            json!({"order_id": "A", "request_id": i}),
+        );
+        ok(&mut g, json!(1));
+    }
+    assert_eq!(
+        check(
+            &mut g,
+            "get_order",
+            json!({"order_id": "A", "request_id": 77})
+        )
+        .action,
+        Action::Cache
+    );
+}
+
+#[test]
+fn a_full_cache_stores_nothing_more() {
+    let mut g = guard(json!({"max_cache_entries": 1, "repeat_toolcall_threshold": 2}));
+    check(&mut g, "get_order", json!({"id": 1}));
+    ok(&mut g, json!("one"));
+    check(&mut g, "get_order", json!({"id": 2}));
+    ok(&mut g, json!("two"));
+    assert_eq!(
+        check(&mut g, "get_order", json!({"id": 1})).action,
+        Action::Cache
+    );
+    assert_eq!(
+        check(&mut g, "get_order", json!({"id": 2})).reason,
+        "identical_toolcall_loop",
+        "not stored: the cache was full"
+    );
+}
+
+#[test]
+fn jitter_loop_quarantines_the_search_tool() {
+    let mut g = guard(json!({}));
+    let queries = [
+        "refund policy",
+        "refund policy EU",
+        "refund policy EU Germany",
+    ];
+    for q in queries {
+        assert_eq!(
+            check(&mut g, "search_kb", json!({"query": q})).action,
+            Action::Allow
+        );
+        ok(&mut g, json!([q]));
+    }
+    let d = check(
+        &mut g,
+        "search_kb",
+        json!({"query": "refund policy Germany 2024"}),
+    );
+    assert_eq!(
+        (d.action, d.reason.as_str()),
+        (Action::Rewrite, "arg_jitter_loop")
+    );
+    assert_eq!(
+        check(&mut g, "search_kb", json!({"query": "shipping times"})).reason,
+        "tool_quarantined:arg_jitter_loop"
+    );
+}
+
+#[test]
+fn per_tool_cap_and_policy_cap() {
+    let mut g =
+        guard(json!({"max_calls_per_tool": 2, "tool_policies": {"lookup": {"max_calls": 1}}}));
+    for i in 0..2 {
+        assert_eq!(
+            check(&mut g, "get_order", json!({"id": i})).action,
+            Action::Allow
+        );
+        ok(&mut g, json!(i));
+    }
+    assert_eq!(
+        check(&mut g, "get_order", json!({"id": 3})).reason,
+        "max_calls_per_tool"
+    );
+    check(&mut g, "lookup", json!({}));
+    ok(&mut g, json!(0));
+    assert_eq!(
+        check(&mut g, "lookup", json!({"x": 1})).reason,
+        "max_calls_per_tool"
+    );
+}
+
+#[test]
+fn ping_pong_between_two_agents_is_a_sequence_loop() {
+    let mut g = guard(json!({}));
+    let mut last = None;
+    for i in 0..6 {
+        let tool = if i % 2 == 0 {
+            "ask_analyst"
+        } else {
+            "ask_coordinator"
+        };
+        let d = check(&mut g, tool, json!({"round": i}));
+        if d.action == Action::Allow {
+            ok(&mut g, json!(i));
+        }
+        last = Some(d);
+    }
+    let d = last.unwrap();
+    assert_eq!(d.action, Action::Rewrite);
+    assert_eq!(
+        d.reason,
+        "sequence_loop:ask_analyst \u{2192} ask_coordinator"
+    );
+    assert_eq!(
+        g.stats().quarantined_tools["ask_coordinator"],
+        "sequence_loop"
+    );
+}
+
+#[test]
+fn budget_escalates_before_the_call_that_would_reach_it() {
+    let mut g = guard(json!({"max_cost_per_run": 0.10}));
+    for i in 0..2 {
+        assert_eq!(
+            check(&mut g, "get_order", json!({"id": i})).action,
+            Action::Allow
+        );
+        ok(&mut g, json!(i));
+    }
+    let d = check(&mut g, "get_order", json!({"id": 3}));
+    assert_eq!(
+        (d.action, d.reason.as_str()),
+        (Action::Escalate, "cost_budget_exceeded")
+    );
+    let p = d.escalation_packet.unwrap();
+    assert_eq!(p.tags, vec![json!("budget_exceeded")]);
+    assert!((p.projected_cost.unwrap() - 0.12).abs() < 1e-9);
+    let s = g.stats();
+    assert_eq!(s.escalations, 1);
+    assert_eq!(s.cost_spent_usd, 0.08);
+    assert_eq!(s.cost_remaining_usd, Some(0.02));
+}
+
+#[test]
+fn token_costs_count_toward_the_budget() {
+    let mut g = guard(json!({"max_cost_per_run": 0.05}));
+    g.record_tokens(10_000, 1_000, None).unwrap(); // 0.03 + 0.015
+    assert_eq!(g.stats().reported_token_cost_usd, 0.045);
+    assert_eq!(
+        check(&mut g, "get_order", json!({})).reason,
+        "cost_budget_exceeded"
+    );
+    g.record_tokens(0, 0, Some(0.5)).unwrap();
+    assert_eq!(g.stats().cost_spent_usd, 0.545);
+    assert_eq!(
+        g.record_tokens(0, 0, Some(f64::NAN)).unwrap_err().kind(),
+        ErrorKind::InvalidArgument
+    );
+}
+
+#[test]
+fn policies_deny_escalate_and_require_arguments() {
+    let mut g = guard(json!({"tool_policies": {
+        "delete_account": {"access": "deny", "deny_reason": "irreversible"},
+        "wire_money": {"access": "human", "risk": "high"},
+        "get_order": {"require_args": ["order_id"]}}}));
+    assert_eq!(
+        check(&mut g, "delete_account", json!({})).reason,
+        "policy_deny:irreversible"
+    );
+    let d = check(&mut g, "wire_money", json!({"amount": 1}));
+    assert_eq!(d.action, Action::Escalate);
+    assert_eq!(d.escalation_packet.unwrap().route, json!("human_approval"));
+    assert_eq!(
+        check(&mut g, "get_order", json!({"id": 1})).reason,
+        "policy_missing_args:order_id"
+    );
+    assert_eq!(
+        check(&mut g, "get_order", json!({"order_id": 1})).action,
+        Action::Allow
+    );
+}
+
+#[test]
+fn a_stall_is_rewritten_then_the_forced_escalation_is_accepted() {
+    let mut g = guard(json!({}));
+    let sorry = "I'm sorry for the delay, I'm still checking on your order.";
+    assert!(g.check_output(sorry).unwrap().is_none());
+    let d = g.check_output(sorry).unwrap().unwrap();
+    assert_eq!(
+        (d.action, d.reason.as_str()),
+        (Action::Rewrite, "no_state_change_loop")
+    );
+    let reply = r#"{"action": "escalate", "reason": "need order id", "escalation": {"route": "support_tier2", "summary": "no order id", "missing_info": ["order id"], "tags": ["billing"]}}"#;
+    let d = g.check_output(reply).unwrap().unwrap();
+    assert_eq!(
+        (d.action, d.reason.as_str()),
+        (Action::Escalate, "forced_escalate:need order id")
+    );
+    let p = d.escalation_packet.unwrap();
+    assert_eq!(p.route, json!("support_tier2"));
+    assert_eq!(p.tags, vec![json!("billing")]);
+    let s = g.stats();
+    assert_eq!((s.rewrite_decisions, s.escalations), (1, 1));
+}
+
+#[test]
+fn a_stall_that_ignores_the_instruction_escalates() {
+    let mut g = guard(json!({}));
+    let sorry = "Apologies for the trouble, let me check again.";
+    g.check_output(sorry).unwrap();
+    assert_eq!(
+        g.check_output(sorry).unwrap().unwrap().reason,
+        "no_state_change_loop"
+    );
+    let d = g.check_output("Still working on it!").unwrap().unwrap();
+    assert_eq!(d.reason, "stall_noncompliant_forced_outcome");
+    let d = g.check_output(r#"{"action": "finalize", "reason": "answered", "reply_draft": "Your refund is on its way."}"#).unwrap().unwrap();
+    assert_eq!(
+        (d.action, d.reason.as_str()),
+        (Action::Finalize, "forced_finalize:answered")
+    );
+    assert_eq!(
+        d.finalized_output.unwrap().reply_draft,
+        "Your refund is on its way."
+    );
+}
+
+#[test]
+fn an_empty_message_is_nothing_to_do_but_whitespace_is_checked() {
+    let mut g = guard(json!({"stall_pattern_streak_threshold": 1, "stall_pattern_threshold": 0.0}));
+    assert!(g.check_output("").unwrap().is_none());
+    assert!(
+        g.check_output("   ").unwrap().is_some(),
+        "score 0 >= threshold 0: whitespace is checked"
+    );
+}
+
+#[test]
+fn shadow_mode_enforces_nothing_but_counts_and_keeps_state_changes() {
+    let mut g = guard(json!({"shadow_mode": true, "max_calls_per_tool": 1}));
+    check(&mut g, "get_order", json!({"id": 1}));
+    ok(&mut g, json!(1));
+    let d = check(&mut g, "get_order", json!({"id": 2}));
+    assert_eq!(
+        (d.action, d.reason.as_str()),
+        (Action::Allow, "shadow_allow")
+    );
+    assert!(d.call_id.is_some());
+    ok(&mut g, json!(2));
+    let s = g.stats();
+    assert_eq!(s.shadow_would_deny, 1);
+    assert_eq!(
+        (
+            s.tool_calls_denied,
+            s.rewrite_decisions,
+            s.tool_calls_executed
+        ),
+        (0, 0, 2)
+    );
+    assert_eq!(
+        s.quarantined_tools["get_order"], "max_calls_per_tool",
+        "the quarantine stays"
+    );
+    let r = g.report();
+    assert_eq!(r.interventions.last().unwrap().action, "shadow_deny");
+}
+
+#[test]
+fn strict_mode_refuses_out_of_order_calls_and_changes_nothing() {
+    let mut g = guard(json!({"strict_mode": true}));
+    let e = g.record_result(ToolResult::ok(json!(1))).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Misuse);
+    check(&mut g, "get_order", json!({"id": 1}));
+    let before = g.stats();
+    let e = g
+        .check_tool(
+            "get_order",
+            json!({"id": 2}).as_object().unwrap(),
+            None,
+            None,
+        )
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Misuse);
+    assert!(e.message().contains("get_order"), "{e}");
+    assert_eq!(g.stats(), before);
+    ok(&mut g, json!(1));
+    assert_eq!(
+        check(&mut g, "get_order", json!({"id": 2})).action,
+        Action::Allow
+    );
+}
+
+#[test]
+fn without_strict_mode_a_missing_result_is_counted() {
+    let mut g = guard(json!({}));
+    check(&mut g, "a", json!({}));
+    check(&mut g, "b", json!({}));
+    assert_eq!(g.stats().missed_results, 1);
+    g.record_result(ToolResult::ok(json!(1))).unwrap();
+    g.record_result(ToolResult::ok(json!(1))).unwrap(); // nothing awaits: ignored
+    assert_eq!(g.stats().tool_calls_executed, 1);
+}
+
+#[test]
+fn parallel_calls_are_recorded_by_call_id() {
+    let mut g = guard(json!({"max_pending_calls": 3, "strict_mode": true}));
+    let ids: Vec<u64> = ["a", "b", "c"]
+        .iter()
+        .map(|t| check(&mut g, t, json!({})).call_id.unwrap())
+        .collect();
+    assert_eq!(g.pending_call_ids(), ids);
+    g.record_result(ToolResult {
+        call_id: Some(ids[1]),
+        ..ToolResult::ok(json!(1))
+    })
+    .unwrap();
+    let e = g
+        .record_result(ToolResult {
+            call_id: Some(ids[1]),
+            ..ToolResult::ok(json!(1))
+        })
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "already recorded");
+    let e = g
+        .record_result(ToolResult {
+            call_id: Some(999),
+            ..ToolResult::ok(json!(1))
+        })
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    // Without a call id: the most recent waiting call.
+    g.record_result(ToolResult::failed("500")).unwrap();
+    assert_eq!(g.pending_call_ids(), vec![ids[0]]);
+    assert_eq!(g.stats().tool_calls_failed, 1);
+}
+
+#[test]
+fn the_oldest_waiting_call_is_dropped_when_too_many_wait() {
+    let mut g = guard(json!({"max_pending_calls": 2}));
+    let a = check(&mut g, "a", json!({})).call_id.unwrap();
+    let b = check(&mut g, "b", json!({})).call_id.unwrap();
+    let c = check(&mut g, "c", json!({})).call_id.unwrap();
+    assert_eq!(g.pending_call_ids(), vec![b, c]);
+    assert_eq!(g.stats().missed_results, 1);
+    let e = g
+        .record_result(ToolResult {
+            call_id: Some(a),
+            ..ToolResult::ok(json!(1))
+        })
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+}
+
+#[test]
+fn reset_starts_a_new_run_keeping_the_configuration() {
+    let mut g = guard(json!({"side_effect_tools": ["refund"], "max_calls_per_tool": 1}));
+    let run = g.run_id().to_string();
+    check_ticket(&mut g, "refund", json!({"o": 1}), "T");
+    ok(&mut g, json!(1));
+    check(&mut g, "get_order", json!({}));
+    g.reset();
+    assert_ne!(g.run_id(), run);
+    let s = g.stats();
+    assert_eq!(
+        (
+            s.tool_calls_executed,
+            s.pending_calls,
+            s.interventions_count,
+            s.cost_spent_usd
+        ),
+        (0, 0, 0, 0.0)
+    );
+    assert_eq!(
+        check_ticket(&mut g, "refund", json!({"o": 1}), "T").action,
+        Action::Allow,
+        "ledger cleared"
+    );
+    ok(&mut g, json!(1));
+    assert_eq!(
+        check(&mut g, "get_order", json!({"id": 1})).action,
+        Action::Allow,
+        "per-tool counts cleared"
+    );
+    ok(&mut g, json!(1));
+    assert_eq!(
+        check(&mut g, "get_order", json!({"id": 2})).reason,
+        "max_calls_per_tool",
+        "configuration kept"
+    );
+}
+
+#[test]
+fn call_ids_stay_unique_across_resets() {
+    let mut g = guard(json!({}));
+    let a = check(&mut g, "a", json!({})).call_id.unwrap();
+    g.reset();
+    let b = check(&mut g, "a", json!({})).call_id.unwrap();
+    assert_ne!(a, b);
+}
