@@ -1,4 +1,23 @@
-# rules for ruby: filled in with the ruby suite
-.PHONY: test-ruby
+# Ruby binding (bindings/ruby, gem "auraguard") and its examples.
+#
+#   make test-ruby    the minitest suite, both examples (checking they reach
+#                     their guarded outcome), and a gem build into build/ruby
+#   make bench-ruby   ns per check+record pair on three workloads
+
+RUBY        ?= ruby
+RUBY_DIR    := $(ROOT)/bindings/ruby
+RUBY_BUILD  := $(ROOT)/build/ruby
+RUBY_RUN    := $(RUBY) -I$(RUBY_DIR)/lib
+
+.PHONY: test-ruby bench-ruby
+
 test-ruby: build
-	@echo "Ruby suite: not yet present"; exit 1
+	cd $(RUBY_DIR) && $(RUBY) -S rake test
+	$(RUBY_RUN) examples/ruby/quickstart.rb | grep -q "reused:"
+	$(RUBY_RUN) examples/ruby/agent_loop.rb | grep -q "final reply:"
+	@mkdir -p $(RUBY_BUILD)
+	cd $(RUBY_DIR) && gem build --silent auraguard.gemspec --output $(RUBY_BUILD)/auraguard-$(VERSION).gem
+	@echo "ruby: tests, examples and gem build passed"
+
+bench-ruby: build
+	$(RUBY_RUN) $(RUBY_DIR)/bench/bench.rb
