@@ -1,1 +1,40 @@
-fn main() {}
+//! Criterion benchmarks of the guard (`make bench-rust`).
+//!
+//! Workloads, each through the Rust API (`engine/*`) and the C API
+//! (`c_api/*`):
+//! - `distinct_reads`: `get_order` with a new order id every call, a ticket id;
+//! - `jittery_queries`: `search_kb` with overlapping five-word queries;
+//! - `repeated_call`: the same read again, answered from the cache;
+//! - `check_output`: a 40-word assistant message;
+//!
+//! plus `state_save`/`state_load` of a run of 1,000 calls. Each measured
+//! call asserts its decision, so a workload cannot silently turn into
+//! another (a quarantine, a cache hit) while it is measured.
+
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+
+#[path = "guard/c_api.rs"]
+mod c_api;
+#[path = "guard/engine.rs"]
+mod engine;
+#[path = "guard/runs.rs"]
+mod runs;
+#[path = "guard/workloads.rs"]
+mod workloads;
+
+/// Short enough for a CI run: about 3.5 s per benchmark.
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_millis(2500))
+        .sample_size(50)
+}
+
+criterion_group! {
+    name = guard;
+    config = config();
+    targets = engine::benches, c_api::benches
+}
+criterion_main!(guard);
