@@ -1,4 +1,59 @@
-# rules for csharp: filled in with the csharp suite
-.PHONY: test-csharp
-test-csharp: build
-	@echo "C# suite: not yet present"; exit 1
+# rules for csharp: the C# binding (bindings/csharp), its NUnit tests, the
+# examples and the benchmark, compiled with Mono's mcs into build/csharp/.
+#
+#   make test-csharp    build everything, run the tests, run the examples
+#   make bench-csharp   ns per check+record pair on three workloads
+
+CS_OUT      := $(ROOT)/build/csharp
+CS_DIR      := $(ROOT)/bindings/csharp
+CS_MCS      ?= mcs
+CS_MONO     ?= mono
+CS_NUNIT    ?= nunit-console
+# Debian's libnunit-cil-dev puts the framework under a versioned directory.
+CS_NUNIT_FW ?= $(firstword $(wildcard /usr/lib/cli/nunit.framework-2.6/nunit.framework.dll \
+                 /usr/lib/cli/nunit.framework-2.6*/nunit.framework.dll))
+CS_FLAGS    := -nologo -warnaserror+ -nowarn:1591 -langversion:7
+# DllImport("auraguard") resolves to libauraguard.so on the loader's path.
+CS_ENV      := LD_LIBRARY_PATH=$(LIB_DIR)$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}
+
+CS_LIB_SRC   := $(shell find $(CS_DIR)/src -name '*.cs' 2>/dev/null)
+CS_TEST_SRC  := $(wildcard $(CS_DIR)/tests/*.cs)
+CS_LIB       := $(CS_OUT)/AuraGuard.dll
+CS_TESTS     := $(CS_OUT)/AuraGuard.Tests.dll
+CS_QUICK     := $(CS_OUT)/Quickstart.exe
+CS_AGENT     := $(CS_OUT)/AgentLoop.exe
+CS_BENCH     := $(CS_OUT)/Bench.exe
+
+.PHONY: test-csharp bench-csharp csharp-build
+
+csharp-build: $(CS_LIB) $(CS_TESTS) $(CS_QUICK) $(CS_AGENT)
+
+$(CS_LIB): $(CS_LIB_SRC) | $(CS_OUT)
+	$(CS_MCS) $(CS_FLAGS) -target:library -doc:$(CS_OUT)/AuraGuard.xml -out:$@ $(CS_LIB_SRC)
+
+$(CS_TESTS): $(CS_LIB) $(CS_TEST_SRC)
+	@test -n "$(CS_NUNIT_FW)" || { echo "nunit.framework.dll not found: apt-get install libnunit-cil-dev"; exit 1; }
+	cp $(CS_NUNIT_FW) $(CS_OUT)/
+	$(CS_MCS) $(CS_FLAGS) -target:library -r:$(CS_LIB) -r:$(CS_NUNIT_FW) -out:$@ $(CS_TEST_SRC)
+
+$(CS_QUICK): $(CS_LIB) $(ROOT)/examples/csharp/Quickstart.cs
+	$(CS_MCS) $(CS_FLAGS) -r:$(CS_LIB) -out:$@ $(ROOT)/examples/csharp/Quickstart.cs
+
+$(CS_AGENT): $(CS_LIB) $(ROOT)/examples/csharp/AgentLoop.cs
+	$(CS_MCS) $(CS_FLAGS) -r:$(CS_LIB) -out:$@ $(ROOT)/examples/csharp/AgentLoop.cs
+
+$(CS_BENCH): $(CS_LIB) $(CS_DIR)/bench/Bench.cs
+	$(CS_MCS) $(CS_FLAGS) -optimize+ -r:$(CS_LIB) -out:$@ $(CS_DIR)/bench/Bench.cs
+
+$(CS_OUT):
+	mkdir -p $@
+
+# nunit-console exits with the number of failed tests (non-zero on any failure
+# or error); its last lines are the summary ("Tests run: N, Errors: 0, Failures: 0, ...").
+test-csharp: build csharp-build
+	cd $(CS_OUT) && $(CS_ENV) $(CS_NUNIT) -nologo -xml=$(CS_OUT)/TestResult.xml $(CS_TESTS)
+	cd $(CS_OUT) && $(CS_ENV) $(CS_MONO) $(CS_QUICK)
+	cd $(CS_OUT) && $(CS_ENV) $(CS_MONO) $(CS_AGENT)
+
+bench-csharp: build $(CS_BENCH)
+	$(CS_ENV) $(CS_MONO) -O=all $(CS_BENCH)

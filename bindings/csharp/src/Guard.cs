@@ -137,6 +137,8 @@ namespace AuraGuard
         }
 
         /// <summary>Adds a model call's usage to the run's cost.</summary>
+        /// <param name="inputTokens">Prompt tokens.</param>
+        /// <param name="outputTokens">Completion tokens.</param>
         /// <param name="costUsd">The call's cost; null prices the tokens with the cost model.</param>
         /// <exception cref="AuraGuardException"><see cref="GuardStatus.InvalidArgument"/> for a
         /// negative or non-finite cost.</exception>

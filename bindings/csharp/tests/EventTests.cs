@@ -1,0 +1,106 @@
+using System;
+using System.Collections.Generic;
+using NUnit.Framework;
+using AuraGuard;
+
+namespace AuraGuard.Tests
+{
+    /// <summary>Events raised from the native callback.</summary>
+    [TestFixture]
+    public class EventTests
+    {
+        [Test]
+        public void InterventionAndCostEventsArrive()
+        {
+            using (var guard = TestSupport.NewGuard())
+            {
+                var received = new List<GuardEventArgs>();
+                guard.Event += (sender, e) =>
+                {
+                    Assert.AreSame(guard, sender);
+                    received.Add(e);
+                };
+                var args = new { order_id = "A" };
+                TestSupport.CheckAndRecordOk(guard, "refund", args, "T");
+                guard.CheckTool("refund", args, "T2");
+
+                GuardEventArgs cost = received.Find(e => e.EventType == "cost");
+                Assert.IsNotNull(cost, "a cost event for the executed call");
+                Assert.AreEqual("tool_call", cost.CostKind);
+                Assert.AreEqual(0.04, cost.AmountUsd.Value, 1e-9);
+
+                GuardEventArgs block = received.Find(e => e.EventType == "intervention");
+                Assert.IsNotNull(block, "an intervention event for the block");
+                Assert.AreEqual("refund", block.Tool);
+                Assert.AreEqual("block", block.Action);
+                Assert.AreEqual("side_effect_limit_exceeded", block.Reason);
+                Assert.AreEqual(64, block.ArgsSig.Length);
+                Assert.AreEqual(guard.Stats().RunId, block.RunId);
+            }
+        }
+
+        [Test]
+        public void EventsNeverCarryRawArgumentsTicketsOrPayloads()
+        {
+            using (var guard = TestSupport.NewGuard())
+            {
+                var seen = new List<string>();
+                guard.Event += (s, e) => seen.Add(e.Json);
+                var args = new { order_id = "SECRET-ORDER-4242", note = "SECRET-NOTE" };
+                for (int i = 0; i < 3; i++)
+                    TestSupport.CheckAndRecordOk(guard, "refund", args, "SECRET-TICKET", "SECRET-PAYLOAD");
+                guard.CheckTool("refund", args, "OTHER-SECRET-TICKET");
+
+                Assert.IsNotEmpty(seen);
+                foreach (string json in seen)
+                    StringAssert.DoesNotContain("SECRET", json);
+            }
+        }
+
+        [Test]
+        public void AThrowingHandlerDoesNotBreakTheGuardOrOtherHandlers()
+        {
+            using (var guard = TestSupport.NewGuard())
+            {
+                int later = 0;
+                guard.Event += (s, e) => { throw new InvalidOperationException("handler bug"); };
+                guard.Event += (s, e) => later++;
+
+                Decision d = guard.CheckTool("get_order", new { order_id = "1" });
+                Assert.AreEqual(GuardAction.Allow, d.Action);
+                guard.RecordResult(true, "x", callId: d.CallId);
+                Assert.Greater(later, 0);
+                Assert.AreEqual(GuardAction.Allow, guard.CheckTool("get_order", new { order_id = "2" }).Action);
+            }
+        }
+
+        [Test]
+        public void AHandlerMayCallBackIntoTheGuard()
+        {
+            using (var guard = TestSupport.NewGuard())
+            {
+                long executedSeen = -1;
+                guard.Event += (s, e) => executedSeen = guard.Stats().ToolCallsExecuted;
+                TestSupport.CheckAndRecordOk(guard, "get_order", new { order_id = "1" });
+                Assert.AreEqual(1, executedSeen);
+            }
+        }
+
+        [Test]
+        public void UnsubscribingStopsEvents()
+        {
+            using (var guard = TestSupport.NewGuard())
+            {
+                int count = 0;
+                EventHandler<GuardEventArgs> handler = (s, e) => count++;
+                guard.Event += handler;
+                TestSupport.CheckAndRecordOk(guard, "get_order", new { order_id = "1" });
+                int afterFirst = count;
+                Assert.Greater(afterFirst, 0);
+                guard.Event -= handler;
+                TestSupport.CheckAndRecordOk(guard, "get_order", new { order_id = "2" });
+                Assert.AreEqual(afterFirst, count);
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+using System;
+using System.Collections.Generic;
+using NUnit.Framework;
+using AuraGuard;
+
+namespace AuraGuard.Tests
+{
+    /// <summary>Guard.Run on every action check_tool can return (finalize comes only from CheckOutput).</summary>
+    [TestFixture]
+    public class RunTests
+    {
+        [Test]
+        public void AllowRunsTheToolAndRecordsItsValue()
+        {
+            using (var guard = TestSupport.NewGuard())
+            {
+                int runs = 0;
+                int value = guard.Run("get_order", new { order_id = "1" }, () => { runs++; return 42; });
+                Assert.AreEqual(42, value);
+                Assert.AreEqual(1, runs);
+                GuardStats stats = guard.Stats();
+                Assert.AreEqual(1, stats.ToolCallsExecuted);
+                Assert.AreEqual(0, stats.PendingCalls);
+            }
+        }
+
+        [Test]
+        public void CacheReturnsTheRecordedValueWithoutRunningTheTool()
+        {
+            using (var guard = TestSupport.NewGuard())
+            {
+                int runs = 0;
+                Func<int> tool = () => { runs++; return 42; };
+                var args = new { order_id = "1" };
+                guard.Run("get_order", args, tool);
+                guard.Run("get_order", args, tool);
+                int third = guard.Run("get_order", args, tool);
+                Assert.AreEqual(42, third);
+                Assert.AreEqual(2, runs);
+                Assert.AreEqual(1, guard.Stats().CacheHits);
+            }
+        }
+
+        [Test]
+        public void ACachedSideEffectReturnsItsPayloadInTheRequestedShape()
+        {
+            using (var guard = TestSupport.NewGuard())
+            {
+                var args = new { order_id = "A" };
+                string first = guard.Run("refund", args, () => "R-1", "T-1");
+                Assert.AreEqual("R-1", first);
+                Assert.AreEqual("R-1", guard.Run<string>("refund", args, () => { throw new Exception("ran twice"); }, "T-1"));
+                Assert.AreEqual("\"R-1\"", guard.Run<RawJson>("refund", args, () => null, "T-1").Json);
+                Assert.AreEqual("R-1", guard.Run<object>("refund", args, () => null, "T-1"));
+                Assert.Throws<InvalidCastException>(() => guard.Run<int>("refund", args, () => 0, "T-1"));
+            }
+        }
+
+        [Test]
+        public void ACachedObjectComesBackAsADictionary()
+        {
+            using (var guard = TestSupport.NewGuard())
+            {
+                var args = new { order_id = "A" };
+                guard.Run<object>("refund", args, () => new { refund_id = "R-9", amount = 12.5 }, "T");
+                var cached = guard.Run<IDictionary<string, object>>("refund", args, () => null, "T");
+                Assert.AreEqual("R-9", cached["refund_id"]);
+                Assert.AreEqual(12.5, cached["amount"]);
+            }
+        }
+
+        [Test]
+        public void AThrowingToolIsRecordedAsFailedWithItsTypeNameAndRethrown()
+        {
+            using (var guard = TestSupport.NewGuard(c =>
+            {
+                // Error classes are lower-cased codes: the type name becomes this class.
+                c.QuarantineErrorCodes = new List<string> { "invalidoperationexception" };
+                c.ErrorRetryThreshold = 1;
+            }))
+            {
+                var thrown = new InvalidOperationException("backend down");
+                var caught = Assert.Throws<InvalidOperationException>(
+                    () => guard.Run<int>("get_order", new { order_id = "1" }, () => { throw thrown; }));
+                Assert.AreSame(thrown, caught);
+                Assert.AreEqual(1, guard.Stats().ToolCallsFailed);
+
+                // The error code was the type name: that is the class this config quarantines.
+                var denied = Assert.Throws<GuardDeniedException>(
+                    () => guard.Run("get_order", new { order_id = "2" }, () => 1));
+                Assert.AreEqual(GuardAction.Rewrite, denied.Decision.Action);
+                Assert.AreEqual("tool_quarantined:error_retry:invalidoperationexception", denied.Decision.Reason);
+            }
+        }
+
+        [Test]
+        public void BlockThrowsWithoutRunningTheTool()
+        {
+            using (var guard = TestSupport.NewGuard())
+            {
+                var args = new { order_id = "A" };
+                guard.Run("refund", args, () => "R-1", "T-1");
+                var denied = Assert.Throws<GuardDeniedException>(
+                    () => guard.Run<string>("refund", args, () => { throw new Exception("must not run"); }, "T-2"));
+                Assert.AreEqual(GuardAction.Block, denied.Decision.Action);
+                Assert.AreEqual("side_effect_limit_exceeded", denied.Decision.Reason);
+                StringAssert.Contains("side_effect_limit_exceeded", denied.Message);
+            }
+        }
+
+        [Test]
+        public void RewriteThrowsWithTheTextForTheModel()
+        {
+            using (var guard = TestSupport.NewGuard(c => c.MaxCallsPerTool = 1))
+            {
+                guard.Run("get_order", new { order_id = "1" }, () => 1);
+                var denied = Assert.Throws<GuardDeniedException>(
+                    () => guard.Run("get_order", new { order_id = "2" }, () => 2));
+                Assert.AreEqual(GuardAction.Rewrite, denied.Decision.Action);
+                Assert.AreEqual("max_calls_per_tool", denied.Decision.Reason);
+                Assert.IsFalse(string.IsNullOrEmpty(denied.Decision.InjectedSystem));
+            }
+        }
+
+        [Test]
+        public void EscalateThrowsWithThePacket()
+        {
+            using (var guard = TestSupport.NewGuard(c => c.ToolPolicies = new Dictionary<string, ToolPolicy>
+            {
+                { "delete_account", new ToolPolicy { Access = ToolAccess.Human, Risk = "high" } },
+            }))
+            {
+                var denied = Assert.Throws<GuardDeniedException>(
+                    () => guard.Run("delete_account", new { user = "u1" }, () => true));
+                Assert.AreEqual(GuardAction.Escalate, denied.Decision.Action);
+                Assert.AreEqual("policy_human_approval_required", denied.Decision.Reason);
+                Assert.AreEqual("human_approval", denied.Decision.EscalationPacket.Route);
+                CollectionAssert.Contains(denied.Decision.EscalationPacket.Tags, "risk:high");
+                Assert.AreEqual("high", denied.Decision.EscalationPacket.Risk);
+            }
+        }
+
+        [Test]
+        public void ACachedFailureIsADenialNotAValue()
+        {
+            using (var guard = TestSupport.NewGuard())
+            {
+                var args = new { order_id = "A" };
+                Decision d = guard.CheckTool("refund", args, "T");
+                guard.RecordResult(false, errorCode: "timeout", sideEffectExecuted: true, callId: d.CallId);
+                var denied = Assert.Throws<GuardDeniedException>(() => guard.Run("refund", args, () => "again", "T"));
+                Assert.AreEqual(GuardAction.Cache, denied.Decision.Action);
+                Assert.IsFalse(denied.Decision.CachedResult.Ok);
+                Assert.AreEqual("timeout", denied.Decision.CachedResult.ErrorCode);
+            }
+        }
+    }
+}
