@@ -1,0 +1,204 @@
+/*
+ * The cost of a decision through the C API, on four workloads:
+ *
+ *   distinct_reads   check + record of get_order with a new order_id each time
+ *   jittery_queries  check + record of search_kb with overlapping 5-word
+ *                    queries (jitter scoring runs, but never quarantines)
+ *   cached_repeat    check of the same call again: answered from the cache
+ *                    (no record: the tool is not executed)
+ *   check_output     check_output on a 40-word assistant message
+ *
+ * Each workload runs in batches on a fresh guard per batch (so its state
+ * stays what the workload says); the median of the batches' ns per
+ * operation is reported. Output, one line per workload:
+ *
+ *   name  median_ns  ops        (ops: operations timed, over all batches)
+ *
+ * or with --json one object {"name": median_ns, ...}. Options:
+ * --batches N (default 9), --iterations N per batch (default 20000).
+ * A decision other than the workload's expected one is an error (exit 1).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <auraguard.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct {
+    const char *name;
+    const char *config;
+    /* Prepare a fresh guard before timing (may be NULL). */
+    void (*prime)(auraguard_guard *g);
+    /* One operation; returns 0 when the guard answered off-workload. */
+    int (*op)(auraguard_guard *g, long i);
+} workload;
+
+static int starts_with(const char *s, const char *prefix) {
+    return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* check_tool, then record_result when allowed; 0 unless the action is `want`. */
+static int check_and_record(auraguard_guard *g, const char *tool, const char *args,
+                            const char *want) {
+    char *d = NULL;
+    if (auraguard_check_tool(g, tool, args, "T-1", -1, &d, NULL) != AURAGUARD_OK) return 0;
+    int as_expected = starts_with(d, want);
+    if (starts_with(d, "{\"action\":\"allow\""))
+        as_expected &= auraguard_record_result(g, "{\"ok\":true,\"payload\":{\"n\":1}}", NULL) ==
+                       AURAGUARD_OK;
+    auraguard_string_free(d);
+    return as_expected;
+}
+
+static int distinct_read(auraguard_guard *g, long i) {
+    char args[64];
+    snprintf(args, sizeof args, "{\"order_id\":\"A-%ld\"}", i);
+    return check_and_record(g, "get_order", args, "{\"action\":\"allow\"");
+}
+
+/* 16 words; query i is words i..i+4 (mod 16): consecutive queries share four
+ * words, and no query repeats within the 12-call window. */
+static const char *const vocab[16] = {"refund", "policy", "germany", "shipping", "delay",
+                                      "invoice", "warranty", "return",  "label",    "customs",
+                                      "express", "tracking", "damaged", "parcel",  "credit",
+                                      "voucher"};
+
+static int jittery_query(auraguard_guard *g, long i) {
+    char args[160];
+    long k = i % 16;
+    snprintf(args, sizeof args, "{\"query\":\"%s %s %s %s %s\"}", vocab[k], vocab[(k + 1) % 16],
+             vocab[(k + 2) % 16], vocab[(k + 3) % 16], vocab[(k + 4) % 16]);
+    return check_and_record(g, "search_kb", args, "{\"action\":\"allow\"");
+}
+
+static const char *const repeated_args = "{\"order_id\":\"A-1\"}";
+
+static void prime_cache(auraguard_guard *g) {
+    for (int i = 0; i < 2; i++) check_and_record(g, "get_order", repeated_args, "");
+}
+
+static int cached_repeat(auraguard_guard *g, long i) {
+    (void)i;
+    return check_and_record(g, "get_order", repeated_args, "{\"action\":\"cache\"");
+}
+
+/* Four 40-word messages that differ enough not to look like a stall. */
+static const char *const messages[4] = {
+    "Thanks for waiting. Your order A-100 left our warehouse on Monday and the carrier "
+    "expects to deliver it on Thursday before noon. If it does not arrive by Friday, reply "
+    "here and we will send a replacement at no cost, with express shipping included.",
+    "I checked the refund you asked about. The amount of twenty five euros was approved "
+    "today and goes back to the card you paid with. Banks usually need three to five "
+    "working days to show it; your reference number is R-2291 for questions.",
+    "The warranty covers the blender motor for two years from purchase, but not the glass "
+    "jug. Since the jug cracked during delivery, that counts as transport damage: please "
+    "send a photo of the box and the crack, and a new jug ships.",
+    "Your account now uses the new billing address in Munich. Future invoices will show it "
+    "automatically, and the invoice from last week can be reissued if you need it for "
+    "accounting. Nothing else changes about your subscription, plan, price or renewal date.",
+};
+
+static int check_output(auraguard_guard *g, long i) {
+    char *d = NULL;
+    if (auraguard_check_output(g, messages[i % 4], &d, NULL) != AURAGUARD_OK) return 0;
+    int nothing_to_do = d == NULL;
+    auraguard_string_free(d);
+    return nothing_to_do;
+}
+
+static const workload workloads[] = {
+    {"distinct_reads", "{\"secret_key\":\"bench\"}", NULL, distinct_read},
+    {"jittery_queries", "{\"secret_key\":\"bench\",\"arg_jitter_repeat_threshold\":1000000}", NULL,
+     jittery_query},
+    {"cached_repeat",
+     "{\"secret_key\":\"bench\",\"repeat_toolcall_threshold\":2,\"max_intervention_log\":100000,"
+     "\"max_cache_entries\":100000}",
+     prime_cache, cached_repeat},
+    {"check_output", "{\"secret_key\":\"bench\"}", NULL, check_output},
+};
+
+static double now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median ns per operation over `batches` batches; NAN on an off-workload answer. */
+static double measure(const workload *w, int batches, long iterations) {
+    double *per_op = calloc((size_t)batches, sizeof *per_op);
+    /* Batch -1 warms caches and the allocator and is not counted. */
+    for (int b = -1; b < batches; b++) {
+        auraguard_guard *g = NULL;
+        char *err = NULL;
+        if (auraguard_guard_new(w->config, &g, &err) != AURAGUARD_OK) {
+            fprintf(stderr, "%s: configuration rejected: %s\n", w->name, err);
+            auraguard_string_free(err);
+            free(per_op);
+            return NAN;
+        }
+        if (w->prime) w->prime(g);
+        long off = 0;
+        double start = now_ns();
+        for (long i = 0; i < iterations; i++) off += !w->op(g, i);
+        double elapsed = now_ns() - start;
+        auraguard_guard_free(g);
+        if (off) {
+            fprintf(stderr, "%s: %ld of %ld decisions were not what the workload expects\n",
+                    w->name, off, iterations);
+            free(per_op);
+            return NAN;
+        }
+        if (b >= 0) per_op[b] = elapsed / (double)iterations;
+    }
+    qsort(per_op, (size_t)batches, sizeof *per_op, cmp_double);
+    double median = batches % 2 ? per_op[batches / 2]
+                                : (per_op[batches / 2 - 1] + per_op[batches / 2]) / 2;
+    free(per_op);
+    return median;
+}
+
+int main(int argc, char **argv) {
+    int json = 0, batches = 9;
+    long iterations = 20000;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            json = 1;
+        } else if (strcmp(argv[i], "--batches") == 0 && i + 1 < argc) {
+            batches = atoi(argv[++i]);
+        } else if (strcmp(argv[i], "--iterations") == 0 && i + 1 < argc) {
+            iterations = atol(argv[++i]);
+        } else {
+            fprintf(stderr, "usage: %s [--json] [--batches N] [--iterations N]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (batches < 1 || iterations < 1) {
+        fprintf(stderr, "--batches and --iterations must be at least 1\n");
+        return 2;
+    }
+    size_t n = sizeof workloads / sizeof workloads[0];
+    int failed = 0, printed = 0;
+    if (json) printf("{");
+    for (size_t k = 0; k < n; k++) {
+        double median = measure(&workloads[k], batches, iterations);
+        if (isnan(median)) {
+            failed = 1;
+            continue;
+        }
+        if (json)
+            printf("%s\"%s\": %.1f", printed ? ", " : "", workloads[k].name, median);
+        else
+            printf("%-16s %10.1f %10ld\n", workloads[k].name, median, (long)batches * iterations);
+        printed++;
+        fflush(stdout);
+    }
+    if (json) printf("}\n");
+    return failed;
+}
