@@ -13,8 +13,8 @@ RUBY_RUN    := $(RUBY) -I$(RUBY_DIR)/lib
 
 test-ruby: build
 	cd $(RUBY_DIR) && $(RUBY) -S rake test
-	$(RUBY_RUN) examples/ruby/quickstart.rb | grep -q "reused:"
-	$(RUBY_RUN) examples/ruby/agent_loop.rb | grep -q "final reply:"
+	out=$$($(RUBY_RUN) examples/ruby/quickstart.rb) && echo "$$out" | grep -q "reused:"
+	out=$$($(RUBY_RUN) examples/ruby/agent_loop.rb) && echo "$$out" | grep -q "final reply:"
 	@mkdir -p $(RUBY_BUILD)
 	cd $(RUBY_DIR) && gem build --silent auraguard.gemspec --output $(RUBY_BUILD)/auraguard-$(VERSION).gem
 	@echo "ruby: tests, examples and gem build passed"

@@ -121,8 +121,7 @@ module AuraGuard
     def on_event(&block)
       function = block && EventRelay.function_for(block)
       @handle.use do |pointer|
-        err = FFI::MemoryPointer.new(:pointer)
-        NativeCall.check!(Native.auraguard_set_event_callback(pointer, function, nil, err), err)
+        NativeCall.status_only(:auraguard_set_event_callback, pointer, function, nil)
         # The library may still call the previous function from a call that
         # began before this one; the handle keeps it until such calls end.
         @handle.retire(@event_function)
