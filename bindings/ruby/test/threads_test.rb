@@ -43,4 +43,48 @@ class ThreadsTest < Minitest::Test
     assert_in_delta 0.04 * totals[:allow], stats[:cost_spent_usd], 1e-6
     assert_equal totals[:allow], events.size.times.map { events.pop }.count("cost")
   end
+
+  def test_replacing_the_event_block_while_other_threads_call_is_safe
+    g = guard(max_pending_calls: 4)
+    delivered = Queue.new
+    g.on_event { |event| delivered << [-1, event[:kind]] }
+    callers = Array.new(4) do |t|
+      Thread.new do
+        200.times { |i| check_and_record(g, "get_order", { order_id: "#{t}-#{i}" }) }
+      end
+    end
+    replacer = Thread.new do
+      300.times do |i|
+        g.on_event { |event| delivered << [i, event[:kind]] }
+        Thread.pass
+      end
+    end
+    (callers + [replacer]).each(&:join)
+    assert_equal 800, g.stats[:tool_calls_executed]
+    # Some block is registered at every moment, so each call's cost event is
+    # delivered exactly once, whichever block received it.
+    kinds = Array.new(delivered.size) { delivered.pop[1] }
+    assert_equal 800, kinds.count("tool_call")
+  end
+
+  def test_closing_while_other_threads_call_ends_their_calls_with_closed_error
+    g = AuraGuard::Guard.new(secret_key: SECRET, max_pending_calls: 4)
+    g.on_event { |_event| Thread.pass }
+    outcomes = Queue.new
+    workers = Array.new(4) do |t|
+      Thread.new do
+        i = 0
+        loop do
+          check_and_record(g, "get_order", { order_id: "#{t}-#{i += 1}" })
+        rescue AuraGuard::ClosedError
+          outcomes << :closed
+          break
+        end
+      end
+    end
+    sleep 0.01 until g.stats[:tool_calls_executed] >= 20 || workers.none?(&:alive?)
+    g.close
+    workers.each(&:join)
+    assert_equal [:closed] * 4, Array.new(4) { outcomes.pop }
+  end
 end
