@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"runtime/cgo"
 	"sync"
+	"unsafe"
 )
 
 // Guard holds the state of one agent run and its configuration. Create it
@@ -213,16 +214,14 @@ func (g *Guard) CheckOutput(text string) (*Decision, error) {
 
 // RecordResult reports the outcome of an allowed call.
 func (g *Guard) RecordResult(r Result) error {
-	raw, err := json.Marshal(r)
+	raw, err := r.appendJSON(make([]byte, 0, 128))
 	if err != nil {
 		return &Error{Status: StatusInvalidArgument, Message: "result cannot be encoded: " + err.Error()}
 	}
-	in, err := cStrings(field{string(raw), "result"})
-	if err != nil {
-		return err
-	}
+	raw = append(raw, 0) // no other NUL: encoding/json escapes it in strings
+	in := (*C.char)(unsafe.Pointer(&raw[0]))
 	return g.call(func(p *C.auraguard_guard, msg **C.char) C.auraguard_status {
-		return C.auraguard_record_result(p, in[0], msg)
+		return C.auraguard_record_result(p, in, msg)
 	})
 }
 

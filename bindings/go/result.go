@@ -1,6 +1,9 @@
 package auraguard
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strconv"
+)
 
 // Result is the outcome of an allowed tool call, for RecordResult.
 type Result struct {
@@ -24,12 +27,37 @@ type Result struct {
 // MarshalJSON writes the object auraguard_record_result reads, leaving out
 // what is unset.
 func (r Result) MarshalJSON() ([]byte, error) {
-	type wire struct {
-		OK                 bool    `json:"ok"`
-		Payload            any     `json:"payload,omitempty"`
-		ErrorCode          string  `json:"error_code,omitempty"`
-		SideEffectExecuted *bool   `json:"side_effect_executed,omitempty"`
-		CallID             *uint64 `json:"call_id,omitempty"`
+	return r.appendJSON(nil)
+}
+
+// appendJSON builds the object by hand: RecordResult runs once per tool
+// call, and only the payload needs encoding/json.
+func (r Result) appendJSON(buf []byte) ([]byte, error) {
+	buf = append(buf, `{"ok":`...)
+	buf = strconv.AppendBool(buf, r.OK)
+	if r.Payload != nil {
+		payload, err := json.Marshal(r.Payload)
+		if err != nil {
+			return nil, err
+		}
+		buf = append(buf, `,"payload":`...)
+		buf = append(buf, payload...)
 	}
-	return json.Marshal(wire{r.OK, r.Payload, r.ErrorCode, r.SideEffectExecuted, r.CallID})
+	if r.ErrorCode != "" {
+		code, err := json.Marshal(r.ErrorCode)
+		if err != nil {
+			return nil, err
+		}
+		buf = append(buf, `,"error_code":`...)
+		buf = append(buf, code...)
+	}
+	if r.SideEffectExecuted != nil {
+		buf = append(buf, `,"side_effect_executed":`...)
+		buf = strconv.AppendBool(buf, *r.SideEffectExecuted)
+	}
+	if r.CallID != nil {
+		buf = append(buf, `,"call_id":`...)
+		buf = strconv.AppendUint(buf, *r.CallID, 10)
+	}
+	return append(buf, '}'), nil
 }

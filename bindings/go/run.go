@@ -20,6 +20,19 @@ func (e *DeniedError) Error() string {
 	return fmt.Sprintf("auraguard: %s not run: %s (%s)", e.Tool, e.Decision.Action, e.Decision.Reason)
 }
 
+// CachedPayload is a tool result that Run reused from the guard's cache
+// instead of executing the tool: the JSON the result was recorded as. It
+// prints as that JSON, and json.Unmarshal (or Decode) reads it back.
+type CachedPayload []byte
+
+func (p CachedPayload) String() string { return string(p) }
+
+// MarshalJSON embeds the payload as it is, like json.RawMessage.
+func (p CachedPayload) MarshalJSON() ([]byte, error) { return json.RawMessage(p).MarshalJSON() }
+
+// Decode unmarshals the payload into v.
+func (p CachedPayload) Decode(v any) error { return json.Unmarshal(p, v) }
+
 // ErrorCoder is implemented by errors that know their error code ("429",
 // "503", "timeout", ...). Run records a failed call under that code, which
 // is what the guard's retry and quarantine rules look at.
@@ -45,7 +58,7 @@ const DefaultErrorCode = "error"
 //     anything else DefaultErrorCode). A panic in fn is recorded as a
 //     failure and re-raised.
 //   - Cache: fn does not run; the stored payload is returned as a
-//     json.RawMessage (decode it into the type fn returns).
+//     CachedPayload (decode it into the type fn returns).
 //   - Anything else: fn does not run; the error is a *DeniedError.
 //
 // Errors of the guard itself (a misuse in strict mode, a closed guard) are
@@ -60,7 +73,7 @@ func (g *Guard) Run(tool string, args any, fn func() (any, error), opts ...CallO
 		return g.execute(d, fn)
 	case Cache:
 		if d.CachedResult != nil && d.CachedResult.OK {
-			return d.CachedResult.Payload, nil
+			return CachedPayload(d.CachedResult.Payload), nil
 		}
 	}
 	return nil, &DeniedError{Tool: tool, Decision: d}

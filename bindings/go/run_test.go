@@ -45,13 +45,19 @@ func TestRunCacheReturnsTheStoredPayload(t *testing.T) {
 	if calls != 2 {
 		t.Fatalf("the tool ran %d times, want 2 (the third call is a cache hit)", calls)
 	}
-	raw, ok := out.(json.RawMessage)
+	cached, ok := out.(CachedPayload)
 	if !ok {
-		t.Fatalf("a cached result is a json.RawMessage, got %T", out)
+		t.Fatalf("a cached result is a CachedPayload, got %T", out)
 	}
 	var order struct{ Status string }
-	if err := json.Unmarshal(raw, &order); err != nil || order.Status != "shipped" {
-		t.Fatalf("cached payload %s: %v", raw, err)
+	if err := cached.Decode(&order); err != nil || order.Status != "shipped" {
+		t.Fatalf("cached payload %s: %v", cached, err)
+	}
+	if s := fmt.Sprint(cached); s != `{"status":"shipped"}` {
+		t.Fatalf("a cached payload prints as its JSON, got %s", s)
+	}
+	if raw, _ := json.Marshal(map[string]any{"v": cached}); string(raw) != `{"v":{"status":"shipped"}}` {
+		t.Fatalf("a cached payload encodes as its JSON, got %s", raw)
 	}
 }
 
