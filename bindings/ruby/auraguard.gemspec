@@ -17,7 +17,7 @@ Gem::Specification.new do |spec|
   spec.license = "Apache-2.0"
   spec.required_ruby_version = ">= 2.7"
 
-  spec.files = Dir.chdir(__dir__) { Dir["lib/**/*.rb"] + ["auraguard.gemspec", "Rakefile"] }
+  spec.files = Dir.chdir(__dir__) { Dir["lib/**/*.rb"] + ["auraguard.gemspec", "Rakefile", "README.md"] }
   spec.require_paths = ["lib"]
 
   spec.add_dependency "ffi", "~> 1.15"

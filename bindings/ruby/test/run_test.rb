@@ -102,4 +102,9 @@ class RunTest < Minitest::Test
   def test_run_needs_a_block
     assert_raises(ArgumentError) { guard.run("get_order", order_id: 1) }
   end
+
+  def test_run_needs_hash_arguments
+    error = assert_raises(AuraGuard::InvalidArgumentError) { guard.run("get_order", [1]) { flunk "executed" } }
+    assert_match(/must be a Hash/, error.message)
+  end
 end

@@ -38,8 +38,9 @@ module AuraGuard
                       status: error == ConfigError ? :config : :invalid_argument)
     end
 
+    # nil for no arguments, which the C API reads as {}.
     def args_json(args)
-      return nil if args.nil?
+      return nil if args.nil? || (args.is_a?(Hash) && args.empty?)
       invalid!("tool arguments must be a Hash, got #{args.class}") unless args.is_a?(Hash)
 
       json(args, "tool arguments")

@@ -46,7 +46,7 @@ module AuraGuard
       define_method(:"#{name}?") { @action == name }
     end
 
-    # True when the call may run: :allow, including shadow mode's would-be denials.
+    # True for an :allow that shadow mode gave in place of a denial.
     def shadow_allow?
       allow? && @reason == "shadow_allow"
     end

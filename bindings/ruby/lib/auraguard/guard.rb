@@ -150,7 +150,8 @@ module AuraGuard
     def run(name, args = nil, ticket_id: nil, side_effect: nil, **kwargs, &block)
       raise ArgumentError, "Guard#run needs a block that executes the tool" unless block
 
-      call_args = args.nil? ? kwargs : Arguments.args_json(args) && args.merge(kwargs)
+      Arguments.invalid!("tool arguments must be a Hash, got #{args.class}") unless args.nil? || args.is_a?(Hash)
+      call_args = args ? args.merge(kwargs) : kwargs
       decision = check_tool(name, call_args, ticket_id: ticket_id, side_effect: side_effect)
       case decision.action
       when :allow then execute(decision, &block)
