@@ -29,7 +29,7 @@ CS_BENCH     := $(CS_OUT)/Bench.exe
 csharp-build: $(CS_LIB) $(CS_TESTS) $(CS_QUICK) $(CS_AGENT)
 
 $(CS_LIB): $(CS_LIB_SRC) | $(CS_OUT)
-	$(CS_MCS) $(CS_FLAGS) -target:library -doc:$(CS_OUT)/AuraGuard.xml -out:$@ $(CS_LIB_SRC)
+	$(CS_MCS) $(CS_FLAGS) -unsafe -target:library -doc:$(CS_OUT)/AuraGuard.xml -out:$@ $(CS_LIB_SRC)
 
 $(CS_TESTS): $(CS_LIB) $(CS_TEST_SRC)
 	@test -n "$(CS_NUNIT_FW)" || { echo "nunit.framework.dll not found: apt-get install libnunit-cil-dev"; exit 1; }

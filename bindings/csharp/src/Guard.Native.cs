@@ -76,14 +76,14 @@ namespace AuraGuard
         }
 
         /// <summary>Decodes a NUL-terminated UTF-8 string without taking ownership.</summary>
-        private static string FromUtf8(IntPtr p)
+        private static unsafe string FromUtf8(IntPtr p)
         {
             if (p == IntPtr.Zero) return null;
+            // A pointer scan: Marshal.ReadByte per byte costs a runtime call each.
+            byte* bytes = (byte*)p;
             int len = 0;
-            while (Marshal.ReadByte(p, len) != 0) len++;
-            var bytes = new byte[len];
-            Marshal.Copy(p, bytes, 0, len);
-            return Encoding.UTF8.GetString(bytes);
+            while (bytes[len] != 0) len++;
+            return new string((sbyte*)bytes, 0, len, Encoding.UTF8);
         }
 
         /// <summary>Decodes a string the library handed over, then releases it.</summary>

@@ -13,7 +13,17 @@ namespace AuraGuard
     public sealed class JsonObject : Dictionary<string, object>
     {
         private readonly string _source;
-        private readonly Dictionary<string, int[]> _spans = new Dictionary<string, int[]>(StringComparer.Ordinal);
+
+        // Where each member's value lies in _source. A list searched linearly, not a
+        // second dictionary: objects from the engine are small and RawText is rare.
+        private readonly List<Span> _spans = new List<Span>();
+
+        private struct Span
+        {
+            public string Key;
+            public int Start;
+            public int End;
+        }
 
         internal JsonObject(string source) : base(StringComparer.Ordinal)
         {
@@ -23,14 +33,20 @@ namespace AuraGuard
         internal void SetMember(string key, object value, int start, int end)
         {
             this[key] = value;
-            _spans[key] = new[] { start, end };
+            _spans.Add(new Span { Key = key, Start = start, End = end });
         }
 
         /// <summary>The JSON text of member <paramref name="key"/>, or null when absent.</summary>
         public string RawText(string key)
         {
-            int[] span;
-            return _spans.TryGetValue(key, out span) ? _source.Substring(span[0], span[1] - span[0]) : null;
+            // The last occurrence wins, as in the dictionary.
+            for (int i = _spans.Count - 1; i >= 0; i--)
+            {
+                Span span = _spans[i];
+                if (string.Equals(span.Key, key, StringComparison.Ordinal))
+                    return _source.Substring(span.Start, span.End - span.Start);
+            }
+            return null;
         }
     }
 
