@@ -14,15 +14,18 @@ class ThreadsTest < Minitest::Test
     g.on_event { |event| events << event[:event] }
 
     seen = Array.new(THREADS) { Hash.new(0) }
+    refunds = Array.new(THREADS) { Hash.new(0) }
     workers = Array.new(THREADS) do |t|
       Thread.new do
         CALLS.times do |i|
-          # Every third call repeats the thread's previous one, so the run
-          # mixes fresh calls with repeats the guard may cache or block.
-          order = i % 3 == 2 ? "#{t}-#{i - 1}" : "#{t}-#{i}"
-          decision = g.check_tool("get_order", { order_id: order }, ticket_id: "T-#{t}")
+          # Reads come in runs of three identical calls, so the third may be
+          # served from cache; every tenth call is the same refund, which the
+          # guard must let execute exactly once across all threads.
+          tool, args = i % 10 == 9 ? ["refund", { order_id: "R" }] : ["get_order", { order_id: "#{t}-#{i / 3}" }]
+          decision = g.check_tool(tool, args, ticket_id: "T-#{t}")
           seen[t][decision.action] += 1
-          g.record_result(ok: true, payload: { order: order }, call_id: decision.call_id) if decision.allow?
+          refunds[t][decision.action] += 1 if tool == "refund"
+          g.record_result(ok: true, payload: args, call_id: decision.call_id) if decision.allow?
           Thread.pass
         end
       end
@@ -33,6 +36,12 @@ class ThreadsTest < Minitest::Test
     stats = g.stats
     assert_equal THREADS * CALLS, totals.values.sum
     assert_operator totals[:allow], :>, 0
+    assert_equal 1, refunds.sum { |counts| counts[:allow] }
+    assert_equal THREADS * (CALLS / 10) - 1, refunds.sum { |counts| counts[:block] + counts[:cache] }
+    # A replay for the ticket that already refunded never reaches the
+    # side-effect gate, so only the allowed and the blocked ones are attempts.
+    attempts = refunds.sum { |counts| counts[:allow] + counts[:block] }
+    assert_equal({ attempted: attempts, executed: 1 }, g.report_data[:side_effects][:refund])
     assert_equal totals[:allow], stats[:tool_calls_executed]
     assert_equal totals[:cache], stats[:tool_calls_cached]
     assert_equal totals[:block], stats[:blocks]
