@@ -83,6 +83,7 @@ namespace AuraGuard
             IntPtr decision, error;
             GuardStatus status = Native.auraguard_check_tool(_handle, ToUtf8(tool), argsJson, ToUtf8(ticketId),
                 flag, out decision, out error);
+            KeepAliveForEvents();
             Check(status, error);
             return Decision.Parse(TakeString(decision));
         }
@@ -119,7 +120,9 @@ namespace AuraGuard
             if (resultJson == null) throw new ArgumentNullException("resultJson");
             ThrowIfDisposed();
             IntPtr error;
-            Check(Native.auraguard_record_result(_handle, ToUtf8(resultJson), out error), error);
+            GuardStatus status = Native.auraguard_record_result(_handle, ToUtf8(resultJson), out error);
+            KeepAliveForEvents();
+            Check(status, error);
         }
 
         /// <summary>
@@ -131,7 +134,9 @@ namespace AuraGuard
             if (text == null) throw new ArgumentNullException("text");
             ThrowIfDisposed();
             IntPtr decision, error;
-            Check(Native.auraguard_check_output(_handle, ToUtf8(text), out decision, out error), error);
+            GuardStatus status = Native.auraguard_check_output(_handle, ToUtf8(text), out decision, out error);
+            KeepAliveForEvents();
+            Check(status, error);
             string json = TakeString(decision);
             return json == null ? null : Decision.Parse(json);
         }
@@ -146,8 +151,10 @@ namespace AuraGuard
         {
             ThrowIfDisposed();
             IntPtr error;
-            Check(Native.auraguard_record_tokens(_handle, inputTokens, outputTokens, costUsd ?? double.NaN, out error),
-                error);
+            GuardStatus status = Native.auraguard_record_tokens(_handle, inputTokens, outputTokens,
+                costUsd ?? double.NaN, out error);
+            KeepAliveForEvents();
+            Check(status, error);
         }
 
         /// <summary>The run's counters.</summary>
@@ -212,6 +219,14 @@ namespace AuraGuard
         public void Dispose()
         {
             _handle.Dispose();
+        }
+
+        // The calls that can raise events must keep this object, and so the
+        // callback delegate it holds, reachable until the native call returns:
+        // a host's last use of a guard may be such a call.
+        private void KeepAliveForEvents()
+        {
+            GC.KeepAlive(this);
         }
 
         private void ThrowIfDisposed()
