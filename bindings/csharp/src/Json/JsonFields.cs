@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 
 namespace AuraGuard
 {
@@ -107,11 +106,6 @@ namespace AuraGuard
                 result[pair.Key] = s ?? inner.RawText(pair.Key);
             }
             return result;
-        }
-
-        public static string Invariant(double d)
-        {
-            return d.ToString("R", CultureInfo.InvariantCulture);
         }
     }
 }
