@@ -62,7 +62,8 @@ const DefaultErrorCode = "error"
 //   - Anything else: fn does not run; the error is a *DeniedError.
 //
 // Errors of the guard itself (a misuse in strict mode, a closed guard) are
-// returned as they are.
+// returned as they are. If recording a successful call fails, Run returns
+// fn's result together with that error: the tool did run.
 func (g *Guard) Run(tool string, args any, fn func() (any, error), opts ...CallOption) (any, error) {
 	d, err := g.CheckTool(tool, args, opts...)
 	if err != nil {
