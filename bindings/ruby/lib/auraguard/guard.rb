@@ -120,12 +120,16 @@ module AuraGuard
     # affect the guard.
     def on_event(&block)
       function = block && EventRelay.function_for(block)
-      @handle.use do |pointer|
-        NativeCall.status_only(:auraguard_set_event_callback, pointer, function, nil)
-        # The library may still call the previous function from a call that
-        # began before this one; the handle keeps it until such calls end.
-        @handle.retire(@event_function)
-        @event_function = function
+      # Serialized so that @event_function is always the function the library
+      # holds, whatever the order in which threads replace it.
+      @event_lock.synchronize do
+        @handle.use do |pointer|
+          NativeCall.status_only(:auraguard_set_event_callback, pointer, function, nil)
+          # The library may still call the previous function from a call that
+          # began before this one; the handle keeps it until such calls end.
+          @handle.retire(@event_function)
+          @event_function = function
+        end
       end
       self
     end
@@ -173,10 +177,12 @@ module AuraGuard
 
     def open_native(config_json)
       json = Arguments.text(config_json, "configuration")
-      out = FFI::MemoryPointer.new(:pointer)
-      err = FFI::MemoryPointer.new(:pointer)
-      NativeCall.check!(Native.auraguard_guard_new(json, out, err), err)
-      @handle = Handle.new(out.read_pointer)
+      pointer = NativeCall.with_out_pointers do |out, err|
+        NativeCall.check!(Native.auraguard_guard_new(json, out, err), err)
+        out.read_pointer
+      end
+      @handle = Handle.new(pointer)
+      @event_lock = Mutex.new
       @event_function = nil
     end
 
