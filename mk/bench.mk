@@ -1,1 +1,61 @@
-# rules for bench: filled in with the bench suite
+# Benchmarks: speed in every language, resident memory of a long run, the
+# comparison with the Python package, and an instruction-count profile.
+#
+#   make bench                 bench-rust, then each language's bench-<lang>, then bench-memory
+#   make bench-rust            Criterion: engine/* and c_api/* workloads, state save/load
+#   make bench-memory          RSS of a MEMORY_CALLS-call run (default 10 million)
+#   make bench-compare         aura-guard 0.7.1 (PyPI, throwaway venv) against the C API
+#   make bench-profile         callgrind instruction counts per workload (build/bench/*.out)
+#
+# Results and their interpretation: docs/PERFORMANCE.md.
+
+.PHONY: bench bench-rust bench-memory bench-compare bench-profile
+
+BENCH_OUT    := build/bench
+MEMORY_CALLS ?= 10000000
+# A language's benchmark runs when its rule file defines the target.
+BENCH_LANGS  := $(foreach t,bench-c bench-go bench-csharp bench-ruby,\
+                  $(if $(shell grep -ls '^$(t):' mk/*.mk),$(t)))
+
+## bench: every benchmark, one after the other (they would disturb each other in parallel)
+bench: build
+	$(MAKE) --no-print-directory bench-rust
+	@for t in $(BENCH_LANGS); do \
+	  echo "== $$t"; $(MAKE) --no-print-directory $$t || exit 1; done
+	$(MAKE) --no-print-directory bench-memory
+
+## bench-rust: Criterion, about 2.5 s per benchmark
+bench-rust:
+	$(CARGO) bench --locked --bench guard
+
+$(BENCH_OUT):
+	mkdir -p $@
+
+$(BENCH_OUT)/rss_growth: bench/memory/rss_growth.c $(HEADER) $(LIB_DIR)/libauraguard.so | $(BENCH_OUT)
+	$(CC) -std=c11 -Wall -Wextra -Werror -pedantic -O2 -g -Iinclude $< \
+	  -L$(LIB_DIR) -lauraguard -Wl,-rpath,$(LIB_DIR) -o $@
+
+## bench-memory: resident memory growth after warm-up; fails above 10 MB
+bench-memory: build $(BENCH_OUT)/rss_growth
+	$(BENCH_OUT)/rss_growth --calls $(MEMORY_CALLS) --warmup 100000
+
+## bench-compare: the Python package against the C API, same workloads
+# (the C benchmark binary when its rule exists, else ctypes over the library)
+bench-compare: build $(if $(filter bench-c,$(BENCH_LANGS)),build/c/bench_capi)
+	python3 bench/compare/compare.py --venv $(BENCH_OUT)/venv --lib $(LIB_DIR)/libauraguard.so \
+	  --bench-c build/c/bench_capi
+
+# Instruction counts are repeatable where wall-clock time is not. Under
+# valgrind SHA-256 runs its portable code (no SHA extensions), so the
+# hashing share is larger than on the real CPU: see docs/PERFORMANCE.md.
+PROFILE_ITER ?= 2000
+PROFILE_WORKLOADS := distinct_read jittery_query cached_repeat check_output
+
+## bench-profile: callgrind per workload of the C benchmark, inclusive costs
+bench-profile: build build/c/bench_capi | $(BENCH_OUT)
+	@for w in $(PROFILE_WORKLOADS); do \
+	  valgrind --tool=callgrind --toggle-collect=$$w --callgrind-out-file=$(BENCH_OUT)/callgrind.$$w.out \
+	    build/c/bench_capi --batches 1 --iterations $(PROFILE_ITER) >/dev/null 2>&1 || exit 1; \
+	  echo "== $$w: $$((2 * $(PROFILE_ITER))) operations"; \
+	  callgrind_annotate --inclusive=yes $(BENCH_OUT)/callgrind.$$w.out | sed -n '/file:function/,$$p' | sed -n 3,40p | cut -c1-160; \
+	done
