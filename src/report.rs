@@ -204,7 +204,7 @@ impl Guard {
 pub fn render_text(r: &Report) -> String {
     let s = &r.stats;
     let mut out = String::new();
-    let _ = writeln!(out, "Aura Guard report (run {})", s.run_id);
+    let _ = writeln!(out, "Guard report (run {})", s.run_id);
     let _ = writeln!(
         out,
         "  tool calls executed   {:>8}   failed {}",

@@ -135,9 +135,7 @@ fn tampered(saved: &str, edit: impl FnOnce(&mut Value)) -> String {
 fn a_tampered_state_is_refused_and_the_guard_is_unchanged() {
     let saved = mid_run().save_state();
     let cases = [
-        tampered(&saved, |v| {
-            v["body"]["counters"]["blocks"] = json!(0u64 + 99)
-        }),
+        tampered(&saved, |v| v["body"]["counters"]["blocks"] = json!(99)),
         tampered(&saved, |v| v["body"]["ledger"] = json!([])),
         tampered(&saved, |v| {
             v["body"]["tools"]["refund"]["side_effects_executed"] = json!(0)

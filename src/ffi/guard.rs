@@ -242,13 +242,16 @@ pub unsafe extern "C" fn auraguard_record_tokens(
 fn string_out(
     guard: *mut auraguard_guard,
     out: *mut *mut c_char,
+    out_name: &str,
     error_out: *mut *mut c_char,
     produce: impl FnOnce(&SharedGuard) -> Result<String, Error>,
 ) -> auraguard_status {
     boundary(error_out, || {
         // SAFETY: the caller passes a live handle.
         let g = unsafe { shared(guard) }?;
-        non_null!(out, "output pointer");
+        if out.is_null() {
+            return Err(Error::invalid(format!("`{out_name}` must not be NULL")));
+        }
         let s = produce(g)?;
         // SAFETY: checked non-NULL above.
         unsafe { write_out(out, s) };
@@ -263,7 +266,7 @@ pub unsafe extern "C" fn auraguard_stats_json(
     json_out: *mut *mut c_char,
     error_out: *mut *mut c_char,
 ) -> auraguard_status {
-    string_out(guard, json_out, error_out, |g| {
+    string_out(guard, json_out, "json_out", error_out, |g| {
         Ok(serde_json::to_string(&g.stats()?).expect("stats serialize"))
     })
 }
@@ -277,7 +280,7 @@ pub unsafe extern "C" fn auraguard_report_json(
     json_out: *mut *mut c_char,
     error_out: *mut *mut c_char,
 ) -> auraguard_status {
-    string_out(guard, json_out, error_out, |g| {
+    string_out(guard, json_out, "json_out", error_out, |g| {
         Ok(serde_json::to_string(&g.report()?).expect("report serializes"))
     })
 }
@@ -289,7 +292,7 @@ pub unsafe extern "C" fn auraguard_report_text(
     text_out: *mut *mut c_char,
     error_out: *mut *mut c_char,
 ) -> auraguard_status {
-    string_out(guard, text_out, error_out, |g| {
+    string_out(guard, text_out, "text_out", error_out, |g| {
         Ok(crate::report::render_text(&g.report()?))
     })
 }
@@ -303,7 +306,9 @@ pub unsafe extern "C" fn auraguard_state_save(
     state_json_out: *mut *mut c_char,
     error_out: *mut *mut c_char,
 ) -> auraguard_status {
-    string_out(guard, state_json_out, error_out, |g| g.save_state())
+    string_out(guard, state_json_out, "state_json_out", error_out, |g| {
+        g.save_state()
+    })
 }
 
 /// Replace the run's state with a saved one.

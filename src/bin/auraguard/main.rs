@@ -1,7 +1,11 @@
 //! The `auraguard` command line: replay a trace, show the demo, run the
 //! scenario benchmark, print the version.
 
+mod bench;
+mod demo;
 mod replay;
+mod scenarios;
+mod simulate;
 
 use std::process::ExitCode;
 
@@ -21,6 +25,17 @@ enum Command {
         /// The trace file.
         trace: String,
     },
+    /// A customer-support agent run shown without and with the guard.
+    Demo,
+    /// Every failure scenario (and a healthy run) without and with the guard.
+    Bench {
+        /// Run only this scenario.
+        #[arg(long)]
+        scenario: Option<String>,
+        /// Also write the results as JSON to this file.
+        #[arg(long)]
+        json: Option<String>,
+    },
     /// Print the version.
     Version,
 }
@@ -34,6 +49,24 @@ fn main() -> ExitCode {
             if let Err(e) = replay::run(&trace, &mut out) {
                 eprintln!("auraguard replay: {e}");
                 return ExitCode::from(2);
+            }
+        }
+        Command::Demo => print!("{}", demo::render()),
+        Command::Bench { scenario, json } => {
+            let rows = match bench::run(scenario.as_deref()) {
+                Ok(rows) => rows,
+                Err(e) => {
+                    eprintln!("auraguard bench: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            print!("{}", bench::render(&rows));
+            if let Some(path) = json {
+                let text = serde_json::to_string_pretty(&rows).expect("rows serialize");
+                if let Err(e) = std::fs::write(&path, text) {
+                    eprintln!("auraguard bench: cannot write {path}: {e}");
+                    return ExitCode::from(2);
+                }
             }
         }
         Command::Version => println!("auraguard {}", auraguard::VERSION),
