@@ -3,8 +3,14 @@
 //! thread, inside the call that produced them, after the lock is released,
 //! so a sink may call back into any guard (this one included) without
 //! deadlocking.
+//!
+//! Replacing the sink waits until every delivery that may still use the old
+//! one has finished, so a caller may release the old sink's resources as
+//! soon as `set_event_sink` returns (except when it is called from inside a
+//! sink, where waiting would wait on itself).
 
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::cell::Cell;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use crate::decision::Decision;
 use crate::error::{Error, Result};
@@ -15,10 +21,23 @@ use crate::report::{Report, Stats};
 /// Receives each event as it happens.
 pub type EventSink = Arc<dyn Fn(&Event) + Send + Sync>;
 
+/// The registered sink and how many deliveries are under way.
+#[derive(Default)]
+struct Sinks {
+    sink: Option<EventSink>,
+    delivering: usize,
+}
+
 /// A thread-safe guard.
 pub struct SharedGuard {
     inner: Mutex<Guard>,
-    sink: RwLock<Option<EventSink>>,
+    sinks: Mutex<Sinks>,
+    delivered: Condvar,
+}
+
+thread_local! {
+    /// How many sink calls this thread is inside (of any guard).
+    static IN_SINK: Cell<usize> = const { Cell::new(0) };
 }
 
 const POISONED: &str =
@@ -28,7 +47,8 @@ impl SharedGuard {
     pub fn new(guard: Guard) -> SharedGuard {
         SharedGuard {
             inner: Mutex::new(guard),
-            sink: RwLock::new(None),
+            sinks: Mutex::new(Sinks::default()),
+            delivered: Condvar::new(),
         }
     }
 
@@ -40,6 +60,10 @@ impl SharedGuard {
         self.inner.lock().map_err(|_| Error::internal(POISONED))
     }
 
+    fn sinks(&self) -> Result<MutexGuard<'_, Sinks>> {
+        self.sinks.lock().map_err(|_| Error::internal(POISONED))
+    }
+
     /// Run `f` under the lock, then deliver the events it produced.
     pub fn with<T>(&self, f: impl FnOnce(&mut Guard) -> Result<T>) -> Result<T> {
         let (result, events) = {
@@ -48,25 +72,56 @@ impl SharedGuard {
             (r, g.take_events())
         };
         if !events.is_empty() {
-            let sink = self
-                .sink
-                .read()
-                .map_err(|_| Error::internal(POISONED))?
-                .clone();
-            if let Some(sink) = sink {
-                for e in &events {
-                    sink(e);
-                }
-            }
+            self.deliver(&events)?;
         }
         result
     }
 
-    /// Register (or, with `None`, remove) the event sink.
+    fn deliver(&self, events: &[Event]) -> Result<()> {
+        let sink = {
+            let mut s = self.sinks()?;
+            let Some(sink) = s.sink.clone() else {
+                return Ok(());
+            };
+            s.delivering += 1;
+            sink
+        };
+        // Count the delivery as finished even if the sink panics.
+        struct Done<'a>(&'a SharedGuard);
+        impl Drop for Done<'_> {
+            fn drop(&mut self) {
+                IN_SINK.with(|n| n.set(n.get() - 1));
+                if let Ok(mut s) = self.0.sinks.lock() {
+                    s.delivering -= 1;
+                }
+                self.0.delivered.notify_all();
+            }
+        }
+        IN_SINK.with(|n| n.set(n.get() + 1));
+        let _done = Done(self);
+        for e in events {
+            sink(e);
+        }
+        Ok(())
+    }
+
+    /// Register (or, with `None`, remove) the event sink. Returns once no
+    /// delivery to the previous sink is under way (see the module docs).
     pub fn set_event_sink(&self, sink: Option<EventSink>) -> Result<()> {
         let listening = sink.is_some();
-        *self.sink.write().map_err(|_| Error::internal(POISONED))? = sink;
         self.lock()?.set_listening(listening);
+        let mut s = self.sinks()?;
+        let old = std::mem::replace(&mut s.sink, sink);
+        if IN_SINK.with(Cell::get) == 0 {
+            while s.delivering > 0 {
+                s = self
+                    .delivered
+                    .wait(s)
+                    .map_err(|_| Error::internal(POISONED))?;
+            }
+        }
+        drop(s);
+        drop(old);
         Ok(())
     }
 

@@ -127,3 +127,48 @@ fn intervention_events_name_the_primitive_reason() {
         other => panic!("unexpected events {other:?}"),
     }
 }
+
+#[test]
+fn replacing_the_sink_waits_for_deliveries_to_the_old_one() {
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Barrier;
+    use std::time::Duration;
+
+    let g = Arc::new(SharedGuard::from_json(r#"{"secret_key": "k"}"#).unwrap());
+    let entered = Arc::new(Barrier::new(2));
+    let old_running = Arc::new(AtomicBool::new(false));
+    let (e, running) = (entered.clone(), old_running.clone());
+    g.set_event_sink(Some(Arc::new(move |_e: &Event| {
+        running.store(true, Ordering::SeqCst);
+        e.wait();
+        // Stay inside the old sink a while: the replacement must wait for us.
+        std::thread::sleep(Duration::from_millis(200));
+        running.store(false, Ordering::SeqCst);
+    })))
+    .unwrap();
+    let worker = {
+        let g = g.clone();
+        std::thread::spawn(move || g.record_tokens(1, 1, None).unwrap())
+    };
+    entered.wait();
+    g.set_event_sink(Some(Arc::new(|_e: &Event| {}))).unwrap();
+    assert!(
+        !old_running.load(Ordering::SeqCst),
+        "set_event_sink returned while the old sink still ran"
+    );
+    worker.join().unwrap();
+}
+
+#[test]
+fn a_sink_may_replace_itself_without_deadlock() {
+    let g = Arc::new(SharedGuard::from_json(r#"{"secret_key": "k"}"#).unwrap());
+    let weak = Arc::downgrade(&g);
+    g.set_event_sink(Some(Arc::new(move |_e: &Event| {
+        if let Some(g) = weak.upgrade() {
+            g.set_event_sink(None).unwrap();
+        }
+    })))
+    .unwrap();
+    g.record_tokens(1, 1, None).unwrap();
+    g.record_tokens(1, 1, None).unwrap();
+}

@@ -347,8 +347,11 @@ pub unsafe extern "C" fn auraguard_reset(
 ///
 /// `user_data` is passed back untouched; the caller keeps it valid, and
 /// usable from any thread that calls the guard, until the callback is
-/// replaced or the guard is freed. See `auraguard_event_fn` for when the
-/// callback runs.
+/// replaced or the guard is freed. Replacing waits until no call is still
+/// delivering to the old callback, so its `user_data` may be released as
+/// soon as this function returns; called from inside a callback it cannot
+/// wait (it would wait on itself), and calls already delivering may finish
+/// with the old callback. See `auraguard_event_fn` for when the callback runs.
 #[no_mangle]
 pub unsafe extern "C" fn auraguard_set_event_callback(
     guard: *mut auraguard_guard,
