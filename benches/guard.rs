@@ -7,7 +7,8 @@
 //! - `repeated_call`: the same read again, answered from the cache;
 //! - `check_output`: a 40-word assistant message;
 //!
-//! plus `state_save`/`state_load` of a run of 1,000 calls. Each measured
+//! plus `state_save`/`state_load` of a run of 1,000 calls, and the parts of a
+//! pair alone (`parts/*`: a signature, JSON parsing, decision JSON). Each measured
 //! call asserts its decision, so a workload cannot silently turn into
 //! another (a quarantine, a cache hit) while it is measured.
 
@@ -19,22 +20,24 @@ use criterion::{criterion_group, criterion_main, Criterion};
 mod c_api;
 #[path = "guard/engine.rs"]
 mod engine;
+#[path = "guard/parts.rs"]
+mod parts;
 #[path = "guard/runs.rs"]
 mod runs;
 #[path = "guard/workloads.rs"]
 mod workloads;
 
-/// Short enough for a CI run: about 3.5 s per benchmark.
+/// Short enough for a CI run: about 2.5 s per benchmark.
 fn config() -> Criterion {
     Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_millis(2500))
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
         .sample_size(50)
 }
 
 criterion_group! {
     name = guard;
     config = config();
-    targets = engine::benches, c_api::benches
+    targets = engine::benches, c_api::benches, parts::benches
 }
 criterion_main!(guard);

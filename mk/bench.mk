@@ -31,9 +31,11 @@ bench-rust:
 $(BENCH_OUT):
 	mkdir -p $@
 
-$(BENCH_OUT)/rss_growth: bench/memory/rss_growth.c $(HEADER) $(LIB_DIR)/libauraguard.so | $(BENCH_OUT)
+# Linked with the static archive: the program measures the library alone,
+# whatever shared-library setup the machine has.
+$(BENCH_OUT)/rss_growth: bench/memory/rss_growth.c $(HEADER) $(LIB_DIR)/libauraguard.a | $(BENCH_OUT)
 	$(CC) -std=c11 -Wall -Wextra -Werror -pedantic -O2 -g -Iinclude $< \
-	  -L$(LIB_DIR) -lauraguard -Wl,-rpath,$(LIB_DIR) -o $@
+	  $(LIB_DIR)/libauraguard.a -lpthread -ldl -lm -o $@
 
 ## bench-memory: resident memory growth after warm-up; fails above 10 MB
 bench-memory: build $(BENCH_OUT)/rss_growth

@@ -45,7 +45,7 @@ def venv_python(venv):
         fail(f"PyPI did not answer within 300 s: cannot install {PACKAGE}=={VERSION}")
     if r.returncode != 0:
         last = (r.stderr.strip().splitlines() or ["pip failed without a message"])[-1]
-        fail(f"cannot install {PACKAGE}=={VERSION} from PyPI: {last}")
+        fail(f"cannot install {PACKAGE}=={VERSION} from PyPI (is it reachable?): {last}")
     return py
 
 
@@ -74,12 +74,19 @@ def main():
     py = venv_python(os.path.abspath(a.venv))
     python_ns = run_json([py, "run_aura_guard.py", *sizes], f"{PACKAGE} {VERSION}")
 
+    c_ns, why_not_binary = None, f"{a.bench_c} is missing"
     if os.access(a.bench_c, os.X_OK):
-        source = f"{a.bench_c} --json (C benchmark binary)"
-        c_ns = run_json([os.path.abspath(a.bench_c), "--json", *sizes], "the C benchmark")
-    else:
-        source = (f"ctypes over {a.lib} ({a.bench_c} is missing; includes ctypes call "
-                  "and JSON encoding overhead)")
+        r = subprocess.run([os.path.abspath(a.bench_c), "--json", *sizes], capture_output=True,
+                           text=True, cwd=HERE)
+        if r.returncode == 0:
+            source = f"{a.bench_c} --json (C benchmark binary)"
+            c_ns = json.loads(r.stdout.strip().splitlines()[-1])
+        else:
+            why_not_binary = f"{a.bench_c} failed: " + \
+                (r.stderr.strip().splitlines() or [f"exit {r.returncode}"])[-1]
+    if c_ns is None:
+        source = (f"ctypes over {a.lib} ({why_not_binary}); includes ctypes call "
+                  "and JSON encoding overhead")
         if not os.path.exists(a.lib):
             fail(f"neither {a.bench_c} nor {a.lib} exists: run `make build` first")
         c_ns = run_json([sys.executable, "run_ctypes.py", "--lib", os.path.abspath(a.lib), *sizes],
