@@ -14,6 +14,7 @@ LIB_DIR  := $(ROOT)/target/release
 CLI      := $(LIB_DIR)/auraguard
 HEADER   := include/auraguard.h
 VERSION  := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+SOMAJOR  := $(firstword $(subst ., ,$(VERSION)))
 SHARED   ?= $(ROOT)/../shared
 
 export PATH := $(PATH):/usr/local/go/bin:$(HOME)/.cargo/bin
@@ -26,6 +27,9 @@ all: build
 ## build: the release library (libauraguard.so, libauraguard.a) and the CLI
 build:
 	$(CARGO) build --release --locked
+	@# The library's soname is libauraguard.so.$(SOMAJOR); programs linked in the
+	@# tree find it under that name too.
+	ln -sf libauraguard.so $(LIB_DIR)/libauraguard.so.$(SOMAJOR)
 
 ## header: regenerate include/auraguard.h from src/ffi/ with cbindgen
 header:

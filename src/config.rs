@@ -34,10 +34,7 @@ impl Default for CostModel {
 impl CostModel {
     /// The cost of one call of `tool`.
     pub fn tool_cost(&self, tool: &str) -> f64 {
-        self.tool_cost_by_name
-            .get(tool)
-            .copied()
-            .unwrap_or(self.default_tool_call_cost)
+        self.tool_cost_by_name.get(tool).copied().unwrap_or(self.default_tool_call_cost)
     }
 }
 
@@ -151,14 +148,7 @@ impl Default for Config {
             max_sequence_length: 4,
             sequence_detection_enabled: true,
             error_retry_threshold: 2,
-            quarantine_error_codes: set_of(&[
-                "401",
-                "403",
-                "429",
-                "timeout",
-                "connection_error",
-                "5xx",
-            ]),
+            quarantine_error_codes: set_of(&["401", "403", "429", "timeout", "connection_error", "5xx"]),
             side_effect_max_executed_per_run: 1,
             side_effect_tools: set_of(&["send_reply", "refund", "cancel"]),
             no_state_change_threshold: 4,
@@ -233,27 +223,22 @@ pub const CONFIG_KEYS: &[&str] = &[
 impl Config {
     /// Parse and validate a configuration from JSON text.
     pub fn from_json(text: &str) -> Result<Config> {
-        let value: Value = serde_json::from_str(text)
-            .map_err(|e| Error::config(format!("configuration is not valid JSON: {e}")))?;
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| Error::config(format!("configuration is not valid JSON: {e}")))?;
         Config::from_value(&value)
     }
 
     /// Validate a configuration from an already parsed JSON value.
     pub fn from_value(value: &Value) -> Result<Config> {
-        let obj = value.as_object().ok_or_else(|| {
-            Error::config(format!(
-                "configuration must be a JSON object, got {}",
-                kind_of(value)
-            ))
-        })?;
+        let obj = value
+            .as_object()
+            .ok_or_else(|| Error::config(format!("configuration must be a JSON object, got {}", kind_of(value))))?;
         let mut c = Config::default();
         for (key, v) in obj {
             let k = key.as_str();
             match k {
                 "secret_key" => {
-                    let s = v
-                        .as_str()
-                        .ok_or_else(|| wrong(k, "a non-empty string", v))?;
+                    let s = v.as_str().ok_or_else(|| wrong(k, "a non-empty string", v))?;
                     if s.is_empty() {
                         return Err(Error::config("config key `secret_key` must not be empty"));
                     }
@@ -261,9 +246,7 @@ impl Config {
                 }
                 "tool_loop_window" => c.tool_loop_window = count(k, v, 1)?,
                 "repeat_toolcall_threshold" => c.repeat_toolcall_threshold = count(k, v, 1)?,
-                "arg_jitter_similarity_threshold" => {
-                    c.arg_jitter_similarity_threshold = unit(k, v)?
-                }
+                "arg_jitter_similarity_threshold" => c.arg_jitter_similarity_threshold = unit(k, v)?,
                 "arg_jitter_repeat_threshold" => c.arg_jitter_repeat_threshold = count(k, v, 1)?,
                 "max_calls_per_tool" => c.max_calls_per_tool = opt(v, |v| count(k, v, 1))?,
                 "sequence_repeat_threshold" => c.sequence_repeat_threshold = count(k, v, 2)?,
@@ -271,18 +254,12 @@ impl Config {
                 "sequence_detection_enabled" => c.sequence_detection_enabled = boolean(k, v)?,
                 "error_retry_threshold" => c.error_retry_threshold = count(k, v, 1)?,
                 "quarantine_error_codes" => c.quarantine_error_codes = string_set(k, v)?,
-                "side_effect_max_executed_per_run" => {
-                    c.side_effect_max_executed_per_run = count(k, v, 1)?
-                }
+                "side_effect_max_executed_per_run" => c.side_effect_max_executed_per_run = count(k, v, 1)?,
                 "side_effect_tools" => c.side_effect_tools = string_set(k, v)?,
                 "no_state_change_threshold" => c.no_state_change_threshold = count(k, v, 1)?,
-                "stall_text_similarity_threshold" => {
-                    c.stall_text_similarity_threshold = unit(k, v)?
-                }
+                "stall_text_similarity_threshold" => c.stall_text_similarity_threshold = unit(k, v)?,
                 "stall_pattern_threshold" => c.stall_pattern_threshold = unit(k, v)?,
-                "stall_pattern_streak_threshold" => {
-                    c.stall_pattern_streak_threshold = count(k, v, 1)?
-                }
+                "stall_pattern_streak_threshold" => c.stall_pattern_streak_threshold = count(k, v, 1)?,
                 "stall_rewrite_max_attempts" => c.stall_rewrite_max_attempts = count(k, v, 0)?,
                 "max_cost_per_run" => c.max_cost_per_run = opt(v, |v| positive(k, v))?,
                 "cost_warning_threshold" => c.cost_warning_threshold = unit(k, v)?,
@@ -291,10 +268,8 @@ impl Config {
                 "never_cache_tools" => c.never_cache_tools = string_set(k, v)?,
                 "cache_ttl_seconds" => c.cache_ttl_seconds = opt(v, |v| positive(k, v))?,
                 "arg_ignore_keys" => {
-                    c.arg_ignore_keys = string_lists(k, v)?
-                        .into_iter()
-                        .map(|(t, keys)| (t, keys.into_iter().collect()))
-                        .collect()
+                    c.arg_ignore_keys =
+                        string_lists(k, v)?.into_iter().map(|(t, keys)| (t, keys.into_iter().collect())).collect()
                 }
                 "max_cache_entries" => c.max_cache_entries = count(k, v, 1)?,
                 "max_unique_calls_tracked" => c.max_unique_calls_tracked = count(k, v, 1)?,
@@ -326,10 +301,7 @@ impl Config {
 
     /// The per-tool call cap: the tool policy's `max_calls`, else `max_calls_per_tool`.
     pub fn call_cap(&self, tool: &str) -> Option<u64> {
-        self.tool_policies
-            .get(tool)
-            .and_then(|p| p.max_calls)
-            .or(self.max_calls_per_tool)
+        self.tool_policies.get(tool).and_then(|p| p.max_calls).or(self.max_calls_per_tool)
     }
 }
 
@@ -345,10 +317,7 @@ fn kind_of(v: &Value) -> &'static str {
 }
 
 fn wrong(key: &str, expected: &str, got: &Value) -> Error {
-    Error::config(format!(
-        "config key `{key}` must be {expected}, got {}",
-        kind_of(got)
-    ))
+    Error::config(format!("config key `{key}` must be {expected}, got {}", kind_of(got)))
 }
 
 fn unknown_key(key: &str, known: &[&str], within: &str) -> Error {
@@ -367,9 +336,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -385,29 +352,21 @@ fn opt<T>(v: &Value, f: impl FnOnce(&Value) -> Result<T>) -> Result<Option<T>> {
 }
 
 fn count<T: TryFrom<u64>>(key: &str, v: &Value, min: u64) -> Result<T> {
-    let n = v
-        .as_u64()
-        .ok_or_else(|| wrong(key, &format!("an integer >= {min}"), v))?;
+    let n = v.as_u64().ok_or_else(|| wrong(key, &format!("an integer >= {min}"), v))?;
     if n < min {
-        return Err(Error::config(format!(
-            "config key `{key}` must be >= {min}, got {n}"
-        )));
+        return Err(Error::config(format!("config key `{key}` must be >= {min}, got {n}")));
     }
     T::try_from(n).map_err(|_| Error::config(format!("config key `{key}` is too large: {n}")))
 }
 
 fn number(key: &str, v: &Value) -> Result<f64> {
-    v.as_f64()
-        .filter(|x| x.is_finite())
-        .ok_or_else(|| wrong(key, "a number", v))
+    v.as_f64().filter(|x| x.is_finite()).ok_or_else(|| wrong(key, "a number", v))
 }
 
 fn unit(key: &str, v: &Value) -> Result<f64> {
     let x = number(key, v)?;
     if !(0.0..=1.0).contains(&x) {
-        return Err(Error::config(format!(
-            "config key `{key}` must be between 0 and 1, got {x}"
-        )));
+        return Err(Error::config(format!("config key `{key}` must be between 0 and 1, got {x}")));
     }
     Ok(x)
 }
@@ -415,9 +374,7 @@ fn unit(key: &str, v: &Value) -> Result<f64> {
 fn positive(key: &str, v: &Value) -> Result<f64> {
     let x = number(key, v)?;
     if x <= 0.0 {
-        return Err(Error::config(format!(
-            "config key `{key}` must be > 0 (or null), got {x}"
-        )));
+        return Err(Error::config(format!("config key `{key}` must be > 0 (or null), got {x}")));
     }
     Ok(x)
 }
@@ -425,9 +382,7 @@ fn positive(key: &str, v: &Value) -> Result<f64> {
 fn non_negative(key: &str, v: &Value) -> Result<f64> {
     let x = number(key, v)?;
     if x < 0.0 {
-        return Err(Error::config(format!(
-            "config key `{key}` must be >= 0, got {x}"
-        )));
+        return Err(Error::config(format!("config key `{key}` must be >= 0, got {x}")));
     }
     Ok(x)
 }
@@ -437,15 +392,9 @@ fn boolean(key: &str, v: &Value) -> Result<bool> {
 }
 
 fn string_list(key: &str, v: &Value) -> Result<Vec<String>> {
-    let arr = v
-        .as_array()
-        .ok_or_else(|| wrong(key, "an array of strings", v))?;
+    let arr = v.as_array().ok_or_else(|| wrong(key, "an array of strings", v))?;
     arr.iter()
-        .map(|item| {
-            item.as_str()
-                .map(str::to_string)
-                .ok_or_else(|| wrong(key, "an array of strings", v))
-        })
+        .map(|item| item.as_str().map(str::to_string).ok_or_else(|| wrong(key, "an array of strings", v)))
         .collect()
 }
 
@@ -465,12 +414,8 @@ fn string_lists(key: &str, v: &Value) -> Result<HashMap<String, Vec<String>>> {
         .collect()
 }
 
-const COST_MODEL_KEYS: &[&str] = &[
-    "default_tool_call_cost",
-    "tool_cost_by_name",
-    "input_token_cost_per_1k",
-    "output_token_cost_per_1k",
-];
+const COST_MODEL_KEYS: &[&str] =
+    &["default_tool_call_cost", "tool_cost_by_name", "input_token_cost_per_1k", "output_token_cost_per_1k"];
 
 fn cost_model(v: &Value) -> Result<CostModel> {
     let mut m = CostModel::default();
@@ -483,9 +428,7 @@ fn cost_model(v: &Value) -> Result<CostModel> {
             "tool_cost_by_name" => {
                 m.tool_cost_by_name = object(&path, item)?
                     .iter()
-                    .map(|(tool, c)| {
-                        Ok((tool.clone(), non_negative(&format!("{path}.{tool}"), c)?))
-                    })
+                    .map(|(tool, c)| Ok((tool.clone(), non_negative(&format!("{path}.{tool}"), c)?)))
                     .collect::<Result<_>>()?
             }
             _ => return Err(unknown_key(k, COST_MODEL_KEYS, " in `cost_model`")),
@@ -515,25 +458,15 @@ fn tool_policies(v: &Value) -> Result<HashMap<String, ToolPolicy>> {
                         Some("allow") => Access::Allow,
                         Some("deny") => Access::Deny,
                         Some("human") => Access::Human,
-                        _ => {
-                            return Err(wrong(&path, "one of \"allow\", \"deny\", \"human\"", item))
-                        }
+                        _ => return Err(wrong(&path, "one of \"allow\", \"deny\", \"human\"", item)),
                     }
                 }
                 "max_calls" => policy.max_calls = opt(item, |x| count(&path, x, 1))?,
-                "risk" => {
-                    policy.risk = item
-                        .as_str()
-                        .ok_or_else(|| wrong(&path, "a string", item))?
-                        .to_string()
-                }
+                "risk" => policy.risk = item.as_str().ok_or_else(|| wrong(&path, "a string", item))?.to_string(),
                 "require_args" => policy.require_args = string_list(&path, item)?,
                 "deny_reason" => {
-                    policy.deny_reason = opt(item, |x| {
-                        x.as_str()
-                            .map(str::to_string)
-                            .ok_or_else(|| wrong(&path, "a string", x))
-                    })?
+                    policy.deny_reason =
+                        opt(item, |x| x.as_str().map(str::to_string).ok_or_else(|| wrong(&path, "a string", x)))?
                 }
                 _ => return Err(unknown_key(k, POLICY_KEYS, &format!(" in `{base}`"))),
             }
@@ -569,15 +502,9 @@ mod tests {
         assert_eq!(c.max_sequence_length, 4);
         assert!(c.sequence_detection_enabled);
         assert_eq!(c.error_retry_threshold, 2);
-        assert_eq!(
-            sorted(&c.quarantine_error_codes),
-            ["401", "403", "429", "5xx", "connection_error", "timeout"]
-        );
+        assert_eq!(sorted(&c.quarantine_error_codes), ["401", "403", "429", "5xx", "connection_error", "timeout"]);
         assert_eq!(c.side_effect_max_executed_per_run, 1);
-        assert_eq!(
-            sorted(&c.side_effect_tools),
-            ["cancel", "refund", "send_reply"]
-        );
+        assert_eq!(sorted(&c.side_effect_tools), ["cancel", "refund", "send_reply"]);
         assert_eq!(c.no_state_change_threshold, 4);
         assert_eq!(c.stall_text_similarity_threshold, 0.92);
         assert_eq!(c.stall_pattern_threshold, 0.6);
@@ -585,10 +512,7 @@ mod tests {
         assert_eq!(c.stall_rewrite_max_attempts, 1);
         assert_eq!(c.max_cost_per_run, None);
         assert_eq!(c.cost_warning_threshold, 0.8);
-        assert_eq!(
-            c.query_arg_keys_by_tool["rag_retrieve"],
-            ["query", "q", "question"]
-        );
+        assert_eq!(c.query_arg_keys_by_tool["rag_retrieve"], ["query", "q", "question"]);
         assert_eq!(c.query_arg_keys_by_tool["search"], ["query", "q"]);
         assert_eq!(c.cost_model.default_tool_call_cost, 0.04);
         assert_eq!(c.cost_model.input_token_cost_per_1k, 0.003);
@@ -614,50 +538,27 @@ mod tests {
     #[test]
     fn unknown_keys_are_rejected_with_a_hint() {
         let m = err(json!({"secret_key": "k", "tool_loop_windw": 3}));
-        assert!(
-            m.contains("tool_loop_windw") && m.contains("did you mean `tool_loop_window`"),
-            "{m}"
-        );
-        assert!(
-            err(json!({"secret_key": "k", "cost_model": {"x": 1}})).contains("`x` in `cost_model`")
-        );
+        assert!(m.contains("tool_loop_windw") && m.contains("did you mean `tool_loop_window`"), "{m}");
+        assert!(err(json!({"secret_key": "k", "cost_model": {"x": 1}})).contains("`x` in `cost_model`"));
         let m = err(json!({"secret_key": "k", "tool_policies": {"t": {"acess": "deny"}}}));
-        assert!(
-            m.contains("`acess` in `tool_policies.t`") && m.contains("did you mean `access`"),
-            "{m}"
-        );
+        assert!(m.contains("`acess` in `tool_policies.t`") && m.contains("did you mean `access`"), "{m}");
     }
 
     #[test]
     fn out_of_range_and_wrong_types_name_the_key() {
         for (cfg, key) in [
             (json!({"tool_loop_window": 0}), "tool_loop_window"),
-            (
-                json!({"repeat_toolcall_threshold": -1}),
-                "repeat_toolcall_threshold",
-            ),
-            (
-                json!({"arg_jitter_similarity_threshold": 1.5}),
-                "arg_jitter_similarity_threshold",
-            ),
-            (
-                json!({"sequence_repeat_threshold": 1}),
-                "sequence_repeat_threshold",
-            ),
+            (json!({"repeat_toolcall_threshold": -1}), "repeat_toolcall_threshold"),
+            (json!({"arg_jitter_similarity_threshold": 1.5}), "arg_jitter_similarity_threshold"),
+            (json!({"sequence_repeat_threshold": 1}), "sequence_repeat_threshold"),
             (json!({"max_sequence_length": 1}), "max_sequence_length"),
             (json!({"max_cost_per_run": 0}), "max_cost_per_run"),
             (json!({"cache_ttl_seconds": -2}), "cache_ttl_seconds"),
             (json!({"side_effect_tools": "refund"}), "side_effect_tools"),
             (json!({"strict_mode": "yes"}), "strict_mode"),
             (json!({"tool_loop_window": 2.5}), "tool_loop_window"),
-            (
-                json!({"tool_policies": {"t": {"access": "maybe"}}}),
-                "tool_policies.t.access",
-            ),
-            (
-                json!({"cost_model": {"tool_cost_by_name": {"x": -1}}}),
-                "cost_model.tool_cost_by_name.x",
-            ),
+            (json!({"tool_policies": {"t": {"access": "maybe"}}}), "tool_policies.t.access"),
+            (json!({"cost_model": {"tool_cost_by_name": {"x": -1}}}), "cost_model.tool_cost_by_name.x"),
             (json!({"max_pending_calls": 0}), "max_pending_calls"),
         ] {
             let mut cfg = cfg;
@@ -665,22 +566,14 @@ mod tests {
             let m = err(cfg);
             assert!(m.contains(key), "{m} should name {key}");
         }
-        assert!(Config::from_json("[1]")
-            .unwrap_err()
-            .message()
-            .contains("object"));
-        assert!(Config::from_json("{")
-            .unwrap_err()
-            .message()
-            .contains("not valid JSON"));
+        assert!(Config::from_json("[1]").unwrap_err().message().contains("object"));
+        assert!(Config::from_json("{").unwrap_err().message().contains("not valid JSON"));
     }
 
     #[test]
     fn nullable_keys_accept_null_and_stall_attempts_accept_zero() {
-        let c = Config::from_value(
-            &json!({"secret_key": "k", "max_calls_per_tool": null, "max_cost_per_run": null,
-            "stall_rewrite_max_attempts": 0}),
-        )
+        let c = Config::from_value(&json!({"secret_key": "k", "max_calls_per_tool": null, "max_cost_per_run": null,
+            "stall_rewrite_max_attempts": 0}))
         .unwrap();
         assert_eq!(c.max_calls_per_tool, None);
         assert_eq!(c.stall_rewrite_max_attempts, 0);

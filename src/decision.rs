@@ -139,24 +139,15 @@ impl Decision {
     }
 
     pub fn cache(reason: impl Into<String>, result: CachedResult) -> Self {
-        Decision {
-            cached_result: Some(result),
-            ..Decision::new(Action::Cache, reason)
-        }
+        Decision { cached_result: Some(result), ..Decision::new(Action::Cache, reason) }
     }
 
     pub fn rewrite(reason: impl Into<String>, injected: String) -> Self {
-        Decision {
-            injected_system: Some(injected),
-            ..Decision::new(Action::Rewrite, reason)
-        }
+        Decision { injected_system: Some(injected), ..Decision::new(Action::Rewrite, reason) }
     }
 
     pub fn escalate(reason: impl Into<String>, packet: EscalationPacket) -> Self {
-        Decision {
-            escalation_packet: Some(packet),
-            ..Decision::new(Action::Escalate, reason)
-        }
+        Decision { escalation_packet: Some(packet), ..Decision::new(Action::Escalate, reason) }
     }
 
     pub fn to_json(&self) -> String {
@@ -171,14 +162,8 @@ mod tests {
 
     #[test]
     fn json_shape_has_only_the_fields_of_the_action() {
-        let d = Decision {
-            call_id: Some(7),
-            ..Decision::allow()
-        };
-        assert_eq!(
-            serde_json::to_value(&d).unwrap(),
-            json!({"action": "allow", "reason": "allow", "call_id": 7})
-        );
+        let d = Decision { call_id: Some(7), ..Decision::allow() };
+        assert_eq!(serde_json::to_value(&d).unwrap(), json!({"action": "allow", "reason": "allow", "call_id": 7}));
         let c = Decision::cache(
             "idempotent_replay",
             CachedResult {

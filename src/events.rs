@@ -2,15 +2,17 @@
 //! logs and metrics. They carry names, counts, reasons, costs and
 //! signatures, never raw arguments, payloads, ticket ids or text.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 /// A decision other than a plain allow, as logged and reported.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Intervention {
     /// The run it happened in.
-    pub run_id: String,
+    pub run_id: Arc<str>,
     /// The tool, or none for a decision on an assistant message.
-    pub tool: Option<String>,
+    pub tool: Option<Arc<str>>,
     /// The action taken (`shadow_deny` in shadow mode).
     pub action: String,
     pub reason: String,
@@ -21,10 +23,10 @@ pub struct Intervention {
 /// Money spent or a budget notice.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CostEvent {
-    pub run_id: String,
+    pub run_id: Arc<str>,
     /// `tool_call`, `tokens`, `budget_warning` or `budget_exceeded`.
     pub kind: &'static str,
-    pub tool: Option<String>,
+    pub tool: Option<Arc<str>>,
     /// The amount this event adds (0 for notices).
     pub amount_usd: f64,
     /// The run's spend after this event (projected, for notices).

@@ -4,6 +4,8 @@
 //! A `Guard` is single-threaded (`&mut self`); `SharedGuard` adds the lock
 //! and the event sink for use from several threads and from C.
 
+use std::hash::{BuildHasher, RandomState};
+
 use serde_json::{Map, Value};
 
 use crate::clock::{Clock, MonotonicClock};
@@ -13,11 +15,11 @@ use crate::error::{Error, Result};
 use crate::events::{CostEvent, Event, Intervention};
 use crate::primitives::idempotency::{IdempotencyLedger, LedgerEntry};
 use crate::primitives::{
-    budget, circuit_breaker, idempotency, jitter, per_tool_cap, policy, repeat, sequence,
-    side_effect, stall, Call,
+    budget, circuit_breaker, idempotency, jitter, per_tool_cap, policy, repeat, sequence, side_effect, stall, Call,
 };
 use crate::signature::{hex, Sig, Signer};
-use crate::state::{CacheEntry, PendingCall, RunState, StoredResult, WindowEntry};
+use crate::state::{CacheEntry, CallKey, PendingCall, RunState, StoredResult, ToolId, WindowEntry};
+use crate::text::TokenSigner;
 
 /// Longest tool name accepted, in bytes.
 pub const MAX_TOOL_NAME_BYTES: usize = 1024;
@@ -37,25 +39,20 @@ pub struct ToolResult {
 
 impl ToolResult {
     pub fn ok(payload: Value) -> Self {
-        ToolResult {
-            ok: true,
-            payload,
-            ..Default::default()
-        }
+        ToolResult { ok: true, payload, ..Default::default() }
     }
     pub fn failed(error_code: &str) -> Self {
-        ToolResult {
-            ok: false,
-            error_code: Some(error_code.to_string()),
-            ..Default::default()
-        }
+        ToolResult { ok: false, error_code: Some(error_code.to_string()), ..Default::default() }
     }
 
     /// Read `{"ok": bool, "payload": ..., "error_code": str, "side_effect_executed": bool, "call_id": int}`.
     pub fn from_json_value(v: &Value) -> Result<ToolResult> {
-        let obj = v
-            .as_object()
-            .ok_or_else(|| Error::invalid("result must be a JSON object"))?;
+        Self::from_json(v.clone())
+    }
+
+    /// As `from_json_value`, taking the value (and its payload) over.
+    pub fn from_json(v: Value) -> Result<ToolResult> {
+        let Value::Object(obj) = v else { return Err(Error::invalid("result must be a JSON object")) };
         let mut r = ToolResult::default();
         let mut has_ok = false;
         for (k, item) in obj {
@@ -64,32 +61,36 @@ impl ToolResult {
                     r.ok = item.as_bool().ok_or_else(|| Error::invalid("result field `ok` must be true or false"))?;
                     has_ok = true;
                 }
-                "payload" => r.payload = item.clone(),
+                "payload" => r.payload = item,
                 "error_code" => {
                     r.error_code = match item {
                         Value::Null => None,
-                        Value::String(s) => Some(s.clone()),
+                        Value::String(s) => Some(s),
                         _ => return Err(Error::invalid("result field `error_code` must be a string or null")),
                     }
                 }
                 "side_effect_executed" => {
                     r.side_effect_executed = match item {
                         Value::Null => None,
-                        Value::Bool(b) => Some(*b),
-                        _ => return Err(Error::invalid("result field `side_effect_executed` must be true, false or null")),
+                        Value::Bool(b) => Some(b),
+                        _ => {
+                            return Err(Error::invalid(
+                                "result field `side_effect_executed` must be true, false or null",
+                            ))
+                        }
                     }
                 }
                 "call_id" => {
                     r.call_id = match item {
                         Value::Null => None,
-                        v => Some(v.as_u64().ok_or_else(|| Error::invalid("result field `call_id` must be a non-negative integer or null"))?),
+                        v => Some(v.as_u64().ok_or_else(|| {
+                            Error::invalid("result field `call_id` must be a non-negative integer or null")
+                        })?),
                     }
                 }
-                other => {
-                    return Err(Error::invalid(format!(
-                        "unknown result field `{other}` (expected ok, payload, error_code, side_effect_executed, call_id)"
-                    )))
-                }
+                other => return Err(Error::invalid(format!(
+                    "unknown result field `{other}` (expected ok, payload, error_code, side_effect_executed, call_id)"
+                ))),
             }
         }
         if !has_ok {
@@ -99,11 +100,21 @@ impl ToolResult {
     }
 }
 
+/// The signature of the last ticket seen, remembered under a keyed hash of
+/// the ticket id (never the id itself): agents ask for the same ticket call
+/// after call.
+struct TicketMemo {
+    keyed: RandomState,
+    last: Option<(u64, Sig)>,
+}
+
 /// One run's guard. Not thread-safe by itself: see `SharedGuard`.
 pub struct Guard {
     pub(crate) cfg: Config,
     pub(crate) signer: Signer,
     pub(crate) run: RunState,
+    tokens: TokenSigner,
+    tickets: TicketMemo,
     clock: Box<dyn Clock>,
     listening: bool,
     next_call_id: u64,
@@ -112,20 +123,14 @@ pub struct Guard {
 
 impl std::fmt::Debug for Guard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Guard")
-            .field("run_id", &self.run.run_id)
-            .field("config", &self.cfg)
-            .finish_non_exhaustive()
+        f.debug_struct("Guard").field("run_id", &self.run.run_id).field("config", &self.cfg).finish_non_exhaustive()
     }
 }
 
 /// Parse JSON text under a size limit, naming what it was.
 pub(crate) fn parse_json(what: &str, text: &str, limit: usize) -> Result<Value> {
     if text.len() > limit {
-        return Err(Error::invalid(format!(
-            "{what} is {} bytes, over the limit of {limit} bytes",
-            text.len()
-        )));
+        return Err(Error::invalid(format!("{what} is {} bytes, over the limit of {limit} bytes", text.len())));
     }
     serde_json::from_str(text).map_err(|e| Error::invalid(format!("{what} is not valid JSON: {e}")))
 }
@@ -133,18 +138,22 @@ pub(crate) fn parse_json(what: &str, text: &str, limit: usize) -> Result<Value> 
 impl Guard {
     /// A guard for `cfg`. In shadow mode without a key, a random key is used.
     pub fn new(cfg: Config) -> Guard {
-        let signer = if cfg.secret_key.is_empty() {
-            let mut key = zeroize::Zeroizing::new([0u8; 32]);
-            let _ = getrandom::getrandom(&mut key[..]);
-            Signer::new(&key[..])
+        let mut random = zeroize::Zeroizing::new([0u8; 32]);
+        let key: &[u8] = if cfg.secret_key.is_empty() {
+            let _ = getrandom::getrandom(&mut random[..]);
+            &random[..]
         } else {
-            Signer::new(cfg.secret_key.bytes())
+            cfg.secret_key.bytes()
         };
+        let signer = Signer::new(key);
+        let tokens = TokenSigner::new(Signer::new(key));
         let run = RunState::with_memory_ledger(&cfg, &signer);
         Guard {
             cfg,
             signer,
             run,
+            tokens,
+            tickets: TicketMemo { keyed: RandomState::new(), last: None },
             clock: Box::new(MonotonicClock::default()),
             listening: false,
             next_call_id: 1,
@@ -204,9 +213,7 @@ impl Guard {
             None => &empty,
             Some(text) => {
                 parsed = parse_json("args", text, self.cfg.max_json_bytes)?;
-                parsed
-                    .as_object()
-                    .ok_or_else(|| Error::invalid("args must be a JSON object"))?
+                parsed.as_object().ok_or_else(|| Error::invalid("args must be a JSON object"))?
             }
         };
         self.check_tool(tool, args, ticket_id, side_effect)
@@ -230,56 +237,55 @@ impl Guard {
             )));
         }
         if ticket_id.is_some_and(|t| t.len() > self.cfg.max_json_bytes) {
-            return Err(Error::invalid(format!(
-                "ticket_id is over the limit of {} bytes",
-                self.cfg.max_json_bytes
-            )));
+            return Err(Error::invalid(format!("ticket_id is over the limit of {} bytes", self.cfg.max_json_bytes)));
         }
         if self.run.pending.len() >= self.cfg.max_pending_calls && self.cfg.strict_mode {
             let p = self.run.pending.back().expect("pending is not empty");
             return Err(Error::misuse(format!(
                 "strict mode: check_tool(\"{tool}\") while the allowed call {} to `{}` still awaits record_result \
                  (max_pending_calls = {})",
-                p.call_id, p.tool, self.cfg.max_pending_calls
+                p.call_id,
+                self.run.name(p.tool),
+                self.cfg.max_pending_calls
             )));
         }
-        let tool = self.run.intern(&self.cfg, tool)?;
+        let id = self.run.intern(&self.cfg, tool)?;
         if self.run.pending.len() >= self.cfg.max_pending_calls {
             self.run.pending.pop_front();
             self.run.counters.missed_results += 1;
         }
-        let side_effect = self.cfg.is_side_effect(&tool, side_effect);
-        let args_sig = self.signer.args_sig(
-            args,
-            self.cfg.arg_ignore_keys.get(&*tool),
-            &mut self.scratch,
-        );
+        let rules = &self.run.tool_at(id).rules;
+        let side_effect = side_effect.unwrap_or(rules.side_effect);
+        let args_sig = self.signer.args_sig(args, rules.ignore_keys.as_ref(), &mut self.scratch);
         let ticket_sig = match ticket_id {
-            Some(t) if !t.is_empty() => self.signer.ticket_sig(t),
+            Some(t) if !t.is_empty() => self.ticket_sig(t),
             _ => self.run.run_sig,
         };
-        let repeats = repeat::count(&self.run.window, &tool, &args_sig);
-        let call = Call {
-            tool,
-            args,
-            args_sig,
-            ticket_sig,
-            side_effect,
-            repeats,
-        };
-        let idem = side_effect.then(|| {
-            self.signer
-                .idempotency(&call.ticket_sig, &call.tool, &call.args_sig)
-        });
+        let repeats = repeat::count(&self.run.window, id, &args_sig);
+        let name = self.run.name(id).clone();
+        let call = Call { tool: id, name, args, args_sig, ticket_sig, side_effect, repeats };
+        let idem = side_effect.then(|| self.signer.idempotency(&call.ticket_sig, &call.name, &call.args_sig));
         let decision = self.evaluate(&call, idem.as_ref());
         Ok(self.conclude(&call, idem, decision))
+    }
+
+    fn ticket_sig(&mut self, ticket: &str) -> Sig {
+        let h = self.tickets.keyed.hash_one(ticket);
+        match self.tickets.last {
+            Some((last, sig)) if last == h => sig,
+            _ => {
+                let sig = self.signer.ticket_sig(ticket);
+                self.tickets.last = Some((h, sig));
+                sig
+            }
+        }
     }
 
     /// Steps 1 to 11: the first primitive that decides wins.
     fn evaluate(&mut self, call: &Call, idem: Option<&Sig>) -> Decision {
         let (cfg, run) = (&self.cfg, &mut self.run);
-        let tool = &*call.tool;
-        if let Some(d) = policy::check(cfg, call) {
+        let tool = call.tool;
+        if let Some(d) = policy::check(run.tool_at(tool).rules.policy.as_ref(), call) {
             return d;
         }
         if let Some(key) = idem {
@@ -287,8 +293,10 @@ impl Guard {
                 return d;
             }
         }
-        if let Some(d) = repeat::cached(cfg, &run.cache, call, self.clock.now()) {
-            return d;
+        if call.repeats >= cfg.repeat_toolcall_threshold {
+            if let Some(d) = repeat::cached(cfg, &run.cache, call, self.clock.now()) {
+                return d;
+            }
         }
         if let Some(d) = budget::check(cfg, run, tool, self.listening) {
             return d;
@@ -302,14 +310,14 @@ impl Guard {
         if let Some(d) = repeat::block(cfg, call) {
             return d;
         }
-        if let Some(d) = jitter::check(cfg, run, &self.signer, call) {
+        if let Some(d) = jitter::check(cfg, run, &mut self.tokens, call) {
             return d;
         }
-        if let Some(d) = per_tool_cap::check(cfg, run, tool) {
+        if let Some(d) = per_tool_cap::check(run, tool) {
             return d;
         }
-        if let Some((d, why)) = sequence::check(cfg, &run.window, tool) {
-            run.quarantine(tool, why);
+        if let Some(d) = sequence::check(cfg, run, tool) {
+            run.quarantine(tool, "sequence_loop");
             return d;
         }
         Decision::allow()
@@ -318,12 +326,8 @@ impl Guard {
     /// Apply a decision to the run: counters, window, pending calls, log.
     fn conclude(&mut self, call: &Call, idem: Option<Sig>, decision: Decision) -> Decision {
         if decision.action == Action::Allow {
-            self.run.tool_mut(&call.tool).allowed += 1;
-            let entry = WindowEntry {
-                tool: call.tool.clone(),
-                args_sig: call.args_sig,
-                ticket_sig: call.ticket_sig,
-            };
+            self.run.tool_mut(call.tool).allowed += 1;
+            let entry = WindowEntry { tool: call.tool, args_sig: call.args_sig, ticket_sig: call.ticket_sig };
             self.run.push_window(&self.cfg, entry);
             return self.await_result(call, idem, decision);
         }
@@ -345,7 +349,7 @@ impl Guard {
         if let Some(cr) = &decision.cached_result {
             let pending = PendingCall {
                 call_id: 0,
-                tool: call.tool.clone(),
+                tool: call.tool,
                 args_sig: call.args_sig,
                 ticket_sig: call.ticket_sig,
                 side_effect: call.side_effect,
@@ -370,7 +374,7 @@ impl Guard {
         decision.idempotency_key = idem.map(|k| hex(&k[..16]));
         self.run.pending.push_back(PendingCall {
             call_id,
-            tool: call.tool.clone(),
+            tool: call.tool,
             args_sig: call.args_sig,
             ticket_sig: call.ticket_sig,
             side_effect: call.side_effect,
@@ -382,7 +386,7 @@ impl Guard {
     fn log(&mut self, call: Option<&Call>, action: &str, reason: &str) {
         let entry = Intervention {
             run_id: self.run.run_id.clone(),
-            tool: call.map(|c| c.tool.to_string()),
+            tool: call.map(|c| c.name.clone()),
             action: action.to_string(),
             reason: reason.to_string(),
             args_sig: call.map(|c| hex(&c.args_sig)),
@@ -393,7 +397,7 @@ impl Guard {
     /// `record_result` with the result as JSON text.
     pub fn record_result_json(&mut self, result_json: &str) -> Result<()> {
         let v = parse_json("result", result_json, self.cfg.max_json_bytes)?;
-        self.record_result(ToolResult::from_json_value(&v)?)
+        self.record_result(ToolResult::from_json(v)?)
     }
 
     /// Report what an allowed call produced.
@@ -413,12 +417,8 @@ impl Guard {
             None => self.run.pending.len() - 1,
         };
         let pending = self.run.pending.remove(index).expect("index is in range");
-        let stored = StoredResult {
-            ok: r.ok,
-            payload: r.payload,
-            error_code: r.error_code,
-            side_effect_executed: false,
-        };
+        let stored =
+            StoredResult { ok: r.ok, payload: r.payload, error_code: r.error_code, side_effect_executed: false };
         self.bookkeep(&pending, stored, r.side_effect_executed, false);
         Ok(())
     }
@@ -432,28 +432,40 @@ impl Guard {
         cached: bool,
     ) {
         let (cfg, run) = (&self.cfg, &mut self.run);
-        let tool = &*call.tool;
+        let tool: ToolId = call.tool;
         if !cached {
             run.counters.tool_calls_executed += 1;
             if !result.ok {
                 run.counters.tool_calls_failed += 1;
             }
         }
-        let payload_sig = (!result.payload.is_null())
-            .then(|| self.signer.payload_sig(&result.payload, &mut self.scratch));
+        let payload_sig =
+            (!result.payload.is_null()).then(|| self.signer.payload_sig(&result.payload, &mut self.scratch));
         let executed = side_effect_executed.unwrap_or(call.side_effect && result.ok && !cached);
         result.side_effect_executed = executed;
+        let ok = result.ok;
+        circuit_breaker::on_result(cfg, run, tool, ok, result.error_code.as_deref());
 
-        if result.ok && !cached && !call.side_effect && !cfg.never_cache_tools.contains(tool) {
-            let key = (call.tool.clone(), call.args_sig);
+        if call.side_effect {
+            if ok || executed {
+                if let Some(key) = call.idem {
+                    let entry = LedgerEntry {
+                        ok,
+                        payload: result.payload,
+                        error_code: result.error_code,
+                        payload_sig,
+                        side_effect_executed: executed,
+                    };
+                    run.ledger.put(key, entry);
+                }
+            }
+            if executed && !cached {
+                run.tool_mut(tool).side_effects_executed += 1;
+            }
+        } else if ok && !cached && !run.tool_at(tool).rules.never_cache {
+            let key = CallKey { tool, args_sig: call.args_sig };
             if run.cache.len() < cfg.max_cache_entries {
-                run.cache.insert(
-                    key.clone(),
-                    CacheEntry {
-                        result: result.clone(),
-                        stored_at: self.clock.now(),
-                    },
-                );
+                run.cache.insert(key, CacheEntry { result, stored_at: self.clock.now() });
             }
             if run.unique_calls.len() < cfg.max_unique_calls_tracked {
                 run.unique_calls.insert(key);
@@ -464,31 +476,13 @@ impl Guard {
                 }
             }
         }
-        if call.side_effect {
-            if result.ok || executed {
-                if let Some(key) = call.idem {
-                    let entry = LedgerEntry {
-                        ok: result.ok,
-                        payload: result.payload.clone(),
-                        error_code: result.error_code.clone(),
-                        payload_sig,
-                        side_effect_executed: executed,
-                    };
-                    run.ledger.put(key, entry);
-                }
-            }
-            if executed && !cached {
-                run.tool_mut(tool).side_effects_executed += 1;
-            }
-        }
-        circuit_breaker::on_result(cfg, run, tool, result.ok, result.error_code.as_deref());
         if !cached {
-            let cost = cfg.cost_model.tool_cost(tool);
+            let cost = run.tool_at(tool).rules.cost;
             run.cost.spent += cost;
             let event = CostEvent {
                 run_id: run.run_id.clone(),
                 kind: "tool_call",
-                tool: Some(tool.to_string()),
+                tool: Some(run.name(tool).clone()),
                 amount_usd: cost,
                 spent_usd: run.cost.spent,
             };
@@ -508,7 +502,7 @@ impl Guard {
         if text.is_empty() {
             return Ok(None);
         }
-        let Some(decision) = stall::check(&self.cfg, &mut self.run, &self.signer, text) else {
+        let Some(decision) = stall::check(&self.cfg, &mut self.run, &mut self.tokens, text) else {
             return Ok(None);
         };
         if self.cfg.shadow_mode {
@@ -525,17 +519,10 @@ impl Guard {
     }
 
     /// Add model usage to the run's cost.
-    pub fn record_tokens(
-        &mut self,
-        input_tokens: u64,
-        output_tokens: u64,
-        cost_override: Option<f64>,
-    ) -> Result<()> {
+    pub fn record_tokens(&mut self, input_tokens: u64, output_tokens: u64, cost_override: Option<f64>) -> Result<()> {
         let cost = match cost_override {
             Some(c) if !c.is_finite() || c < 0.0 => {
-                return Err(Error::invalid(format!(
-                    "cost_override must be a finite number >= 0, got {c}"
-                )))
+                return Err(Error::invalid(format!("cost_override must be a finite number >= 0, got {c}")))
             }
             Some(c) => c,
             None => {
@@ -560,12 +547,9 @@ impl Guard {
     /// Start a new run: every piece of run state is cleared; the
     /// configuration (and the ledger's backing store) is kept.
     pub fn reset(&mut self) {
-        let mut ledger = std::mem::replace(
-            &mut self.run.ledger,
-            Box::new(idempotency::MemoryLedger::new(1)),
-        );
+        let mut ledger = std::mem::replace(&mut self.run.ledger, Box::new(idempotency::MemoryLedger::new(1)));
         ledger.clear();
-        self.run = RunState::new(&self.cfg, &self.signer, ledger);
+        self.run = RunState::new(&self.signer, ledger);
     }
 
     /// The allowed calls currently awaiting their results.

@@ -82,9 +82,7 @@ pub fn primitive_of(reason: &str) -> &'static str {
         "sequence_loop" => "sequence_detection",
         "max_calls_per_tool" => "per_tool_cap",
         h if h.starts_with("policy_") => "tool_policy",
-        h if h.starts_with("stall_") || h.starts_with("forced_") || h == "no_state_change_loop" => {
-            "stall_detection"
-        }
+        h if h.starts_with("stall_") || h.starts_with("forced_") || h == "no_state_change_loop" => "stall_detection",
         _ => "other",
     }
 }
@@ -97,7 +95,7 @@ impl Guard {
         let spent = run.cost.spent;
         let limit = self.cfg.max_cost_per_run;
         Stats {
-            run_id: run.run_id.clone(),
+            run_id: run.run_id.to_string(),
             tool_calls_executed: c.tool_calls_executed,
             tool_calls_failed: c.tool_calls_failed,
             tool_calls_cached: c.cache_hits,
@@ -113,7 +111,7 @@ impl Guard {
             quarantined_tools: run
                 .tools
                 .iter()
-                .filter_map(|(t, s)| s.quarantine.as_ref().map(|q| (t.to_string(), q.clone())))
+                .filter_map(|s| s.quarantine.as_ref().map(|q| (s.name.to_string(), q.clone())))
                 .collect(),
             unique_tool_calls: run.unique_calls.len() as u64,
             stall_streak: run.stall.similarity_streak,
@@ -133,48 +131,28 @@ impl Guard {
         let mut by_tool = BTreeMap::new();
         let mut reasons: HashMap<&str, u64> = HashMap::new();
         for i in log {
-            *by_primitive
-                .entry(primitive_of(&i.reason).to_string())
-                .or_insert(0) += 1;
-            *by_tool
-                .entry(
-                    i.tool
-                        .clone()
-                        .unwrap_or_else(|| "(assistant output)".to_string()),
-                )
-                .or_insert(0) += 1;
+            *by_primitive.entry(primitive_of(&i.reason).to_string()).or_insert(0) += 1;
+            *by_tool.entry(i.tool.as_deref().unwrap_or("(assistant output)").to_string()).or_insert(0) += 1;
             *reasons.entry(&i.reason).or_insert(0) += 1;
         }
-        let mut top: Vec<ReasonCount> = reasons
-            .into_iter()
-            .map(|(reason, count)| ReasonCount {
-                reason: reason.to_string(),
-                count,
-            })
-            .collect();
+        let mut top: Vec<ReasonCount> =
+            reasons.into_iter().map(|(reason, count)| ReasonCount { reason: reason.to_string(), count }).collect();
         top.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.reason.cmp(&b.reason)));
         top.truncate(10);
         let side_effects = self
             .run
             .tools
             .iter()
-            .filter(|(_, s)| s.side_effects_attempted > 0 || s.side_effects_executed > 0)
-            .map(|(t, s)| {
+            .filter(|s| s.side_effects_attempted > 0 || s.side_effects_executed > 0)
+            .map(|s| {
                 (
-                    t.to_string(),
-                    SideEffects {
-                        attempted: s.side_effects_attempted,
-                        executed: s.side_effects_executed,
-                    },
+                    s.name.to_string(),
+                    SideEffects { attempted: s.side_effects_attempted, executed: s.side_effects_executed },
                 )
             })
             .collect();
         let done = stats.tool_calls_executed + stats.tool_calls_denied;
-        let efficiency = if done == 0 {
-            1.0
-        } else {
-            round_to(stats.tool_calls_executed as f64 / done as f64, 4)
-        };
+        let efficiency = if done == 0 { 1.0 } else { round_to(stats.tool_calls_executed as f64 / done as f64, 4) };
         Report {
             quarantines: stats.quarantined_tools.clone(),
             stats,
@@ -205,36 +183,17 @@ pub fn render_text(r: &Report) -> String {
     let s = &r.stats;
     let mut out = String::new();
     let _ = writeln!(out, "Guard report (run {})", s.run_id);
-    let _ = writeln!(
-        out,
-        "  tool calls executed   {:>8}   failed {}",
-        s.tool_calls_executed, s.tool_calls_failed
-    );
+    let _ = writeln!(out, "  tool calls executed   {:>8}   failed {}", s.tool_calls_executed, s.tool_calls_failed);
     let _ = writeln!(
         out,
         "  tool calls denied     {:>8}   blocks {}, cached {}, rewrites {}, escalations {}",
         s.tool_calls_denied, s.blocks, s.cache_hits, s.rewrite_decisions, s.escalations
     );
-    let limit = s
-        .cost_limit_usd
-        .map(|l| format!(" of ${l:.4}"))
-        .unwrap_or_default();
-    let _ = writeln!(
-        out,
-        "  cost                  ${:>7.4}{limit}",
-        s.cost_spent_usd
-    );
-    let _ = writeln!(
-        out,
-        "  efficiency            {:>7.1}%",
-        r.efficiency * 100.0
-    );
+    let limit = s.cost_limit_usd.map(|l| format!(" of ${l:.4}")).unwrap_or_default();
+    let _ = writeln!(out, "  cost                  ${:>7.4}{limit}", s.cost_spent_usd);
+    let _ = writeln!(out, "  efficiency            {:>7.1}%", r.efficiency * 100.0);
     if s.shadow_mode {
-        let _ = writeln!(
-            out,
-            "  shadow mode: {} decisions would have been enforced",
-            s.shadow_would_deny
-        );
+        let _ = writeln!(out, "  shadow mode: {} decisions would have been enforced", s.shadow_would_deny);
     }
     if s.missed_results > 0 {
         let _ = writeln!(out, "  missed results        {:>8}", s.missed_results);

@@ -45,11 +45,7 @@ const POISONED: &str =
 
 impl SharedGuard {
     pub fn new(guard: Guard) -> SharedGuard {
-        SharedGuard {
-            inner: Mutex::new(guard),
-            sinks: Mutex::new(Sinks::default()),
-            delivered: Condvar::new(),
-        }
+        SharedGuard { inner: Mutex::new(guard), sinks: Mutex::new(Sinks::default()), delivered: Condvar::new() }
     }
 
     pub fn from_json(config_json: &str) -> Result<SharedGuard> {
@@ -114,10 +110,7 @@ impl SharedGuard {
         let old = std::mem::replace(&mut s.sink, sink);
         if IN_SINK.with(Cell::get) == 0 {
             while s.delivering > 0 {
-                s = self
-                    .delivered
-                    .wait(s)
-                    .map_err(|_| Error::internal(POISONED))?;
+                s = self.delivered.wait(s).map_err(|_| Error::internal(POISONED))?;
             }
         }
         drop(s);

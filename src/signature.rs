@@ -33,10 +33,7 @@ pub struct Signer {
 
 impl Signer {
     pub fn new(key: &[u8]) -> Signer {
-        Signer {
-            keyed: <Hmac<Sha256> as Mac>::new_from_slice(key)
-                .expect("HMAC accepts keys of any length"),
-        }
+        Signer { keyed: <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC accepts keys of any length") }
     }
 
     /// HMAC(key, prefix || parts...).
@@ -49,12 +46,7 @@ impl Signer {
     }
 
     /// `args_sig`: HMAC of `"args:" + canonical(args without ignored keys)`.
-    pub fn args_sig(
-        &self,
-        args: &Map<String, Value>,
-        ignore: Option<&BTreeSet<String>>,
-        buf: &mut String,
-    ) -> Sig {
+    pub fn args_sig(&self, args: &Map<String, Value>, ignore: Option<&BTreeSet<String>>, buf: &mut String) -> Sig {
         buf.clear();
         buf.push_str("args:");
         write_canonical_object(buf, args, ignore);
@@ -148,11 +140,7 @@ pub fn write_canonical(out: &mut String, v: &Value) {
     }
 }
 
-fn write_canonical_object(
-    out: &mut String,
-    map: &Map<String, Value>,
-    ignore: Option<&BTreeSet<String>>,
-) {
+fn write_canonical_object(out: &mut String, map: &Map<String, Value>, ignore: Option<&BTreeSet<String>>) {
     // serde_json's default map iterates in key order already; should a build
     // ever enable its insertion-order feature, sort here instead.
     let in_order = map.keys().zip(map.keys().skip(1)).all(|(a, b)| a < b);
@@ -208,20 +196,13 @@ mod tests {
 
     #[test]
     fn canonical_sorts_keys_and_drops_whitespace() {
-        let v: Value =
-            serde_json::from_str(r#"{ "b": 1, "a": [true, null, {"z": "x", "y": 2.5}] }"#).unwrap();
-        assert_eq!(
-            canonical(&v),
-            r#"{"a":[true,null,{"y":2.5,"z":"x"}],"b":1}"#
-        );
+        let v: Value = serde_json::from_str(r#"{ "b": 1, "a": [true, null, {"z": "x", "y": 2.5}] }"#).unwrap();
+        assert_eq!(canonical(&v), r#"{"a":[true,null,{"y":2.5,"z":"x"}],"b":1}"#);
     }
 
     #[test]
     fn canonical_keeps_non_ascii_and_escapes_controls() {
-        assert_eq!(
-            canonical(&json!({"k": "café \u{1F600}\n\u{1}\""})),
-            "{\"k\":\"café \u{1F600}\\n\\u0001\\\"\"}"
-        );
+        assert_eq!(canonical(&json!({"k": "café \u{1F600}\n\u{1}\""})), "{\"k\":\"café \u{1F600}\\n\\u0001\\\"\"}");
         // Code-point order: "é" (U+00E9) sorts after "z".
         assert_eq!(canonical(&json!({"é": 1, "z": 2})), "{\"z\":2,\"é\":1}");
     }
@@ -258,10 +239,7 @@ mod tests {
             s.args_sig(without.as_object().unwrap(), None, &mut buf)
         );
         // The definition: HMAC(key, "args:" + canonical).
-        assert_eq!(
-            s.args_sig(without.as_object().unwrap(), None, &mut buf),
-            s.sign(&[b"args:{\"x\":1}"])
-        );
+        assert_eq!(s.args_sig(without.as_object().unwrap(), None, &mut buf), s.sign(&[b"args:{\"x\":1}"]));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! The body carries a MAC under the guard's key: a state edited by hand, or
 //! saved under another key, is refused, and nothing is half-loaded.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -19,9 +19,7 @@ use crate::events::{CostEvent, Intervention};
 use crate::guard::{parse_json, Guard};
 use crate::primitives::idempotency::LedgerEntry;
 use crate::signature::{canonical, hex, parse_hex, Sig};
-use crate::state::{
-    CostState, Counters, PendingCall, RunState, StallState, ToolState, WindowEntry,
-};
+use crate::state::{CallKey, CostState, Counters, PendingCall, RunState, SigHashing, StallState, ToolId, WindowEntry};
 
 /// The format name written in every saved state.
 pub const STATE_FORMAT: &str = "auraguard-state";
@@ -169,52 +167,37 @@ impl Guard {
     /// The run's state as JSON (see the module documentation).
     pub fn save_state(&self) -> String {
         let run = &self.run;
+        let name = |id: ToolId| run.name(id).to_string();
         let c = &run.counters;
+        let mut unique_calls: Vec<_> = run.unique_calls.iter().map(|k| (name(k.tool), hex(&k.args_sig))).collect();
+        unique_calls.sort();
+        let mut unique_results: Vec<_> = run.unique_results.iter().map(|s| hex(s)).collect();
+        unique_results.sort();
         let body = Body {
-            run_id: run.run_id.clone(),
+            run_id: run.run_id.to_string(),
             next_call_id: self.next_call_id(),
             tools: run
                 .tools
                 .iter()
-                .map(|(name, t)| {
+                .map(|t| {
                     let saved = SavedTool {
                         allowed: t.allowed,
                         side_effects_attempted: t.side_effects_attempted,
                         side_effects_executed: t.side_effects_executed,
                         quarantine: t.quarantine.clone(),
-                        error_streaks: t
-                            .error_streaks
-                            .iter()
-                            .map(|(k, v)| (k.clone(), *v))
-                            .collect(),
+                        error_streaks: t.error_streaks.iter().map(|(k, v)| (k.clone(), *v)).collect(),
                         jitter_history: t.jitter_history.iter().map(sorted_toks).collect(),
                     };
-                    (name.to_string(), saved)
+                    (t.name.to_string(), saved)
                 })
                 .collect(),
             window: run
                 .window
                 .iter()
-                .map(|w| SavedCall {
-                    tool: w.tool.to_string(),
-                    args_sig: hex(&w.args_sig),
-                    ticket_sig: hex(&w.ticket_sig),
-                })
+                .map(|w| SavedCall { tool: name(w.tool), args_sig: hex(&w.args_sig), ticket_sig: hex(&w.ticket_sig) })
                 .collect(),
-            unique_calls: {
-                let mut v: Vec<_> = run
-                    .unique_calls
-                    .iter()
-                    .map(|(t, s)| (t.to_string(), hex(s)))
-                    .collect();
-                v.sort();
-                v
-            },
-            unique_results: {
-                let mut v: Vec<_> = run.unique_results.iter().map(|s| hex(s)).collect();
-                v.sort();
-                v
-            },
+            unique_calls,
+            unique_results,
             ledger: run
                 .ledger
                 .entries()
@@ -232,7 +215,7 @@ impl Guard {
                 .iter()
                 .map(|p| SavedPending {
                     call_id: p.call_id,
-                    tool: p.tool.to_string(),
+                    tool: name(p.tool),
                     args_sig: hex(&p.args_sig),
                     ticket_sig: hex(&p.ticket_sig),
                     side_effect: p.side_effect,
@@ -268,7 +251,7 @@ impl Guard {
                     .iter()
                     .map(|e| SavedCostEvent {
                         kind: e.kind.to_string(),
-                        tool: e.tool.clone(),
+                        tool: e.tool.as_deref().map(str::to_string),
                         amount_usd: e.amount_usd,
                         spent_usd: e.spent_usd,
                     })
@@ -278,7 +261,7 @@ impl Guard {
                 .interventions
                 .iter()
                 .map(|i| SavedIntervention {
-                    tool: i.tool.clone(),
+                    tool: i.tool.as_deref().map(str::to_string),
                     action: i.action.clone(),
                     reason: i.reason.clone(),
                     args_sig: i.args_sig.clone(),
@@ -298,8 +281,7 @@ impl Guard {
     /// Replace the run's state with a saved one. On any error the guard is
     /// left exactly as it was.
     pub fn load_state(&mut self, text: &str) -> Result<()> {
-        let v = parse_json("saved state", text, MAX_STATE_BYTES)
-            .map_err(|e| Error::state(e.message()))?;
+        let v = parse_json("saved state", text, MAX_STATE_BYTES).map_err(|e| Error::state(e.message()))?;
         let obj = v.as_object().ok_or_else(|| bad("not a JSON object"))?;
         if obj.get("format").and_then(Value::as_str) != Some(STATE_FORMAT) {
             return Err(bad("not an auraguard state (missing `format`)"));
@@ -308,8 +290,8 @@ impl Guard {
             Some(STATE_VERSION) => {}
             Some(other) => {
                 return Err(bad(&format!(
-                "version {other} is not supported by this build (it reads version {STATE_VERSION})"
-            )))
+                    "version {other} is not supported by this build (it reads version {STATE_VERSION})"
+                )))
             }
             None => return Err(bad("missing `version`")),
         }
@@ -321,108 +303,84 @@ impl Guard {
             .ok_or_else(|| bad("missing or malformed `mac`"))?;
         let expected = self.signer.state_mac(&canonical(body));
         if !constant_time_eq(&mac, &expected) {
-            return Err(bad(
-                "its MAC does not verify: it was modified, or saved under a different secret key",
-            ));
+            return Err(bad("its MAC does not verify: it was modified, or saved under a different secret key"));
         }
-        let body: Body = serde_json::from_value(body.clone())
-            .map_err(|e| bad(&format!("malformed body: {e}")))?;
-        let (run, entries) = self.rebuild(body)?;
-        // Everything parsed: swap the new run in.
-        let ledger_capacity_ok = entries.len() <= self.cfg.max_ledger_entries;
-        if !ledger_capacity_ok {
+        let body: Body = serde_json::from_value(body.clone()).map_err(|e| bad(&format!("malformed body: {e}")))?;
+        let (run, next_id, entries) = self.rebuild(body)?;
+        if entries.len() > self.cfg.max_ledger_entries {
             return Err(bad("more ledger entries than max_ledger_entries"));
         }
-        let mut ledger = std::mem::replace(
-            &mut self.run.ledger,
-            Box::new(crate::primitives::idempotency::MemoryLedger::new(1)),
-        );
+        // Everything parsed: swap the new run in.
+        let placeholder = Box::new(crate::primitives::idempotency::MemoryLedger::new(1));
+        let mut ledger = std::mem::replace(&mut self.run.ledger, placeholder);
         ledger.clear();
         for (k, e) in entries {
             ledger.put(k, e);
         }
-        let next_id = run.1;
-        self.run = run.0;
+        self.run = run;
         self.run.ledger = ledger;
         self.set_next_call_id(next_id);
         Ok(())
     }
 
-    #[allow(clippy::type_complexity)]
-    fn rebuild(&self, b: Body) -> Result<((RunState, u64), Vec<(Sig, LedgerEntry)>)> {
+    fn rebuild(&self, b: Body) -> Result<(RunState, u64, Vec<(Sig, LedgerEntry)>)> {
         let cfg = &self.cfg;
         if b.tools.len() > cfg.max_tools_tracked {
             return Err(bad("more tools than max_tools_tracked"));
         }
         let mut run = RunState::with_memory_ledger(cfg, &self.signer);
-        run.run_id = b.run_id;
+        run.run_id = Arc::from(b.run_id.as_str());
         run.run_sig = self.signer.run_sig(&run.run_id);
-        let mut names: HashMap<String, Arc<str>> = HashMap::new();
         for (name, t) in b.tools {
-            let arc: Arc<str> = Arc::from(name.as_str());
+            let id = run.intern(cfg, &name)?;
             let mut history = VecDeque::new();
             for set in &t.jitter_history {
-                history.push_back(
-                    set.iter()
-                        .map(|s| parse_tok(s))
-                        .collect::<Result<HashSet<u128>>>()?,
-                );
+                history.push_back(set.iter().map(|s| parse_tok(s)).collect::<Result<HashSet<u128, SigHashing>>>()?);
             }
             while history.len() > cfg.tool_loop_window {
                 history.pop_front();
             }
-            let state = ToolState {
-                allowed: t.allowed,
-                side_effects_attempted: t.side_effects_attempted,
-                side_effects_executed: t.side_effects_executed,
-                quarantine: t.quarantine,
-                error_streaks: t.error_streaks.into_iter().collect(),
-                jitter_history: history,
-            };
-            run.tools.insert(arc.clone(), state);
-            names.insert(name, arc);
+            let state = run.tool_mut(id);
+            state.allowed = t.allowed;
+            state.side_effects_attempted = t.side_effects_attempted;
+            state.side_effects_executed = t.side_effects_executed;
+            state.quarantine = t.quarantine;
+            state.error_streaks = t.error_streaks.into_iter().collect();
+            state.jitter_history = history;
         }
-        let tool = |n: &str| {
-            names
-                .get(n)
-                .cloned()
-                .ok_or_else(|| bad("a call names a tool missing from `tools`"))
+        let known = |run: &RunState, n: &str| -> Result<ToolId> {
+            run.tool_ids.get(n).copied().ok_or_else(|| bad("a call names a tool missing from `tools`"))
         };
         for w in b.window {
-            run.window.push_back(WindowEntry {
-                tool: tool(&w.tool)?,
+            let entry = WindowEntry {
+                tool: known(&run, &w.tool)?,
                 args_sig: sig(&w.args_sig)?,
                 ticket_sig: sig(&w.ticket_sig)?,
-            });
+            };
+            run.window.push_back(entry);
         }
         while run.window.len() > cfg.tool_loop_window {
             run.window.pop_front();
         }
-        for (t, s) in b
-            .unique_calls
-            .into_iter()
-            .take(cfg.max_unique_calls_tracked)
-        {
-            run.unique_calls.insert((tool(&t)?, sig(&s)?));
+        for (t, s) in b.unique_calls.into_iter().take(cfg.max_unique_calls_tracked) {
+            let key = CallKey { tool: known(&run, &t)?, args_sig: sig(&s)? };
+            run.unique_calls.insert(key);
         }
-        for s in b
-            .unique_results
-            .into_iter()
-            .take(cfg.max_unique_calls_tracked)
-        {
+        for s in b.unique_results.into_iter().take(cfg.max_unique_calls_tracked) {
             run.unique_results.insert(sig(&s)?);
         }
         let mut max_id = 0;
         for p in b.pending {
             max_id = max_id.max(p.call_id);
-            run.pending.push_back(PendingCall {
+            let pending = PendingCall {
                 call_id: p.call_id,
-                tool: tool(&p.tool)?,
+                tool: known(&run, &p.tool)?,
                 args_sig: sig(&p.args_sig)?,
                 ticket_sig: sig(&p.ticket_sig)?,
                 side_effect: p.side_effect,
                 idem: p.idem.as_deref().map(sig).transpose()?,
-            });
+            };
+            run.pending.push_back(pending);
         }
         while run.pending.len() > cfg.max_pending_calls {
             run.pending.pop_front();
@@ -456,10 +414,11 @@ impl Guard {
         }
         let mut events = VecDeque::new();
         for e in b.cost.events {
+            let tool = e.tool.as_deref().map(|n| known(&run, n).map(|id| run.name(id).clone())).transpose()?;
             events.push_back(CostEvent {
                 run_id: run.run_id.clone(),
                 kind: kind_name(&e.kind)?,
-                tool: e.tool,
+                tool,
                 amount_usd: e.amount_usd,
                 spent_usd: e.spent_usd,
             });
@@ -474,9 +433,10 @@ impl Guard {
             events,
         };
         for i in b.interventions {
+            let tool = i.tool.as_deref().map(|n| known(&run, n).map(|id| run.name(id).clone())).transpose()?;
             run.interventions.push_back(Intervention {
                 run_id: run.run_id.clone(),
-                tool: i.tool,
+                tool,
                 action: i.action,
                 reason: i.reason,
                 args_sig: i.args_sig,
@@ -498,19 +458,16 @@ impl Guard {
                 },
             ));
         }
-        Ok(((run, b.next_call_id.max(max_id + 1)), entries))
+        Ok((run, b.next_call_id.max(max_id + 1), entries))
     }
 }
 
-fn sorted_toks(set: &HashSet<u128>) -> Vec<String> {
+fn sorted_toks(set: &HashSet<u128, SigHashing>) -> Vec<String> {
     let mut v: Vec<u128> = set.iter().copied().collect();
     v.sort_unstable();
     v.iter().map(tok_hex).collect()
 }
 
 fn constant_time_eq(a: &Sig, b: &Sig) -> bool {
-    a.iter()
-        .zip(b.iter())
-        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-        == 0
+    a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

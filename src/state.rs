@@ -1,21 +1,59 @@
 //! The state of one run: everything the guard remembers between calls, as
 //! signatures, counts, reasons and costs. Every collection here is bounded by
 //! a configured cap, whatever the length of the run.
+//!
+//! Tools are interned: the first call of a tool gives it a [`ToolId`] and
+//! resolves its configuration once, so the hot path indexes a vector instead
+//! of hashing the tool's name again and again.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::config::Config;
+use crate::config::{Config, ToolPolicy};
 use crate::error::{Error, Result};
 use crate::events::{CostEvent, Event, Intervention};
 use crate::primitives::idempotency::{IdempotencyLedger, MemoryLedger};
 use crate::signature::{Sig, Signer};
 
+/// A tool's index in its run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ToolId(pub u32);
+
+/// The configuration that applies to one tool, resolved once per run.
+#[derive(Debug, Clone)]
+pub struct ToolRules {
+    /// Whether its calls are side effects when the caller does not say.
+    pub side_effect: bool,
+    pub ignore_keys: Option<BTreeSet<String>>,
+    pub policy: Option<ToolPolicy>,
+    pub query_keys: Option<Vec<String>>,
+    pub call_cap: Option<u64>,
+    pub never_cache: bool,
+    pub cost: f64,
+}
+
+impl ToolRules {
+    pub fn resolve(cfg: &Config, tool: &str) -> ToolRules {
+        ToolRules {
+            side_effect: cfg.side_effect_tools.contains(tool),
+            ignore_keys: cfg.arg_ignore_keys.get(tool).cloned(),
+            policy: cfg.tool_policies.get(tool).cloned(),
+            query_keys: cfg.query_arg_keys_by_tool.get(tool).cloned(),
+            call_cap: cfg.call_cap(tool),
+            never_cache: cfg.never_cache_tools.contains(tool),
+            cost: cfg.cost_model.tool_cost(tool),
+        }
+    }
+}
+
 /// Per-tool memory.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct ToolState {
+    pub name: Arc<str>,
+    pub rules: ToolRules,
     /// Calls allowed so far (step 11).
     pub allowed: u64,
     /// Side-effect calls that reached the side-effect gate.
@@ -27,13 +65,76 @@ pub struct ToolState {
     /// Consecutive failures by error class.
     pub error_streaks: HashMap<String, u32>,
     /// Token sets (as token signatures) of the last queries.
-    pub jitter_history: VecDeque<HashSet<u128>>,
+    pub jitter_history: VecDeque<HashSet<u128, SigHashing>>,
+}
+
+impl ToolState {
+    pub fn new(cfg: &Config, name: Arc<str>) -> ToolState {
+        ToolState {
+            rules: ToolRules::resolve(cfg, &name),
+            name,
+            allowed: 0,
+            side_effects_attempted: 0,
+            side_effects_executed: 0,
+            quarantine: None,
+            error_streaks: HashMap::new(),
+            jitter_history: VecDeque::new(),
+        }
+    }
+}
+
+/// Hashing for keys that are already uniformly random (HMAC outputs, keyed
+/// hashes): the first eight bytes are the hash. Nobody without the key can
+/// choose such a key, so this is as safe against flooding as SipHash, and
+/// much cheaper.
+#[derive(Default, Clone, Copy)]
+pub struct SigHasher(u64);
+
+impl Hasher for SigHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8).take(2) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (self.0 ^ u64::from(n)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    fn write_u128(&mut self, n: u128) {
+        self.write_u64(n as u64);
+    }
+    fn write_usize(&mut self, _len: usize) {
+        // Lengths of fixed-size signatures carry no information.
+    }
+}
+
+pub type SigHashing = BuildHasherDefault<SigHasher>;
+
+/// A tool call's identity: its tool and its argument signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallKey {
+    pub tool: ToolId,
+    pub args_sig: Sig,
+}
+
+impl Hash for CallKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u32(self.tool.0);
+        state.write(&self.args_sig[..8]);
+    }
 }
 
 /// An allowed call in the recent-call window.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct WindowEntry {
-    pub tool: Arc<str>,
+    pub tool: ToolId,
     pub args_sig: Sig,
     pub ticket_sig: Sig,
 }
@@ -58,7 +159,7 @@ pub struct CacheEntry {
 #[derive(Debug, Clone)]
 pub struct PendingCall {
     pub call_id: u64,
-    pub tool: Arc<str>,
+    pub tool: ToolId,
     pub args_sig: Sig,
     pub ticket_sig: Sig,
     pub side_effect: bool,
@@ -86,7 +187,7 @@ pub struct Counters {
 pub struct StallState {
     /// (unique calls, unique results) when last seen.
     pub marker: (usize, usize),
-    pub last_tokens: Option<HashSet<u128>>,
+    pub last_tokens: Option<HashSet<u128, SigHashing>>,
     pub similarity_streak: u32,
     pub pattern_streak: u32,
     pub rewrites_used: u32,
@@ -103,13 +204,14 @@ pub struct CostState {
 
 /// The whole state of one run.
 pub struct RunState {
-    pub run_id: String,
+    pub run_id: Arc<str>,
     pub run_sig: Sig,
-    pub tools: HashMap<Arc<str>, ToolState>,
+    pub tool_ids: HashMap<Arc<str>, ToolId>,
+    pub tools: Vec<ToolState>,
     pub window: VecDeque<WindowEntry>,
-    pub cache: HashMap<(Arc<str>, Sig), CacheEntry>,
-    pub unique_calls: HashSet<(Arc<str>, Sig)>,
-    pub unique_results: HashSet<Sig>,
+    pub cache: HashMap<CallKey, CacheEntry, SigHashing>,
+    pub unique_calls: HashSet<CallKey, SigHashing>,
+    pub unique_results: HashSet<Sig, SigHashing>,
     pub ledger: Box<dyn IdempotencyLedger>,
     pub pending: VecDeque<PendingCall>,
     pub counters: Counters,
@@ -126,9 +228,7 @@ pub fn new_run_id() -> String {
     if getrandom::getrandom(&mut bytes).is_err() {
         // No OS randomness: fall back on the clock and the process id, which
         // is unique enough to tell runs apart (the id is not a secret).
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         bytes[..8].copy_from_slice(&(t.as_nanos() as u64).to_le_bytes());
         bytes[8..12].copy_from_slice(&std::process::id().to_le_bytes());
     }
@@ -136,18 +236,18 @@ pub fn new_run_id() -> String {
 }
 
 impl RunState {
-    pub fn new(cfg: &Config, signer: &Signer, ledger: Box<dyn IdempotencyLedger>) -> RunState {
-        let run_id = new_run_id();
+    pub fn new(signer: &Signer, ledger: Box<dyn IdempotencyLedger>) -> RunState {
+        let run_id: Arc<str> = Arc::from(new_run_id());
         let run_sig = signer.run_sig(&run_id);
-        let _ = cfg;
         RunState {
             run_id,
             run_sig,
-            tools: HashMap::new(),
+            tool_ids: HashMap::new(),
+            tools: Vec::new(),
             window: VecDeque::new(),
-            cache: HashMap::new(),
-            unique_calls: HashSet::new(),
-            unique_results: HashSet::new(),
+            cache: HashMap::default(),
+            unique_calls: HashSet::default(),
+            unique_results: HashSet::default(),
             ledger,
             pending: VecDeque::new(),
             counters: Counters::default(),
@@ -159,18 +259,14 @@ impl RunState {
     }
 
     pub fn with_memory_ledger(cfg: &Config, signer: &Signer) -> RunState {
-        RunState::new(
-            cfg,
-            signer,
-            Box::new(MemoryLedger::new(cfg.max_ledger_entries)),
-        )
+        RunState::new(signer, Box::new(MemoryLedger::new(cfg.max_ledger_entries)))
     }
 
-    /// The interned name of `tool`, creating its per-tool state on first use.
-    /// Refuses a new tool once `max_tools_tracked` distinct tools are known.
-    pub fn intern(&mut self, cfg: &Config, tool: &str) -> Result<Arc<str>> {
-        if let Some((name, _)) = self.tools.get_key_value(tool) {
-            return Ok(name.clone());
+    /// The id of `tool`, creating its per-tool state on first use. Refuses a
+    /// new tool once `max_tools_tracked` distinct tools are known.
+    pub fn intern(&mut self, cfg: &Config, tool: &str) -> Result<ToolId> {
+        if let Some(id) = self.tool_ids.get(tool) {
+            return Ok(*id);
         }
         if self.tools.len() >= cfg.max_tools_tracked {
             return Err(Error::invalid(format!(
@@ -178,30 +274,47 @@ impl RunState {
                 cfg.max_tools_tracked
             )));
         }
+        let id = ToolId(self.tools.len() as u32);
         let name: Arc<str> = Arc::from(tool);
-        self.tools.insert(name.clone(), ToolState::default());
-        Ok(name)
+        self.tools.push(ToolState::new(cfg, name.clone()));
+        self.tool_ids.insert(name, id);
+        Ok(id)
     }
 
+    /// A tool's state by name (for tests and reports).
     pub fn tool(&self, name: &str) -> Option<&ToolState> {
-        self.tools.get(name)
+        self.tool_ids.get(name).map(|id| &self.tools[id.0 as usize])
     }
 
-    pub fn tool_mut(&mut self, name: &str) -> &mut ToolState {
-        self.tools.get_mut(name).expect("tool interned before use")
+    /// A tool's state by name, for tests; the tool must be interned.
+    pub fn tool_named_mut(&mut self, name: &str) -> &mut ToolState {
+        let id = *self.tool_ids.get(name).expect("tool interned before use");
+        self.tool_mut(id)
     }
 
-    /// Quarantine `tool` for `why`; a later reason replaces an earlier one.
-    pub fn quarantine(&mut self, tool: &str, why: impl Into<String>) {
+    pub fn tool_at(&self, id: ToolId) -> &ToolState {
+        &self.tools[id.0 as usize]
+    }
+
+    pub fn tool_mut(&mut self, id: ToolId) -> &mut ToolState {
+        &mut self.tools[id.0 as usize]
+    }
+
+    pub fn name(&self, id: ToolId) -> &Arc<str> {
+        &self.tools[id.0 as usize].name
+    }
+
+    /// Quarantine a tool; a later reason replaces an earlier one.
+    pub fn quarantine(&mut self, tool: ToolId, why: impl Into<String>) {
         self.tool_mut(tool).quarantine = Some(why.into());
     }
 
     /// Push an allowed call into the recent-call window, keeping its size.
     pub fn push_window(&mut self, cfg: &Config, entry: WindowEntry) {
-        self.window.push_back(entry);
-        while self.window.len() > cfg.tool_loop_window {
+        if self.window.len() >= cfg.tool_loop_window {
             self.window.pop_front();
         }
+        self.window.push_back(entry);
     }
 
     /// Log an intervention (the count stays exact; the list keeps the most
@@ -211,10 +324,10 @@ impl RunState {
         if listening {
             self.events.push(Event::Intervention(entry.clone()));
         }
-        self.interventions.push_back(entry);
-        while self.interventions.len() > cfg.max_intervention_log {
+        if self.interventions.len() >= cfg.max_intervention_log {
             self.interventions.pop_front();
         }
+        self.interventions.push_back(entry);
     }
 
     /// Record money spent (or a budget notice) as a cost event.
@@ -222,9 +335,9 @@ impl RunState {
         if listening {
             self.events.push(Event::Cost(event.clone()));
         }
-        self.cost.events.push_back(event);
-        while self.cost.events.len() > cfg.max_cost_events {
+        if self.cost.events.len() >= cfg.max_cost_events {
             self.cost.events.pop_front();
         }
+        self.cost.events.push_back(event);
     }
 }

@@ -1,23 +1,85 @@
 //! Text primitives: tokens, overlap similarity, the stall-pattern score and
 //! error classes. Pure functions, no state.
 
-use std::collections::HashSet;
-use std::hash::Hash;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, Hash, RandomState};
 use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::signature::Signer;
+use crate::state::SigHashing;
+
 /// Lower-cased maximal runs of letters and digits, of every script.
 ///
 /// On ASCII text this is exactly `[a-z0-9]+` over the lower-cased text.
-pub fn tokens(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|t| !t.is_empty())
-        .map(|t| t.to_lowercase())
+pub fn tokens(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for_each_token(text, &mut String::new(), |t| out.push(t.to_string()));
+    out
+}
+
+/// Call `f` with each token of `text`, lower-cased in `buf` (no allocation
+/// once `buf` has grown).
+pub fn for_each_token(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
+    for word in text.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()) {
+        buf.clear();
+        if word.is_ascii() {
+            buf.push_str(word);
+            buf.make_ascii_lowercase();
+        } else {
+            buf.extend(word.chars().flat_map(char::to_lowercase));
+        }
+        f(buf);
+    }
+}
+
+/// Turns text into sets of token signatures (`HMAC(key, "tok:" + token)`,
+/// truncated to 128 bits).
+///
+/// Signatures of recently seen tokens are remembered under a keyed 64-bit
+/// hash of the token (never the token itself), so a word the model repeats
+/// costs a table lookup instead of an HMAC.
+pub struct TokenSigner {
+    signer: Signer,
+    keyed: RandomState,
+    memo: HashMap<u64, u128, SigHashing>,
+    buf: String,
+}
+
+/// Token signatures remembered at most; the memo starts over when full.
+const TOKEN_MEMO: usize = 1 << 14;
+
+impl TokenSigner {
+    pub fn new(signer: Signer) -> TokenSigner {
+        TokenSigner { signer, keyed: RandomState::new(), memo: HashMap::default(), buf: String::new() }
+    }
+
+    /// The set of token signatures of `text`.
+    pub fn token_set(&mut self, text: &str) -> HashSet<u128, SigHashing> {
+        let mut set = HashSet::default();
+        let TokenSigner { signer, keyed, memo, buf } = self;
+        for_each_token(text, buf, |tok| {
+            let h = keyed.hash_one(tok);
+            let sig = match memo.get(&h) {
+                Some(sig) => *sig,
+                None => {
+                    let sig = signer.token_sig(tok);
+                    if memo.len() >= TOKEN_MEMO {
+                        memo.clear();
+                    }
+                    memo.insert(h, sig);
+                    sig
+                }
+            };
+            set.insert(sig);
+        });
+        set
+    }
 }
 
 /// Overlap coefficient |A∩B| / min(|A|,|B|); 0 when either set is empty.
-pub fn overlap<T: Eq + Hash>(a: &HashSet<T>, b: &HashSet<T>) -> f64 {
+pub fn overlap<T: Eq + Hash, S: BuildHasher>(a: &HashSet<T, S>, b: &HashSet<T, S>) -> f64 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
     }
@@ -30,10 +92,8 @@ pub fn overlap<T: Eq + Hash>(a: &HashSet<T>, b: &HashSet<T>) -> f64 {
 const APOS: &str = "['\u{2019}]";
 
 static APOLOGY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
-        r"(?i)\b(?:i\s+apologize|i{APOS}m\s+sorry|im\s+sorry|apologies|sorry\s+for)\b"
-    ))
-    .expect("valid pattern")
+    Regex::new(&format!(r"(?i)\b(?:i\s+apologize|i{APOS}m\s+sorry|im\s+sorry|apologies|sorry\s+for)\b"))
+        .expect("valid pattern")
 });
 
 static STILL_WORKING: LazyLock<Regex> = LazyLock::new(|| {
@@ -45,8 +105,7 @@ static STILL_WORKING: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static NUISANCE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:inconvenience|delay|trouble|difficulty|issue|problem)\b")
-        .expect("valid pattern")
+    Regex::new(r"(?i)\b(?:inconvenience|delay|trouble|difficulty|issue|problem)\b").expect("valid pattern")
 });
 
 /// How much a text reads like a stall: +0.4 for an apology, +0.4 for "still
@@ -76,17 +135,11 @@ pub fn error_class(code: Option<&str>) -> String {
     }
     match c.as_str() {
         "timeout" | "timed_out" | "read_timeout" | "write_timeout" => return "timeout".to_string(),
-        "conn" | "connection" | "connection_error" | "network_error" => {
-            return "connection_error".to_string()
-        }
+        "conn" | "connection" | "connection_error" | "network_error" => return "connection_error".to_string(),
         _ => {}
     }
     if c.bytes().all(|b| b.is_ascii_digit()) {
-        return if c.starts_with('5') {
-            "5xx".to_string()
-        } else {
-            c
-        };
+        return if c.starts_with('5') { "5xx".to_string() } else { c };
     }
     if c.contains("timeout") {
         return "timeout".to_string();
@@ -102,19 +155,31 @@ mod tests {
     use super::*;
 
     fn toks(s: &str) -> Vec<String> {
-        tokens(s).collect()
+        tokens(s)
     }
 
     fn set(s: &str) -> HashSet<String> {
-        tokens(s).collect()
+        tokens(s).into_iter().collect()
+    }
+
+    #[test]
+    fn token_sets_agree_with_the_token_definition_and_the_memo() {
+        let key = b"k";
+        let mut ts = TokenSigner::new(Signer::new(key));
+        let plain = Signer::new(key);
+        let expected: HashSet<u128> = ["refund", "policy", "eu", "straße"].iter().map(|t| plain.token_sig(t)).collect();
+        for _ in 0..2 {
+            let got = ts.token_set("Refund POLICY, eu! Straße refund");
+            assert_eq!(got.into_iter().collect::<HashSet<u128>>(), expected);
+        }
+        let mut seen = Vec::new();
+        for_each_token("A bB ÉTÉ", &mut String::new(), |t| seen.push(t.to_string()));
+        assert_eq!(seen, ["a", "bb", "été"]);
     }
 
     #[test]
     fn ascii_tokens_are_lowercased_alphanumeric_runs() {
-        assert_eq!(
-            toks("Refund policy, EU-Germany 2024!"),
-            ["refund", "policy", "eu", "germany", "2024"]
-        );
+        assert_eq!(toks("Refund policy, EU-Germany 2024!"), ["refund", "policy", "eu", "germany", "2024"]);
         assert_eq!(toks("  __a_b__ "), ["a", "b"]);
         assert!(toks("!!! ...").is_empty());
     }
@@ -128,10 +193,7 @@ mod tests {
 
     #[test]
     fn overlap_coefficient() {
-        assert_eq!(
-            overlap(&set("refund policy"), &set("refund policy eu germany")),
-            1.0
-        );
+        assert_eq!(overlap(&set("refund policy"), &set("refund policy eu germany")), 1.0);
         assert_eq!(overlap(&set("a b c d"), &set("a b x y")), 0.5);
         assert_eq!(overlap(&set(""), &set("a")), 0.0);
         assert_eq!(overlap(&set("a"), &set("b")), 0.0);
@@ -145,20 +207,13 @@ mod tests {
         assert_eq!(stall_score("There is a problem."), 0.2);
         assert_eq!(stall_score("There were delays."), 0.0, "whole words only");
         assert_eq!(stall_score("Your order has shipped."), 0.0);
-        assert!(
-            (stall_score("Im   sorry,\nlet me\tcheck") - 0.8).abs() < 1e-12,
-            "any whitespace"
-        );
+        assert!((stall_score("Im   sorry,\nlet me\tcheck") - 0.8).abs() < 1e-12, "any whitespace");
         assert!((stall_score("THANK YOU FOR YOUR PATIENCE, apologies") - 0.8).abs() < 1e-12);
         assert_eq!(stall_score("thank you for patience"), 0.4);
         assert_eq!(stall_score("Looking into it now"), 0.4);
         assert_eq!(stall_score("bear with me"), 0.4);
         assert_eq!(stall_score("one moment"), 0.4);
-        assert_eq!(
-            stall_score("sorry"),
-            0.0,
-            "a bare sorry is not an apology phrase"
-        );
+        assert_eq!(stall_score("sorry"), 0.0, "a bare sorry is not an apology phrase");
         assert_eq!(stall_score("stillchecking"), 0.0);
     }
 
@@ -172,13 +227,7 @@ mod tests {
     fn error_classes() {
         assert_eq!(error_class(None), "unknown");
         assert_eq!(error_class(Some("")), "unknown");
-        for t in [
-            "timeout",
-            " Timed_Out ",
-            "READ_TIMEOUT",
-            "write_timeout",
-            "gateway_timeout",
-        ] {
+        for t in ["timeout", " Timed_Out ", "READ_TIMEOUT", "write_timeout", "gateway_timeout"] {
             assert_eq!(error_class(Some(t)), "timeout", "{t}");
         }
         for c in ["conn", "Connection", "connection_error", "network_error"] {

@@ -5,40 +5,21 @@ use std::process::Command;
 use serde_json::Value;
 
 fn auraguard(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_auraguard"))
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    (
-        out.status.success(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    let out = Command::new(env!("CARGO_BIN_EXE_auraguard")).args(args).output().expect("the binary runs");
+    (out.status.success(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
 }
 
 #[test]
 fn replay_prints_one_value_per_line_and_goes_on_after_errors() {
-    let trace = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/traces/refund_then_retry.jsonl"
-    );
+    let trace = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/traces/refund_then_retry.jsonl");
     let (ok, out, _) = auraguard(&["replay", trace]);
     assert!(ok);
-    let lines: Vec<Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 11);
     assert_eq!(lines[0], Value::Null);
     assert_eq!(lines[1]["action"], "allow");
-    assert_eq!(
-        lines[3]["reason"], "idempotent_replay",
-        "key order of args does not matter"
-    );
-    assert!(
-        lines[4]["error"].is_string(),
-        "strict mode: nothing awaits a result after a cache decision"
-    );
+    assert_eq!(lines[3]["reason"], "idempotent_replay", "key order of args does not matter");
+    assert!(lines[4]["error"].is_string(), "strict mode: nothing awaits a result after a cache decision");
     assert_eq!(lines[5]["reason"], "side_effect_limit_exceeded");
     assert!(lines[6]["error"].as_str().unwrap().contains("not JSON"));
     assert!(lines[7]["error"].as_str().unwrap().contains("teleport"));
@@ -59,14 +40,8 @@ fn demo_shows_the_run_without_and_with_the_guard() {
     let (ok, out, _) = auraguard(&["demo"]);
     assert!(ok);
     assert!(out.contains("without guard"));
-    let refunds = out
-        .lines()
-        .find(|l| l.contains("refunds executed"))
-        .expect("a refunds line");
-    let nums: Vec<u64> = refunds
-        .split_whitespace()
-        .filter_map(|w| w.parse().ok())
-        .collect();
+    let refunds = out.lines().find(|l| l.contains("refunds executed")).expect("a refunds line");
+    let nums: Vec<u64> = refunds.split_whitespace().filter_map(|w| w.parse().ok()).collect();
     assert_eq!(nums, vec![2, 1], "the guard stops the second refund");
     assert!(out.contains("idempotent_replay"));
     assert!(out.contains("Guard report"));
@@ -102,18 +77,11 @@ fn bench_covers_every_scenario_and_the_healthy_run_is_untouched() {
             assert_eq!(with["tool_calls"], without["tool_calls"]);
         } else {
             assert!(with["interventions"].as_u64().unwrap() >= 1, "{}", r["id"]);
-            assert!(
-                with["cost_usd"].as_f64().unwrap() < without["cost_usd"].as_f64().unwrap(),
-                "{}",
-                r["id"]
-            );
+            assert!(with["cost_usd"].as_f64().unwrap() < without["cost_usd"].as_f64().unwrap(), "{}", r["id"]);
         }
     }
     let refunds = rows.iter().find(|r| r["id"] == "double_refund").unwrap();
-    assert_eq!(
-        refunds["with"]["side_effects"], 2,
-        "one refund and one reply"
-    );
+    assert_eq!(refunds["with"]["side_effects"], 2, "one refund and one reply");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -131,11 +99,6 @@ fn version_matches_the_library_and_the_header() {
     let (ok, out, _) = auraguard(&["version"]);
     assert!(ok);
     assert_eq!(out.trim(), format!("auraguard {}", auraguard::VERSION));
-    let header =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/auraguard.h"))
-            .unwrap();
-    assert!(header.contains(&format!(
-        "#define AURAGUARD_VERSION \"{}\"",
-        auraguard::VERSION
-    )));
+    let header = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/auraguard.h")).unwrap();
+    assert!(header.contains(&format!("#define AURAGUARD_VERSION \"{}\"", auraguard::VERSION)));
 }

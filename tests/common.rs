@@ -15,27 +15,18 @@ pub fn guard(cfg: Value) -> Guard {
 
 /// Check a call with JSON arguments.
 pub fn check(g: &mut Guard, tool: &str, args: Value) -> Decision {
-    g.check_tool(tool, args.as_object().expect("args object"), None, None)
-        .expect("check_tool")
+    g.check_tool(tool, args.as_object().expect("args object"), None, None).expect("check_tool")
 }
 
 /// Check a call for a ticket.
 pub fn check_ticket(g: &mut Guard, tool: &str, args: Value, ticket: &str) -> Decision {
-    g.check_tool(
-        tool,
-        args.as_object().expect("args object"),
-        Some(ticket),
-        None,
-    )
-    .expect("check_tool")
+    g.check_tool(tool, args.as_object().expect("args object"), Some(ticket), None).expect("check_tool")
 }
 
 pub fn ok(g: &mut Guard, payload: Value) {
-    g.record_result(ToolResult::ok(payload))
-        .expect("record_result");
+    g.record_result(ToolResult::ok(payload)).expect("record_result");
 }
 
 pub fn fail(g: &mut Guard, code: &str) {
-    g.record_result(ToolResult::failed(code))
-        .expect("record_result");
+    g.record_result(ToolResult::failed(code)).expect("record_result");
 }

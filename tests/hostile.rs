@@ -17,9 +17,7 @@ fn any_json() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
         any::<i64>().prop_map(Value::from),
-        any::<f64>()
-            .prop_filter("finite", |f| f.is_finite())
-            .prop_map(Value::from),
+        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
         ".{0,12}".prop_map(Value::from),
     ];
     leaf.prop_recursive(4, 32, 6, |inner| {
@@ -37,18 +35,14 @@ fn any_config() -> impl Strategy<Value = Value> {
         prop::sample::select(auraguard::config::CONFIG_KEYS.to_vec()).prop_map(str::to_string),
         "[a-z_]{1,20}",
     ];
-    prop::collection::btree_map(keys, any_json(), 0..6)
-        .prop_map(|m| Value::Object(m.into_iter().collect()))
+    prop::collection::btree_map(keys, any_json(), 0..6).prop_map(|m| Value::Object(m.into_iter().collect()))
 }
 
 fn text_strategy() -> impl Strategy<Value = String> {
     prop_oneof![
         ".{0,200}",
         Just("I'm sorry for the delay, still checking.".to_string()),
-        Just(
-            r#"{"action": "escalate", "reason": "r", "escalation": {"route": 1, "tags": [null]}}"#
-                .to_string()
-        ),
+        Just(r#"{"action": "escalate", "reason": "r", "escalation": {"route": 1, "tags": [null]}}"#.to_string()),
         Just(r#"{"action": "finalize", "reason": "r", "reply_draft": "ok"}"#.to_string()),
     ]
 }
@@ -56,16 +50,8 @@ fn text_strategy() -> impl Strategy<Value = String> {
 /// One operation of a run.
 #[derive(Debug, Clone)]
 enum Op {
-    Check {
-        tool: String,
-        args: Value,
-        ticket: Option<String>,
-        side_effect: Option<bool>,
-    },
-    CheckText {
-        tool: String,
-        args: String,
-    },
+    Check { tool: String, args: Value, ticket: Option<String>, side_effect: Option<bool> },
+    CheckText { tool: String, args: String },
     Record(Value),
     RecordText(String),
     Output(String),
@@ -76,15 +62,8 @@ enum Op {
 }
 
 fn op_strategy() -> impl Strategy<Value = Op> {
-    let tool = prop::sample::select(vec![
-        "search_kb",
-        "refund",
-        "get_order",
-        "send_reply",
-        "x",
-        "rag_retrieve",
-    ])
-    .prop_map(str::to_string);
+    let tool = prop::sample::select(vec!["search_kb", "refund", "get_order", "send_reply", "x", "rag_retrieve"])
+        .prop_map(str::to_string);
     prop_oneof![
         4 => (tool.clone(), any_json(), prop::option::of("[A-Z]-[0-9]"), prop::option::of(any::<bool>()))
             .prop_map(|(tool, args, ticket, side_effect)| Op::Check { tool, args, ticket, side_effect }),
@@ -101,23 +80,14 @@ fn op_strategy() -> impl Strategy<Value = Op> {
 
 fn apply(g: &mut Guard, op: &Op) {
     match op {
-        Op::Check {
-            tool,
-            args,
-            ticket,
-            side_effect,
-        } => match args.as_object() {
+        Op::Check { tool, args, ticket, side_effect } => match args.as_object() {
             Some(m) => {
-                let d = g
-                    .check_tool(tool, m, ticket.as_deref(), *side_effect)
-                    .unwrap();
+                let d = g.check_tool(tool, m, ticket.as_deref(), *side_effect).unwrap();
                 assert_eq!(d.call_id.is_some(), d.action == Action::Allow);
                 let _ = serde_json::from_str::<Value>(&d.to_json()).unwrap();
             }
             None => {
-                let e = g
-                    .check_tool_json(tool, Some(&args.to_string()), None, None)
-                    .unwrap_err();
+                let e = g.check_tool_json(tool, Some(&args.to_string()), None, None).unwrap_err();
                 assert_eq!(e.kind(), ErrorKind::InvalidArgument);
             }
         },
@@ -228,52 +198,27 @@ proptest! {
 fn oversized_inputs_are_refused_with_the_limit() {
     let mut g = guard(json!({"max_json_bytes": 1024, "max_text_bytes": 64}));
     let big = format!(r#"{{"q": "{}"}}"#, "x".repeat(2000));
-    let e = g
-        .check_tool_json("search_kb", Some(&big), None, None)
-        .unwrap_err();
+    let e = g.check_tool_json("search_kb", Some(&big), None, None).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
     assert!(e.message().contains("1024"), "{e}");
     let e = g.check_output(&"y".repeat(65)).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
     assert!(e.message().contains("64"), "{e}");
-    let e = g
-        .record_result_json(&format!(
-            r#"{{"ok": true, "payload": "{}"}}"#,
-            "z".repeat(2000)
-        ))
-        .unwrap_err();
+    let e = g.record_result_json(&format!(r#"{{"ok": true, "payload": "{}"}}"#, "z".repeat(2000))).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
-    assert!(
-        g.check_tool_json(&"t".repeat(5000), None, None, None)
-            .is_err(),
-        "tool names are bounded"
-    );
-    assert_eq!(
-        g.stats().tool_calls_executed + g.stats().tool_calls_denied,
-        0,
-        "nothing was counted"
-    );
+    assert!(g.check_tool_json(&"t".repeat(5000), None, None, None).is_err(), "tool names are bounded");
+    assert_eq!(g.stats().tool_calls_executed + g.stats().tool_calls_denied, 0, "nothing was counted");
 }
 
 #[test]
 fn the_default_limits_are_one_mebibyte_and_256_kibibytes() {
     let mut g = guard(json!({}));
     let just_under = format!(r#"{{"q": "{}"}}"#, "x".repeat((1 << 20) - 16));
-    assert!(g
-        .check_tool_json("t", Some(&just_under), None, None)
-        .is_ok());
+    assert!(g.check_tool_json("t", Some(&just_under), None, None).is_ok());
     let over = format!(r#"{{"q": "{}"}}"#, "x".repeat(1 << 20));
-    assert!(g
-        .check_tool_json("t", Some(&over), None, None)
-        .unwrap_err()
-        .message()
-        .contains("1048576"));
+    assert!(g.check_tool_json("t", Some(&over), None, None).unwrap_err().message().contains("1048576"));
     assert!(g.check_output(&"a ".repeat(128 << 10)).is_ok());
-    assert!(g
-        .check_output(&"a ".repeat((128 << 10) + 1))
-        .unwrap_err()
-        .message()
-        .contains("262144"));
+    assert!(g.check_output(&"a ".repeat((128 << 10) + 1)).unwrap_err().message().contains("262144"));
 }
 
 #[test]
@@ -283,12 +228,7 @@ fn deep_nesting_is_an_invalid_argument_not_a_stack_overflow() {
     let e = g.check_tool_json("t", Some(&deep), None, None).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
     assert!(e.message().contains("recursion"), "{e}");
-    let e = g
-        .record_result_json(&format!(
-            "{{\"ok\": true, \"payload\": {}}}",
-            "[".repeat(100_000)
-        ))
-        .unwrap_err();
+    let e = g.record_result_json(&format!("{{\"ok\": true, \"payload\": {}}}", "[".repeat(100_000))).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
     let e = Config::from_json(&"[".repeat(100_000)).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Config);
@@ -300,25 +240,17 @@ fn invented_tool_names_cannot_grow_the_state_without_bound() {
     for i in 0..50 {
         check(&mut g, &format!("tool-{i}"), json!({}));
     }
-    let e = g
-        .check_tool_json("one-too-many", None, None, None)
-        .unwrap_err();
+    let e = g.check_tool_json("one-too-many", None, None, None).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
     assert!(e.message().contains("max_tools_tracked"));
-    assert_eq!(
-        check(&mut g, "tool-3", json!({"again": 1})).action,
-        Action::Allow,
-        "known tools still work"
-    );
+    assert_eq!(check(&mut g, "tool-3", json!({"again": 1})).action, Action::Allow, "known tools still work");
 }
 
 #[test]
 fn a_long_run_stays_within_its_caps() {
-    let mut g = guard(
-        json!({"max_unique_calls_tracked": 100, "max_cache_entries": 50, "max_intervention_log": 20,
+    let mut g = guard(json!({"max_unique_calls_tracked": 100, "max_cache_entries": 50, "max_intervention_log": 20,
         "max_cost_events": 30, "max_ledger_entries": 10, "side_effect_max_executed_per_run": 1000000,
-        "sequence_detection_enabled": false}),
-    );
+        "sequence_detection_enabled": false}));
     for i in 0..5_000 {
         let d = check(&mut g, "get_order", json!({"id": i % 2_000}));
         if d.action == Action::Allow {

@@ -14,83 +14,44 @@ fn double_refund_is_replayed_for_the_same_ticket_and_blocked_for_another() {
     let args = json!({"order_id": "ORD-123", "amount": 50});
     let first = check_ticket(&mut g, "refund", args.clone(), "T-1");
     assert_eq!(first.action, Action::Allow);
-    let key = first
-        .idempotency_key
-        .clone()
-        .expect("side effects carry an idempotency key");
+    let key = first.idempotency_key.clone().expect("side effects carry an idempotency key");
     assert_eq!(key.len(), 32);
     ok(&mut g, json!({"refund_id": "R-9"}));
 
     let again = check_ticket(&mut g, "refund", args.clone(), "T-1");
-    assert_eq!(
-        (again.action, again.reason.as_str()),
-        (Action::Cache, "idempotent_replay")
-    );
+    assert_eq!((again.action, again.reason.as_str()), (Action::Cache, "idempotent_replay"));
     let cached = again.cached_result.unwrap();
     assert!(cached.cached && cached.ok && cached.side_effect_executed);
     assert_eq!(cached.payload, json!({"refund_id": "R-9"}));
 
     let other = check_ticket(&mut g, "refund", args, "T-2");
-    assert_eq!(
-        (other.action, other.reason.as_str()),
-        (Action::Block, "side_effect_limit_exceeded")
-    );
+    assert_eq!((other.action, other.reason.as_str()), (Action::Block, "side_effect_limit_exceeded"));
 
     let s = g.stats();
-    assert_eq!(
-        (
-            s.tool_calls_executed,
-            s.cache_hits,
-            s.blocks,
-            s.tool_calls_denied
-        ),
-        (1, 1, 1, 2)
-    );
+    assert_eq!((s.tool_calls_executed, s.cache_hits, s.blocks, s.tool_calls_denied), (1, 1, 1, 2));
     let r = g.report();
     assert_eq!(r.side_effects["refund"].executed, 1);
-    assert_eq!(
-        r.side_effects["refund"].attempted, 2,
-        "the replay never reached the gate"
-    );
+    assert_eq!(r.side_effects["refund"].attempted, 2, "the replay never reached the gate");
 }
 
 #[test]
 fn idempotency_keys_are_stable_per_ticket_and_arguments() {
     let key = |ticket: &str, amount: i64| {
         let mut g = guard(json!({"secret_key": "same"}));
-        check_ticket(
-            &mut g,
-            "refund",
-            json!({"order_id": "A", "amount": amount}),
-            ticket,
-        )
-        .idempotency_key
-        .unwrap()
+        check_ticket(&mut g, "refund", json!({"order_id": "A", "amount": amount}), ticket).idempotency_key.unwrap()
     };
-    assert_eq!(
-        key("T-1", 5),
-        key("T-1", 5),
-        "the same key in another guard with the same secret"
-    );
+    assert_eq!(key("T-1", 5), key("T-1", 5), "the same key in another guard with the same secret");
     assert_ne!(key("T-1", 5), key("T-2", 5));
     assert_ne!(key("T-1", 5), key("T-1", 6));
     let mut g = guard(json!({}));
-    assert!(
-        check(&mut g, "get_order", json!({"id": 1}))
-            .idempotency_key
-            .is_none(),
-        "reads carry none"
-    );
+    assert!(check(&mut g, "get_order", json!({"id": 1})).idempotency_key.is_none(), "reads carry none");
 }
 
 #[test]
 fn a_timeout_after_sending_counts_as_executed() {
     let mut g = guard(json!({}));
     let args = json!({"order_id": "A"});
-    assert_eq!(
-        check_ticket(&mut g, "cancel", args.clone(), "T").action,
-        Action::Allow
-    );
+    assert_eq!(check_ticket(&mut g, "cancel", args.clone(), "T").action, Action::Allow);
     g.record_result(ToolResult {
         ok: false,
         error_code: Some("timeout".into()),
@@ -105,27 +66,17 @@ fn a_timeout_after_sending_counts_as_executed() {
     assert_eq!(cr.error_code.as_deref(), Some("timeout"));
     // The replayed failure is a second timeout: the breaker trips.
     assert_eq!(g.stats().quarantined_tools["cancel"], "error_retry:timeout");
-    assert_eq!(
-        check_ticket(&mut g, "cancel", args, "U").reason,
-        "tool_quarantined:error_retry:timeout"
-    );
+    assert_eq!(check_ticket(&mut g, "cancel", args, "U").reason, "tool_quarantined:error_retry:timeout");
 }
 
 #[test]
 fn a_failed_side_effect_that_did_not_execute_may_be_retried() {
     let mut g = guard(json!({}));
     let args = json!({"order_id": "A"});
-    assert_eq!(
-        check_ticket(&mut g, "refund", args.clone(), "T").action,
-        Action::Allow
-    );
+    assert_eq!(check_ticket(&mut g, "refund", args.clone(), "T").action, Action::Allow);
     fail(&mut g, "404");
     let retry = check_ticket(&mut g, "refund", args, "T");
-    assert_eq!(
-        retry.action,
-        Action::Allow,
-        "not in the ledger, nothing executed"
-    );
+    assert_eq!(retry.action, Action::Allow, "not in the ledger, nothing executed");
     ok(&mut g, json!("done"));
     assert_eq!(g.report().side_effects["refund"].executed, 1);
 }
@@ -134,27 +85,14 @@ fn a_failed_side_effect_that_did_not_execute_may_be_retried() {
 fn repeated_failures_quarantine_the_tool() {
     let mut g = guard(json!({}));
     for i in 0..2 {
-        assert_eq!(
-            check(&mut g, "flaky_api", json!({"page": i})).action,
-            Action::Allow
-        );
+        assert_eq!(check(&mut g, "flaky_api", json!({"page": i})).action, Action::Allow);
         fail(&mut g, "503");
     }
     let d = check(&mut g, "flaky_api", json!({"page": 9}));
-    assert_eq!(
-        (d.action, d.reason.as_str()),
-        (Action::Rewrite, "tool_quarantined:error_retry:5xx")
-    );
+    assert_eq!((d.action, d.reason.as_str()), (Action::Rewrite, "tool_quarantined:error_retry:5xx"));
     assert!(d.injected_system.unwrap().contains("flaky_api"));
     let s = g.stats();
-    assert_eq!(
-        (
-            s.tool_calls_executed,
-            s.tool_calls_failed,
-            s.rewrite_decisions
-        ),
-        (2, 2, 1)
-    );
+    assert_eq!((s.tool_calls_executed, s.tool_calls_failed, s.rewrite_decisions), (2, 2, 1));
 }
 
 #[test]
@@ -162,28 +100,19 @@ fn identical_reads_are_cached_then_blocked_without_a_result() {
     let mut g = guard(json!({}));
     let args = json!({"order_id": "A"});
     for _ in 0..2 {
-        assert_eq!(
-            check(&mut g, "get_order", args.clone()).action,
-            Action::Allow
-        );
+        assert_eq!(check(&mut g, "get_order", args.clone()).action, Action::Allow);
         ok(&mut g, json!({"status": "shipped"}));
     }
     let d = check(&mut g, "get_order", args.clone());
     assert_eq!(d.reason, "identical_toolcall_loop_cache");
-    assert_eq!(
-        d.cached_result.unwrap().payload,
-        json!({"status": "shipped"})
-    );
+    assert_eq!(d.cached_result.unwrap().payload, json!({"status": "shipped"}));
 
     let mut g = guard(json!({"never_cache_tools": ["get_order"]}));
     for _ in 0..2 {
         check(&mut g, "get_order", args.clone());
         ok(&mut g, json!({"status": "shipped"}));
     }
-    assert_eq!(
-        check(&mut g, "get_order", args).reason,
-        "identical_toolcall_loop"
-    );
+    assert_eq!(check(&mut g, "get_order", args).reason, "identical_toolcall_loop");
 }
 
 #[test]
@@ -196,38 +125,19 @@ fn cached_results_expire_after_their_ttl() {
         ok(&mut g, json!(1));
     }
     clock.advance(29.0);
-    assert_eq!(
-        check(&mut g, "get_order", args.clone()).reason,
-        "identical_toolcall_loop_cache"
-    );
+    assert_eq!(check(&mut g, "get_order", args.clone()).reason, "identical_toolcall_loop_cache");
     clock.advance(1.0);
-    assert_eq!(
-        check(&mut g, "get_order", args).reason,
-        "identical_toolcall_loop",
-        "expired: no live result"
-    );
+    assert_eq!(check(&mut g, "get_order", args).reason, "identical_toolcall_loop", "expired: no live result");
 }
 
 #[test]
 fn ignored_argument_keys_do_not_make_a_call_new() {
     let mut g = guard(json!({"arg_ignore_keys": {"get_order": ["request_id"]}}));
     for i in 0..2 {
-        check(
-            &mut g,
-            "get_order",
-            json!({"order_id": "A", "request_id": i}),
-        );
+        check(&mut g, "get_order", json!({"order_id": "A", "request_id": i}));
         ok(&mut g, json!(1));
     }
-    assert_eq!(
-        check(
-            &mut g,
-            "get_order",
-            json!({"order_id": "A", "request_id": 77})
-        )
-        .action,
-        Action::Cache
-    );
+    assert_eq!(check(&mut g, "get_order", json!({"order_id": "A", "request_id": 77})).action, Action::Cache);
 }
 
 #[test]
@@ -237,10 +147,7 @@ fn a_full_cache_stores_nothing_more() {
     ok(&mut g, json!("one"));
     check(&mut g, "get_order", json!({"id": 2}));
     ok(&mut g, json!("two"));
-    assert_eq!(
-        check(&mut g, "get_order", json!({"id": 1})).action,
-        Action::Cache
-    );
+    assert_eq!(check(&mut g, "get_order", json!({"id": 1})).action, Action::Cache);
     assert_eq!(
         check(&mut g, "get_order", json!({"id": 2})).reason,
         "identical_toolcall_loop",
@@ -251,27 +158,13 @@ fn a_full_cache_stores_nothing_more() {
 #[test]
 fn jitter_loop_quarantines_the_search_tool() {
     let mut g = guard(json!({}));
-    let queries = [
-        "refund policy",
-        "refund policy EU",
-        "refund policy EU Germany",
-    ];
+    let queries = ["refund policy", "refund policy EU", "refund policy EU Germany"];
     for q in queries {
-        assert_eq!(
-            check(&mut g, "search_kb", json!({"query": q})).action,
-            Action::Allow
-        );
+        assert_eq!(check(&mut g, "search_kb", json!({"query": q})).action, Action::Allow);
         ok(&mut g, json!([q]));
     }
-    let d = check(
-        &mut g,
-        "search_kb",
-        json!({"query": "refund policy Germany 2024"}),
-    );
-    assert_eq!(
-        (d.action, d.reason.as_str()),
-        (Action::Rewrite, "arg_jitter_loop")
-    );
+    let d = check(&mut g, "search_kb", json!({"query": "refund policy Germany 2024"}));
+    assert_eq!((d.action, d.reason.as_str()), (Action::Rewrite, "arg_jitter_loop"));
     assert_eq!(
         check(&mut g, "search_kb", json!({"query": "shipping times"})).reason,
         "tool_quarantined:arg_jitter_loop"
@@ -280,25 +173,15 @@ fn jitter_loop_quarantines_the_search_tool() {
 
 #[test]
 fn per_tool_cap_and_policy_cap() {
-    let mut g =
-        guard(json!({"max_calls_per_tool": 2, "tool_policies": {"lookup": {"max_calls": 1}}}));
+    let mut g = guard(json!({"max_calls_per_tool": 2, "tool_policies": {"lookup": {"max_calls": 1}}}));
     for i in 0..2 {
-        assert_eq!(
-            check(&mut g, "get_order", json!({"id": i})).action,
-            Action::Allow
-        );
+        assert_eq!(check(&mut g, "get_order", json!({"id": i})).action, Action::Allow);
         ok(&mut g, json!(i));
     }
-    assert_eq!(
-        check(&mut g, "get_order", json!({"id": 3})).reason,
-        "max_calls_per_tool"
-    );
+    assert_eq!(check(&mut g, "get_order", json!({"id": 3})).reason, "max_calls_per_tool");
     check(&mut g, "lookup", json!({}));
     ok(&mut g, json!(0));
-    assert_eq!(
-        check(&mut g, "lookup", json!({"x": 1})).reason,
-        "max_calls_per_tool"
-    );
+    assert_eq!(check(&mut g, "lookup", json!({"x": 1})).reason, "max_calls_per_tool");
 }
 
 #[test]
@@ -306,11 +189,7 @@ fn ping_pong_between_two_agents_is_a_sequence_loop() {
     let mut g = guard(json!({}));
     let mut last = None;
     for i in 0..6 {
-        let tool = if i % 2 == 0 {
-            "ask_analyst"
-        } else {
-            "ask_coordinator"
-        };
+        let tool = if i % 2 == 0 { "ask_analyst" } else { "ask_coordinator" };
         let d = check(&mut g, tool, json!({"round": i}));
         if d.action == Action::Allow {
             ok(&mut g, json!(i));
@@ -319,31 +198,19 @@ fn ping_pong_between_two_agents_is_a_sequence_loop() {
     }
     let d = last.unwrap();
     assert_eq!(d.action, Action::Rewrite);
-    assert_eq!(
-        d.reason,
-        "sequence_loop:ask_analyst \u{2192} ask_coordinator"
-    );
-    assert_eq!(
-        g.stats().quarantined_tools["ask_coordinator"],
-        "sequence_loop"
-    );
+    assert_eq!(d.reason, "sequence_loop:ask_analyst \u{2192} ask_coordinator");
+    assert_eq!(g.stats().quarantined_tools["ask_coordinator"], "sequence_loop");
 }
 
 #[test]
 fn budget_escalates_before_the_call_that_would_reach_it() {
     let mut g = guard(json!({"max_cost_per_run": 0.10}));
     for i in 0..2 {
-        assert_eq!(
-            check(&mut g, "get_order", json!({"id": i})).action,
-            Action::Allow
-        );
+        assert_eq!(check(&mut g, "get_order", json!({"id": i})).action, Action::Allow);
         ok(&mut g, json!(i));
     }
     let d = check(&mut g, "get_order", json!({"id": 3}));
-    assert_eq!(
-        (d.action, d.reason.as_str()),
-        (Action::Escalate, "cost_budget_exceeded")
-    );
+    assert_eq!((d.action, d.reason.as_str()), (Action::Escalate, "cost_budget_exceeded"));
     let p = d.escalation_packet.unwrap();
     assert_eq!(p.tags, vec![json!("budget_exceeded")]);
     assert!((p.projected_cost.unwrap() - 0.12).abs() < 1e-9);
@@ -358,16 +225,10 @@ fn token_costs_count_toward_the_budget() {
     let mut g = guard(json!({"max_cost_per_run": 0.05}));
     g.record_tokens(10_000, 1_000, None).unwrap(); // 0.03 + 0.015
     assert_eq!(g.stats().reported_token_cost_usd, 0.045);
-    assert_eq!(
-        check(&mut g, "get_order", json!({})).reason,
-        "cost_budget_exceeded"
-    );
+    assert_eq!(check(&mut g, "get_order", json!({})).reason, "cost_budget_exceeded");
     g.record_tokens(0, 0, Some(0.5)).unwrap();
     assert_eq!(g.stats().cost_spent_usd, 0.545);
-    assert_eq!(
-        g.record_tokens(0, 0, Some(f64::NAN)).unwrap_err().kind(),
-        ErrorKind::InvalidArgument
-    );
+    assert_eq!(g.record_tokens(0, 0, Some(f64::NAN)).unwrap_err().kind(), ErrorKind::InvalidArgument);
 }
 
 #[test]
@@ -376,21 +237,12 @@ fn policies_deny_escalate_and_require_arguments() {
         "delete_account": {"access": "deny", "deny_reason": "irreversible"},
         "wire_money": {"access": "human", "risk": "high"},
         "get_order": {"require_args": ["order_id"]}}}));
-    assert_eq!(
-        check(&mut g, "delete_account", json!({})).reason,
-        "policy_deny:irreversible"
-    );
+    assert_eq!(check(&mut g, "delete_account", json!({})).reason, "policy_deny:irreversible");
     let d = check(&mut g, "wire_money", json!({"amount": 1}));
     assert_eq!(d.action, Action::Escalate);
     assert_eq!(d.escalation_packet.unwrap().route, json!("human_approval"));
-    assert_eq!(
-        check(&mut g, "get_order", json!({"id": 1})).reason,
-        "policy_missing_args:order_id"
-    );
-    assert_eq!(
-        check(&mut g, "get_order", json!({"order_id": 1})).action,
-        Action::Allow
-    );
+    assert_eq!(check(&mut g, "get_order", json!({"id": 1})).reason, "policy_missing_args:order_id");
+    assert_eq!(check(&mut g, "get_order", json!({"order_id": 1})).action, Action::Allow);
 }
 
 #[test]
@@ -399,16 +251,10 @@ fn a_stall_is_rewritten_then_the_forced_escalation_is_accepted() {
     let sorry = "I'm sorry for the delay, I'm still checking on your order.";
     assert!(g.check_output(sorry).unwrap().is_none());
     let d = g.check_output(sorry).unwrap().unwrap();
-    assert_eq!(
-        (d.action, d.reason.as_str()),
-        (Action::Rewrite, "no_state_change_loop")
-    );
+    assert_eq!((d.action, d.reason.as_str()), (Action::Rewrite, "no_state_change_loop"));
     let reply = r#"{"action": "escalate", "reason": "need order id", "escalation": {"route": "support_tier2", "summary": "no order id", "missing_info": ["order id"], "tags": ["billing"]}}"#;
     let d = g.check_output(reply).unwrap().unwrap();
-    assert_eq!(
-        (d.action, d.reason.as_str()),
-        (Action::Escalate, "forced_escalate:need order id")
-    );
+    assert_eq!((d.action, d.reason.as_str()), (Action::Escalate, "forced_escalate:need order id"));
     let p = d.escalation_packet.unwrap();
     assert_eq!(p.route, json!("support_tier2"));
     assert_eq!(p.tags, vec![json!("billing")]);
@@ -421,31 +267,22 @@ fn a_stall_that_ignores_the_instruction_escalates() {
     let mut g = guard(json!({}));
     let sorry = "Apologies for the trouble, let me check again.";
     g.check_output(sorry).unwrap();
-    assert_eq!(
-        g.check_output(sorry).unwrap().unwrap().reason,
-        "no_state_change_loop"
-    );
+    assert_eq!(g.check_output(sorry).unwrap().unwrap().reason, "no_state_change_loop");
     let d = g.check_output("Still working on it!").unwrap().unwrap();
     assert_eq!(d.reason, "stall_noncompliant_forced_outcome");
-    let d = g.check_output(r#"{"action": "finalize", "reason": "answered", "reply_draft": "Your refund is on its way."}"#).unwrap().unwrap();
-    assert_eq!(
-        (d.action, d.reason.as_str()),
-        (Action::Finalize, "forced_finalize:answered")
-    );
-    assert_eq!(
-        d.finalized_output.unwrap().reply_draft,
-        "Your refund is on its way."
-    );
+    let d = g
+        .check_output(r#"{"action": "finalize", "reason": "answered", "reply_draft": "Your refund is on its way."}"#)
+        .unwrap()
+        .unwrap();
+    assert_eq!((d.action, d.reason.as_str()), (Action::Finalize, "forced_finalize:answered"));
+    assert_eq!(d.finalized_output.unwrap().reply_draft, "Your refund is on its way.");
 }
 
 #[test]
 fn an_empty_message_is_nothing_to_do_but_whitespace_is_checked() {
     let mut g = guard(json!({"stall_pattern_streak_threshold": 1, "stall_pattern_threshold": 0.0}));
     assert!(g.check_output("").unwrap().is_none());
-    assert!(
-        g.check_output("   ").unwrap().is_some(),
-        "score 0 >= threshold 0: whitespace is checked"
-    );
+    assert!(g.check_output("   ").unwrap().is_some(), "score 0 >= threshold 0: whitespace is checked");
 }
 
 #[test]
@@ -454,26 +291,13 @@ fn shadow_mode_enforces_nothing_but_counts_and_keeps_state_changes() {
     check(&mut g, "get_order", json!({"id": 1}));
     ok(&mut g, json!(1));
     let d = check(&mut g, "get_order", json!({"id": 2}));
-    assert_eq!(
-        (d.action, d.reason.as_str()),
-        (Action::Allow, "shadow_allow")
-    );
+    assert_eq!((d.action, d.reason.as_str()), (Action::Allow, "shadow_allow"));
     assert!(d.call_id.is_some());
     ok(&mut g, json!(2));
     let s = g.stats();
     assert_eq!(s.shadow_would_deny, 1);
-    assert_eq!(
-        (
-            s.tool_calls_denied,
-            s.rewrite_decisions,
-            s.tool_calls_executed
-        ),
-        (0, 0, 2)
-    );
-    assert_eq!(
-        s.quarantined_tools["get_order"], "max_calls_per_tool",
-        "the quarantine stays"
-    );
+    assert_eq!((s.tool_calls_denied, s.rewrite_decisions, s.tool_calls_executed), (0, 0, 2));
+    assert_eq!(s.quarantined_tools["get_order"], "max_calls_per_tool", "the quarantine stays");
     let r = g.report();
     assert_eq!(r.interventions.last().unwrap().action, "shadow_deny");
 }
@@ -485,22 +309,12 @@ fn strict_mode_refuses_out_of_order_calls_and_changes_nothing() {
     assert_eq!(e.kind(), ErrorKind::Misuse);
     check(&mut g, "get_order", json!({"id": 1}));
     let before = g.stats();
-    let e = g
-        .check_tool(
-            "get_order",
-            json!({"id": 2}).as_object().unwrap(),
-            None,
-            None,
-        )
-        .unwrap_err();
+    let e = g.check_tool("get_order", json!({"id": 2}).as_object().unwrap(), None, None).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Misuse);
     assert!(e.message().contains("get_order"), "{e}");
     assert_eq!(g.stats(), before);
     ok(&mut g, json!(1));
-    assert_eq!(
-        check(&mut g, "get_order", json!({"id": 2})).action,
-        Action::Allow
-    );
+    assert_eq!(check(&mut g, "get_order", json!({"id": 2})).action, Action::Allow);
 }
 
 #[test]
@@ -517,29 +331,12 @@ fn without_strict_mode_a_missing_result_is_counted() {
 #[test]
 fn parallel_calls_are_recorded_by_call_id() {
     let mut g = guard(json!({"max_pending_calls": 3, "strict_mode": true}));
-    let ids: Vec<u64> = ["a", "b", "c"]
-        .iter()
-        .map(|t| check(&mut g, t, json!({})).call_id.unwrap())
-        .collect();
+    let ids: Vec<u64> = ["a", "b", "c"].iter().map(|t| check(&mut g, t, json!({})).call_id.unwrap()).collect();
     assert_eq!(g.pending_call_ids(), ids);
-    g.record_result(ToolResult {
-        call_id: Some(ids[1]),
-        ..ToolResult::ok(json!(1))
-    })
-    .unwrap();
-    let e = g
-        .record_result(ToolResult {
-            call_id: Some(ids[1]),
-            ..ToolResult::ok(json!(1))
-        })
-        .unwrap_err();
+    g.record_result(ToolResult { call_id: Some(ids[1]), ..ToolResult::ok(json!(1)) }).unwrap();
+    let e = g.record_result(ToolResult { call_id: Some(ids[1]), ..ToolResult::ok(json!(1)) }).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument, "already recorded");
-    let e = g
-        .record_result(ToolResult {
-            call_id: Some(999),
-            ..ToolResult::ok(json!(1))
-        })
-        .unwrap_err();
+    let e = g.record_result(ToolResult { call_id: Some(999), ..ToolResult::ok(json!(1)) }).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
     // Without a call id: the most recent waiting call.
     g.record_result(ToolResult::failed("500")).unwrap();
@@ -555,12 +352,7 @@ fn the_oldest_waiting_call_is_dropped_when_too_many_wait() {
     let c = check(&mut g, "c", json!({})).call_id.unwrap();
     assert_eq!(g.pending_call_ids(), vec![b, c]);
     assert_eq!(g.stats().missed_results, 1);
-    let e = g
-        .record_result(ToolResult {
-            call_id: Some(a),
-            ..ToolResult::ok(json!(1))
-        })
-        .unwrap_err();
+    let e = g.record_result(ToolResult { call_id: Some(a), ..ToolResult::ok(json!(1)) }).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
 }
 
@@ -574,32 +366,12 @@ fn reset_starts_a_new_run_keeping_the_configuration() {
     g.reset();
     assert_ne!(g.run_id(), run);
     let s = g.stats();
-    assert_eq!(
-        (
-            s.tool_calls_executed,
-            s.pending_calls,
-            s.interventions_count,
-            s.cost_spent_usd
-        ),
-        (0, 0, 0, 0.0)
-    );
-    assert_eq!(
-        check_ticket(&mut g, "refund", json!({"o": 1}), "T").action,
-        Action::Allow,
-        "ledger cleared"
-    );
+    assert_eq!((s.tool_calls_executed, s.pending_calls, s.interventions_count, s.cost_spent_usd), (0, 0, 0, 0.0));
+    assert_eq!(check_ticket(&mut g, "refund", json!({"o": 1}), "T").action, Action::Allow, "ledger cleared");
     ok(&mut g, json!(1));
-    assert_eq!(
-        check(&mut g, "get_order", json!({"id": 1})).action,
-        Action::Allow,
-        "per-tool counts cleared"
-    );
+    assert_eq!(check(&mut g, "get_order", json!({"id": 1})).action, Action::Allow, "per-tool counts cleared");
     ok(&mut g, json!(1));
-    assert_eq!(
-        check(&mut g, "get_order", json!({"id": 2})).reason,
-        "max_calls_per_tool",
-        "configuration kept"
-    );
+    assert_eq!(check(&mut g, "get_order", json!({"id": 2})).reason, "max_calls_per_tool", "configuration kept");
 }
 
 #[test]

@@ -11,19 +11,13 @@ const SECRET: &str = "s3cr3t-key-never-printed";
 
 fn mid_run() -> auraguard::Guard {
     let mut g = guard(json!({"secret_key": SECRET, "max_pending_calls": 2}));
-    check_ticket(
-        &mut g,
-        "refund",
-        json!({"order_id": "ORD-PRIVATE-42", "amount": 50}),
-        "TICKET-PRIVATE-7",
-    );
+    check_ticket(&mut g, "refund", json!({"order_id": "ORD-PRIVATE-42", "amount": 50}), "TICKET-PRIVATE-7");
     ok(&mut g, json!({"card": "PAYLOAD-PRIVATE-9"}));
     for q in ["refund policy", "refund policy EU"] {
         check(&mut g, "search_kb", json!({"query": q}));
         ok(&mut g, json!([q]));
     }
-    g.check_output("TEXT-PRIVATE apologies, still checking")
-        .unwrap();
+    g.check_output("TEXT-PRIVATE apologies, still checking").unwrap();
     g.record_tokens(1000, 100, None).unwrap();
     check(&mut g, "get_order", json!({"order_id": "ORD-PRIVATE-42"})); // awaits its result
     g
@@ -47,37 +41,14 @@ fn a_restored_run_still_catches_the_duplicate_refund() {
     assert_eq!(restored.pending_call_ids(), g.pending_call_ids());
     restored.record_result(ToolResult::ok(json!(1))).unwrap();
 
-    let d = check_ticket(
-        &mut restored,
-        "refund",
-        json!({"order_id": "ORD-PRIVATE-42", "amount": 50}),
-        "TICKET-PRIVATE-7",
-    );
-    assert_eq!(
-        (d.action, d.reason.as_str()),
-        (Action::Cache, "idempotent_replay")
-    );
-    assert_eq!(
-        d.cached_result.unwrap().payload,
-        Value::Null,
-        "payloads are not saved"
-    );
+    let d =
+        check_ticket(&mut restored, "refund", json!({"order_id": "ORD-PRIVATE-42", "amount": 50}), "TICKET-PRIVATE-7");
+    assert_eq!((d.action, d.reason.as_str()), (Action::Cache, "idempotent_replay"));
+    assert_eq!(d.cached_result.unwrap().payload, Value::Null, "payloads are not saved");
     // The jitter history survives: one more similar query trips it.
-    check(
-        &mut restored,
-        "search_kb",
-        json!({"query": "refund policy EU Germany"}),
-    );
+    check(&mut restored, "search_kb", json!({"query": "refund policy EU Germany"}));
     ok(&mut restored, json!(1));
-    assert_eq!(
-        check(
-            &mut restored,
-            "search_kb",
-            json!({"query": "refund policy Germany"})
-        )
-        .reason,
-        "arg_jitter_loop"
-    );
+    assert_eq!(check(&mut restored, "search_kb", json!({"query": "refund policy Germany"})).reason, "arg_jitter_loop");
 }
 
 #[test]
@@ -93,14 +64,7 @@ fn new_call_ids_do_not_collide_with_restored_ones() {
 #[test]
 fn nothing_raw_and_never_the_key_is_saved() {
     let saved = mid_run().save_state();
-    for secret in [
-        SECRET,
-        "ORD-PRIVATE",
-        "TICKET-PRIVATE",
-        "PAYLOAD-PRIVATE",
-        "TEXT-PRIVATE",
-        "refund policy",
-    ] {
+    for secret in [SECRET, "ORD-PRIVATE", "TICKET-PRIVATE", "PAYLOAD-PRIVATE", "TEXT-PRIVATE", "refund policy"] {
         assert!(!saved.contains(secret), "saved state contains {secret}");
     }
 }
@@ -112,14 +76,7 @@ fn the_key_appears_in_no_output() {
     check(&mut g, "refund", json!({"order_id": "B"}));
     let events: Vec<String> = g.take_events().iter().map(|e| e.to_json()).collect();
     let err = g.load_state("{}").unwrap_err().to_string();
-    for out in [
-        g.save_state(),
-        g.report_json(),
-        g.report_text(),
-        format!("{:?}", g),
-        events.join("\n"),
-        err,
-    ] {
+    for out in [g.save_state(), g.report_json(), g.report_text(), format!("{:?}", g), events.join("\n"), err] {
         assert!(!out.contains(SECRET));
         assert!(!out.contains(&hex::encode(SECRET)));
     }
@@ -137,9 +94,7 @@ fn a_tampered_state_is_refused_and_the_guard_is_unchanged() {
     let cases = [
         tampered(&saved, |v| v["body"]["counters"]["blocks"] = json!(99)),
         tampered(&saved, |v| v["body"]["ledger"] = json!([])),
-        tampered(&saved, |v| {
-            v["body"]["tools"]["refund"]["side_effects_executed"] = json!(0)
-        }),
+        tampered(&saved, |v| v["body"]["tools"]["refund"]["side_effects_executed"] = json!(0)),
         tampered(&saved, |v| v["mac"] = json!("00".repeat(32))),
     ];
     let mut g = guard(json!({"secret_key": SECRET}));
@@ -158,10 +113,7 @@ fn a_tampered_state_is_refused_and_the_guard_is_unchanged() {
 fn a_state_saved_under_another_key_is_refused() {
     let saved = mid_run().save_state();
     let mut other = guard(json!({"secret_key": "another-key"}));
-    assert_eq!(
-        other.load_state(&saved).unwrap_err().kind(),
-        ErrorKind::State
-    );
+    assert_eq!(other.load_state(&saved).unwrap_err().kind(), ErrorKind::State);
 }
 
 #[test]
@@ -173,26 +125,8 @@ fn unreadable_or_unknown_versions_are_refused_with_a_reason() {
         ("[]".to_string(), "object"),
         ("{}".to_string(), "format"),
         (tampered(&saved, |v| v["version"] = json!(2)), "version 2"),
-        (
-            tampered(&saved, |v| {
-                v.as_object_mut()
-                    .unwrap()
-                    .remove("version")
-                    .map(|_| ())
-                    .unwrap()
-            }),
-            "version",
-        ),
-        (
-            tampered(&saved, |v| {
-                v.as_object_mut()
-                    .unwrap()
-                    .remove("body")
-                    .map(|_| ())
-                    .unwrap()
-            }),
-            "body",
-        ),
+        (tampered(&saved, |v| v.as_object_mut().unwrap().remove("version").map(|_| ()).unwrap()), "version"),
+        (tampered(&saved, |v| v.as_object_mut().unwrap().remove("body").map(|_| ()).unwrap()), "body"),
     ] {
         let e = g.load_state(&bad).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::State, "{bad}");
@@ -212,9 +146,5 @@ fn a_restored_state_respects_the_new_configuration_caps() {
     // Only the last two calls remain in the window: the sequence and repeat
     // checks see a window of two.
     assert_eq!(small.stats().tool_calls_executed, 10);
-    assert_eq!(
-        check(&mut small, "t", json!({"i": 9})).action,
-        Action::Allow,
-        "one earlier occurrence + 1 < 3"
-    );
+    assert_eq!(check(&mut small, "t", json!({"i": 9})).action, Action::Allow, "one earlier occurrence + 1 < 3");
 }

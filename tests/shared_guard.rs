@@ -7,9 +7,7 @@ use auraguard::{Action, Event, SharedGuard, ToolResult};
 
 #[test]
 fn counters_equal_what_the_threads_saw() {
-    let g = Arc::new(
-        SharedGuard::from_json(r#"{"secret_key": "k", "max_pending_calls": 64}"#).unwrap(),
-    );
+    let g = Arc::new(SharedGuard::from_json(r#"{"secret_key": "k", "max_pending_calls": 64}"#).unwrap());
     let events = Arc::new(AtomicU64::new(0));
     let seen = events.clone();
     g.set_event_sink(Some(Arc::new(move |_e: &Event| {
@@ -24,16 +22,11 @@ fn counters_equal_what_the_threads_saw() {
                 for i in 0..2_000 {
                     // Every thread repeats some calls so that denials happen too.
                     let args = format!(r#"{{"thread": {t}, "i": {}}}"#, i % 500);
-                    let d = g
-                        .check_tool_json("get_order", Some(&args), None, None)
-                        .unwrap();
+                    let d = g.check_tool_json("get_order", Some(&args), None, None).unwrap();
                     if d.action == Action::Allow {
                         allowed += 1;
-                        g.record_result(ToolResult {
-                            call_id: d.call_id,
-                            ..ToolResult::ok(serde_json::json!(i))
-                        })
-                        .unwrap();
+                        g.record_result(ToolResult { call_id: d.call_id, ..ToolResult::ok(serde_json::json!(i)) })
+                            .unwrap();
                     } else {
                         denied += 1;
                     }
@@ -42,10 +35,7 @@ fn counters_equal_what_the_threads_saw() {
             })
         })
         .collect();
-    let (allowed, denied) = threads
-        .into_iter()
-        .map(|h| h.join().unwrap())
-        .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let (allowed, denied) = threads.into_iter().map(|h| h.join().unwrap()).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     let s = g.stats().unwrap();
     assert_eq!(allowed + denied, 16_000);
     assert_eq!(s.tool_calls_executed, allowed);
@@ -69,15 +59,8 @@ fn a_sink_may_call_back_into_the_same_guard() {
         }
     })))
     .unwrap();
-    g.check_tool_json(
-        "get_order",
-        Some(r#"{"order_id": "SECRET-ARG"}"#),
-        Some("SECRET-TICKET"),
-        None,
-    )
-    .unwrap();
-    g.record_result(ToolResult::ok(serde_json::json!("SECRET-PAYLOAD")))
-        .unwrap();
+    g.check_tool_json("get_order", Some(r#"{"order_id": "SECRET-ARG"}"#), Some("SECRET-TICKET"), None).unwrap();
+    g.record_result(ToolResult::ok(serde_json::json!("SECRET-PAYLOAD"))).unwrap();
     let log = observed.lock().unwrap();
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].1, 1, "the sink saw the state after the call");
@@ -104,18 +87,11 @@ fn removing_the_sink_stops_events() {
 
 #[test]
 fn intervention_events_name_the_primitive_reason() {
-    let g = SharedGuard::from_json(
-        r#"{"secret_key": "k", "tool_policies": {"rm": {"access": "deny"}}}"#,
-    )
-    .unwrap();
+    let g = SharedGuard::from_json(r#"{"secret_key": "k", "tool_policies": {"rm": {"access": "deny"}}}"#).unwrap();
     let got = Arc::new(Mutex::new(Vec::new()));
     let c = got.clone();
-    g.set_event_sink(Some(Arc::new(move |e: &Event| {
-        c.lock().unwrap().push(e.clone())
-    })))
-    .unwrap();
-    g.check_tool_json("rm", Some(r#"{"path": "/"}"#), None, None)
-        .unwrap();
+    g.set_event_sink(Some(Arc::new(move |e: &Event| c.lock().unwrap().push(e.clone())))).unwrap();
+    g.check_tool_json("rm", Some(r#"{"path": "/"}"#), None, None).unwrap();
     let got = got.lock().unwrap();
     match &got[..] {
         [Event::Intervention(i)] => {
@@ -152,10 +128,7 @@ fn replacing_the_sink_waits_for_deliveries_to_the_old_one() {
     };
     entered.wait();
     g.set_event_sink(Some(Arc::new(|_e: &Event| {}))).unwrap();
-    assert!(
-        !old_running.load(Ordering::SeqCst),
-        "set_event_sink returned while the old sink still ran"
-    );
+    assert!(!old_running.load(Ordering::SeqCst), "set_event_sink returned while the old sink still ran");
     worker.join().unwrap();
 }
 

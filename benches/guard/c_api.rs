@@ -25,11 +25,7 @@ fn ok(what: &str, f: impl FnOnce(*mut *mut c_char) -> auraguard_status) {
     let status = f(&mut err);
     if status != auraguard_status::AURAGUARD_OK {
         // SAFETY: on failure `err` is NULL or a message from the library.
-        let msg = if err.is_null() {
-            "(no message)".into()
-        } else {
-            unsafe { CStr::from_ptr(err) }.to_string_lossy()
-        };
+        let msg = if err.is_null() { "(no message)".into() } else { unsafe { CStr::from_ptr(err) }.to_string_lossy() };
         panic!("{what} failed with {status:?}: {msg}");
     }
 }
@@ -43,9 +39,7 @@ impl CGuard {
         let config = cstr(config);
         let mut g = ptr::null_mut();
         // SAFETY: valid strings and out-pointers; the handle is freed in Drop.
-        ok("guard_new", |e| unsafe {
-            auraguard_guard_new(config.as_ptr(), &mut g, e)
-        });
+        ok("guard_new", |e| unsafe { auraguard_guard_new(config.as_ptr(), &mut g, e) });
         CGuard(g)
     }
 
@@ -59,23 +53,11 @@ impl CGuard {
         let mut out: *mut c_char = ptr::null_mut();
         // SAFETY: a live handle, NUL-terminated strings, a valid out-pointer.
         ok("check_tool", |e| unsafe {
-            auraguard_check_tool(
-                self.0,
-                tool.as_ptr(),
-                args.as_ptr(),
-                ticket.as_ptr(),
-                -1,
-                &mut out,
-                e,
-            )
+            auraguard_check_tool(self.0, tool.as_ptr(), args.as_ptr(), ticket.as_ptr(), -1, &mut out, e)
         });
         // SAFETY: on success `out` is a string from the library, freed below.
         let text = unsafe { CStr::from_ptr(out) }.to_bytes();
-        assert!(
-            text.starts_with(expect),
-            "unexpected decision {}",
-            String::from_utf8_lossy(text)
-        );
+        assert!(text.starts_with(expect), "unexpected decision {}", String::from_utf8_lossy(text));
         black_box(text);
         // SAFETY: returned by the library, freed once.
         unsafe { auraguard_string_free(out) };
@@ -83,27 +65,21 @@ impl CGuard {
 
     pub fn record(&mut self, result: &CStr) {
         // SAFETY: a live handle and a NUL-terminated string.
-        ok("record_result", |e| unsafe {
-            auraguard_record_result(self.0, result.as_ptr(), e)
-        });
+        ok("record_result", |e| unsafe { auraguard_record_result(self.0, result.as_ptr(), e) });
     }
 
     /// Check a message; there must be nothing to do.
     pub fn check_output(&mut self, text: &CStr) {
         let mut out: *mut c_char = ptr::null_mut();
         // SAFETY: a live handle, a NUL-terminated string, a valid out-pointer.
-        ok("check_output", |e| unsafe {
-            auraguard_check_output(self.0, text.as_ptr(), &mut out, e)
-        });
+        ok("check_output", |e| unsafe { auraguard_check_output(self.0, text.as_ptr(), &mut out, e) });
         assert!(out.is_null(), "check_output intervened");
     }
 
     pub fn save(&mut self) -> CString {
         let mut out: *mut c_char = ptr::null_mut();
         // SAFETY: a live handle and a valid out-pointer.
-        ok("state_save", |e| unsafe {
-            auraguard_state_save(self.0, &mut out, e)
-        });
+        ok("state_save", |e| unsafe { auraguard_state_save(self.0, &mut out, e) });
         // SAFETY: a string from the library, copied and then freed once.
         let saved = unsafe { CStr::from_ptr(out) }.to_owned();
         unsafe { auraguard_string_free(out) };
@@ -112,9 +88,7 @@ impl CGuard {
 
     pub fn load(&mut self, state: &CStr) {
         // SAFETY: a live handle and a NUL-terminated string.
-        ok("state_load", |e| unsafe {
-            auraguard_state_load(self.0, state.as_ptr(), e)
-        });
+        ok("state_load", |e| unsafe { auraguard_state_load(self.0, state.as_ptr(), e) });
     }
 }
 
@@ -129,13 +103,8 @@ const ALLOW: &[u8] = br#"{"action":"allow""#;
 const CACHE: &[u8] = br#"{"action":"cache""#;
 
 /// Build one run's `(args, result)` C strings.
-fn pairs(
-    args: impl Fn(usize) -> String,
-    result: impl Fn(usize) -> String,
-) -> Vec<(CString, CString)> {
-    (0..RUN_LENGTH)
-        .map(|i| (cstr(&args(i)), cstr(&result(i))))
-        .collect()
+fn pairs(args: impl Fn(usize) -> String, result: impl Fn(usize) -> String) -> Vec<(CString, CString)> {
+    (0..RUN_LENGTH).map(|i| (cstr(&args(i)), cstr(&result(i)))).collect()
 }
 
 /// A guard that has seen a run of `RUN_LENGTH` calls: three distinct reads
@@ -222,29 +191,15 @@ pub fn benches(c: &mut Criterion) {
     let mut g = CGuard::new(&default_config());
     let messages: Vec<CString> = (0..RUN_LENGTH).map(|i| cstr(&message(i))).collect();
     group.bench_function("check_output", |b| {
-        b.iter_custom(|iters| {
-            timed_runs(
-                iters,
-                &mut g,
-                |g| g.reset(),
-                |g, _, i| g.check_output(&messages[i]),
-            )
-        })
+        b.iter_custom(|iters| timed_runs(iters, &mut g, |g| g.reset(), |g, _, i| g.check_output(&messages[i])))
     });
 
     let mut source = run_of_1000_calls();
     let saved = source.save();
-    eprintln!(
-        "state of a run of {RUN_LENGTH} calls: {} bytes",
-        saved.as_bytes().len()
-    );
-    group.bench_function("state_save_1000_calls", |b| {
-        b.iter(|| black_box(source.save()))
-    });
+    eprintln!("state of a run of {RUN_LENGTH} calls: {} bytes", saved.as_bytes().len());
+    group.bench_function("state_save_1000_calls", |b| b.iter(|| black_box(source.save())));
     let mut target = CGuard::new(&mixed_run_config());
-    group.bench_function("state_load_1000_calls", |b| {
-        b.iter(|| target.load(black_box(&saved)))
-    });
+    group.bench_function("state_load_1000_calls", |b| b.iter(|| target.load(black_box(&saved))));
 
     group.finish();
 }

@@ -30,9 +30,7 @@ type Pairs = Vec<(Map<String, Value>, ToolResult)>;
 /// fails loudly if a primitive starts to intervene.
 fn allowed_pair(g: &mut Guard, tool: &str, pairs: &mut Pairs, i: usize) {
     let (args, res) = &mut pairs[i];
-    let d = g
-        .check_tool(tool, args, Some(TICKET), None)
-        .expect("check_tool");
+    let d = g.check_tool(tool, args, Some(TICKET), None).expect("check_tool");
     assert_eq!(d.action, Action::Allow, "{tool} call {i}: {}", d.reason);
     black_box(&d);
     g.record_result(std::mem::take(res)).expect("record_result");
@@ -49,9 +47,7 @@ pub fn benches(c: &mut Criterion) {
                 &mut g,
                 |g| {
                     g.reset();
-                    (0..RUN_LENGTH)
-                        .map(|i| (object(&order_args(i)), result(&order_result(i))))
-                        .collect::<Pairs>()
+                    (0..RUN_LENGTH).map(|i| (object(&order_args(i)), result(&order_result(i)))).collect::<Pairs>()
                 },
                 |g, pairs, i| allowed_pair(g, "get_order", pairs, i),
             )
@@ -66,9 +62,7 @@ pub fn benches(c: &mut Criterion) {
                 &mut g,
                 |g| {
                     g.reset();
-                    (0..RUN_LENGTH)
-                        .map(|i| (object(&query_args(i)), result(QUERY_RESULT)))
-                        .collect::<Pairs>()
+                    (0..RUN_LENGTH).map(|i| (object(&query_args(i)), result(QUERY_RESULT))).collect::<Pairs>()
                 },
                 |g, pairs, i| allowed_pair(g, "search_kb", pairs, i),
             )
@@ -86,16 +80,12 @@ pub fn benches(c: &mut Criterion) {
                 &mut g,
                 |g| {
                     g.reset();
-                    let mut warm: Pairs = (0..2)
-                        .map(|_| (args.clone(), result(REPEAT_RESULT)))
-                        .collect();
+                    let mut warm: Pairs = (0..2).map(|_| (args.clone(), result(REPEAT_RESULT))).collect();
                     allowed_pair(g, "get_order", &mut warm, 0);
                     allowed_pair(g, "get_order", &mut warm, 1);
                 },
                 |g, _, i| {
-                    let d = g
-                        .check_tool("get_order", &args, Some(TICKET), None)
-                        .expect("check_tool");
+                    let d = g.check_tool("get_order", &args, Some(TICKET), None).expect("check_tool");
                     assert_eq!(d.action, Action::Cache, "repeat {i}: {}", d.reason);
                     black_box(&d);
                 },

@@ -19,9 +19,7 @@ pub fn benches(c: &mut Criterion) {
 
     let signer = Signer::new(SECRET.as_bytes());
     let ticket = "T-104233";
-    group.bench_function("hmac_ticket_sig", |b| {
-        b.iter(|| signer.ticket_sig(black_box(ticket)))
-    });
+    group.bench_function("hmac_ticket_sig", |b| b.iter(|| signer.ticket_sig(black_box(ticket))));
 
     let args_text = order_args(42);
     group.bench_function("parse_args_json", |b| {
@@ -30,22 +28,15 @@ pub fn benches(c: &mut Criterion) {
 
     let args: Map<String, Value> = serde_json::from_str(&args_text).expect("valid");
     let mut buf = String::new();
-    group.bench_function("args_sig_canonical_hmac", |b| {
-        b.iter(|| signer.args_sig(black_box(&args), None, &mut buf))
-    });
+    group.bench_function("args_sig_canonical_hmac", |b| b.iter(|| signer.args_sig(black_box(&args), None, &mut buf)));
 
     let result_text = order_result(42);
     group.bench_function("parse_result_json", |b| {
         b.iter(|| serde_json::from_str::<Value>(black_box(&result_text)).expect("valid"))
     });
 
-    let allow = Decision {
-        call_id: Some(1234),
-        ..Decision::allow()
-    };
-    group.bench_function("allow_decision_to_json", |b| {
-        b.iter(|| black_box(&allow).to_json())
-    });
+    let allow = Decision { call_id: Some(1234), ..Decision::allow() };
+    group.bench_function("allow_decision_to_json", |b| b.iter(|| black_box(&allow).to_json()));
 
     group.finish();
 }

@@ -42,24 +42,19 @@ pub fn order_args(i: usize) -> String {
 
 /// The result of `get_order` for order `i`.
 pub fn order_result(i: usize) -> String {
-    format!(
-        r#"{{"ok": true, "payload": {{"order_id": "ORD-{i:08}", "status": "shipped", "eta_days": 2}}}}"#
-    )
+    format!(r#"{{"ok": true, "payload": {{"order_id": "ORD-{i:08}", "status": "shipped", "eta_days": 2}}}}"#)
 }
 
 const QUERY_WORDS: [&str; 20] = [
-    "refund", "policy", "eu", "germany", "2024", "return", "window", "damaged", "item", "shipping",
-    "label", "exchange", "warranty", "claim", "invoice", "vat", "customs", "delay", "express",
-    "courier",
+    "refund", "policy", "eu", "germany", "2024", "return", "window", "damaged", "item", "shipping", "label",
+    "exchange", "warranty", "claim", "invoice", "vat", "customs", "delay", "express", "courier",
 ];
 
 /// The `i`-th of 20 five-word `search_kb` queries: neighbours share four
 /// words (jitter), and no query recurs within the 12-call window (so the
 /// identical-repeat check never fires).
 pub fn query(i: usize) -> String {
-    let q: Vec<&str> = (0..5)
-        .map(|j| QUERY_WORDS[(i + j) % QUERY_WORDS.len()])
-        .collect();
+    let q: Vec<&str> = (0..5).map(|j| QUERY_WORDS[(i + j) % QUERY_WORDS.len()]).collect();
     q.join(" ")
 }
 
@@ -67,7 +62,8 @@ pub fn query_args(i: usize) -> String {
     format!(r#"{{"query": "{}"}}"#, query(i))
 }
 
-pub const QUERY_RESULT: &str = r#"{"ok": true, "payload": {"hits": [{"doc": "kb-17", "score": 0.82}, {"doc": "kb-4", "score": 0.61}]}}"#;
+pub const QUERY_RESULT: &str =
+    r#"{"ok": true, "payload": {"hits": [{"doc": "kb-17", "score": 0.82}, {"doc": "kb-4", "score": 0.61}]}}"#;
 
 /// The call repeated on the cache path.
 pub const REPEAT_ARGS: &str = r#"{"order_id": "ORD-00000042", "include_items": true}"#;
@@ -162,8 +158,6 @@ const MESSAGE_WORDS: [&str; 80] = [
 /// `check_output` runs every step and answers "nothing to do".
 pub fn message(i: usize) -> String {
     let n = MESSAGE_WORDS.len();
-    let w: Vec<&str> = (0..40)
-        .map(|j| MESSAGE_WORDS[(i * 11 + j * 3) % n])
-        .collect();
+    let w: Vec<&str> = (0..40).map(|j| MESSAGE_WORDS[(i * 11 + j * 3) % n]).collect();
     w.join(" ")
 }

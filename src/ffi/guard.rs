@@ -24,8 +24,7 @@ pub struct auraguard_guard {
 /// produced the event, before that call returns, after the guard's lock is
 /// released: it may call functions on any guard, this one included, but
 /// must not free the guard it was called from.
-pub type auraguard_event_fn =
-    Option<unsafe extern "C" fn(event_json: *const c_char, user_data: *mut c_void)>;
+pub type auraguard_event_fn = Option<unsafe extern "C" fn(event_json: *const c_char, user_data: *mut c_void)>;
 
 impl auraguard_guard {
     /// The engine behind the handle, for tests that inject faults.
@@ -144,11 +143,7 @@ pub unsafe extern "C" fn auraguard_check_tool(
             -1 => None,
             0 => Some(false),
             1 => Some(true),
-            other => {
-                return Err(Error::invalid(format!(
-                    "`side_effect` must be -1, 0 or 1, got {other}"
-                )))
-            }
+            other => return Err(Error::invalid(format!("`side_effect` must be -1, 0 or 1, got {other}"))),
         };
         let decision = g.check_tool_json(tool, args, ticket, side_effect)?;
         // SAFETY: checked non-NULL above.
@@ -229,11 +224,7 @@ pub unsafe extern "C" fn auraguard_record_tokens(
     boundary(error_out, || {
         // SAFETY: the caller passes a live handle.
         let g = unsafe { shared(guard) }?;
-        let cost = if cost_override.is_nan() {
-            None
-        } else {
-            Some(cost_override)
-        };
+        let cost = if cost_override.is_nan() { None } else { Some(cost_override) };
         g.record_tokens(input_tokens, output_tokens, cost)
     })
 }
@@ -292,9 +283,7 @@ pub unsafe extern "C" fn auraguard_report_text(
     text_out: *mut *mut c_char,
     error_out: *mut *mut c_char,
 ) -> auraguard_status {
-    string_out(guard, text_out, "text_out", error_out, |g| {
-        Ok(crate::report::render_text(&g.report()?))
-    })
+    string_out(guard, text_out, "text_out", error_out, |g| Ok(crate::report::render_text(&g.report()?)))
 }
 
 /// Save the run's state as JSON (owned by the caller): signatures, counts,
@@ -306,9 +295,7 @@ pub unsafe extern "C" fn auraguard_state_save(
     state_json_out: *mut *mut c_char,
     error_out: *mut *mut c_char,
 ) -> auraguard_status {
-    string_out(guard, state_json_out, "state_json_out", error_out, |g| {
-        g.save_state()
-    })
+    string_out(guard, state_json_out, "state_json_out", error_out, |g| g.save_state())
 }
 
 /// Replace the run's state with a saved one.
@@ -333,10 +320,7 @@ pub unsafe extern "C" fn auraguard_state_load(
 /// Start a new run: every counter, cache, ledger entry, quarantine, log
 /// entry and waiting call is cleared; the configuration is kept.
 #[no_mangle]
-pub unsafe extern "C" fn auraguard_reset(
-    guard: *mut auraguard_guard,
-    error_out: *mut *mut c_char,
-) -> auraguard_status {
+pub unsafe extern "C" fn auraguard_reset(guard: *mut auraguard_guard, error_out: *mut *mut c_char) -> auraguard_status {
     boundary(error_out, || {
         // SAFETY: the caller passes a live handle.
         unsafe { shared(guard) }?.reset()

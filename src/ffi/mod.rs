@@ -66,11 +66,7 @@ impl From<ErrorKind> for auraguard_status {
 /// A string handed to C, with any interior NUL replaced so it stays whole.
 pub(crate) fn to_c_string(s: String) -> *mut c_char {
     let c = CString::new(s).unwrap_or_else(|e| {
-        let fixed: Vec<u8> = e
-            .into_vec()
-            .into_iter()
-            .map(|b| if b == 0 { b'?' } else { b })
-            .collect();
+        let fixed: Vec<u8> = e.into_vec().into_iter().map(|b| if b == 0 { b'?' } else { b }).collect();
         CString::new(fixed).expect("no NUL left")
     });
     c.into_raw()
@@ -86,22 +82,13 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 
 /// Run `body` as an entry point: catch panics, map errors to a status, and
 /// write `error_out`.
-pub(crate) fn boundary(
-    error_out: *mut *mut c_char,
-    body: impl FnOnce() -> Result<(), Error>,
-) -> auraguard_status {
+pub(crate) fn boundary(error_out: *mut *mut c_char, body: impl FnOnce() -> Result<(), Error>) -> auraguard_status {
     let outcome = catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|payload| {
-        Err(Error::internal(format!(
-            "internal error (a bug in libauraguard): {}",
-            panic_message(&*payload)
-        )))
+        Err(Error::internal(format!("internal error (a bug in libauraguard): {}", panic_message(&*payload))))
     });
     let (status, message) = match outcome {
         Ok(()) => (auraguard_status::AURAGUARD_OK, None),
-        Err(e) => (
-            auraguard_status::from(e.kind()),
-            Some(e.message().to_string()),
-        ),
+        Err(e) => (auraguard_status::from(e.kind()), Some(e.message().to_string())),
     };
     if !error_out.is_null() {
         // SAFETY: the caller passes NULL or a valid `char **`.
@@ -114,11 +101,7 @@ pub(crate) fn boundary(
 macro_rules! non_null {
     ($ptr:expr, $name:literal) => {
         if $ptr.is_null() {
-            return Err($crate::error::Error::invalid(concat!(
-                "`",
-                $name,
-                "` must not be NULL"
-            )));
+            return Err($crate::error::Error::invalid(concat!("`", $name, "` must not be NULL")));
         }
     };
 }
@@ -134,22 +117,15 @@ pub(crate) unsafe fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a s
     }
     // SAFETY: guaranteed by the caller.
     let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
-    std::str::from_utf8(bytes).map_err(|e| {
-        Error::invalid(format!(
-            "`{name}` is not valid UTF-8 (at byte {})",
-            e.valid_up_to()
-        ))
-    })
+    std::str::from_utf8(bytes)
+        .map_err(|e| Error::invalid(format!("`{name}` is not valid UTF-8 (at byte {})", e.valid_up_to())))
 }
 
 /// An optional NUL-terminated UTF-8 argument.
 ///
 /// # Safety
 /// As [`arg_str`].
-pub(crate) unsafe fn arg_opt_str<'a>(
-    ptr: *const c_char,
-    name: &str,
-) -> Result<Option<&'a str>, Error> {
+pub(crate) unsafe fn arg_opt_str<'a>(ptr: *const c_char, name: &str) -> Result<Option<&'a str>, Error> {
     if ptr.is_null() {
         Ok(None)
     } else {

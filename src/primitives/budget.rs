@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::decision::{Decision, EscalationPacket};
 use crate::events::CostEvent;
 use crate::messages;
-use crate::state::RunState;
+use crate::state::{RunState, ToolId};
 
 /// `x` rounded to `places` decimals, of the float's exact binary value, to
 /// nearest with ties to even: what printing it with that many decimals gives.
@@ -15,32 +15,23 @@ pub fn round_to(x: f64, places: usize) -> f64 {
     format!("{x:.places$}").parse().unwrap_or(x)
 }
 
-pub fn check(cfg: &Config, run: &mut RunState, tool: &str, listening: bool) -> Option<Decision> {
+pub fn check(cfg: &Config, run: &mut RunState, tool: ToolId, listening: bool) -> Option<Decision> {
     let limit = cfg.max_cost_per_run?;
     let spent = run.cost.spent;
-    let projected = spent + cfg.cost_model.tool_cost(tool);
-    let event = |kind| CostEvent {
-        run_id: run.run_id.clone(),
-        kind,
-        tool: Some(tool.to_string()),
-        amount_usd: 0.0,
-        spent_usd: projected,
-    };
+    let projected = spent + run.tool_at(tool).rules.cost;
+    let (run_id, name) = (run.run_id.clone(), run.name(tool).clone());
+    let event = move |kind| CostEvent { run_id, kind, tool: Some(name), amount_usd: 0.0, spent_usd: projected };
     if round_to(projected, 8) >= round_to(limit, 8) {
         let e = event("budget_exceeded");
         run.log_cost(cfg, e, listening);
-        let mut packet = EscalationPacket::new(
-            Value::Null,
-            &["budget_exceeded"],
-            messages::summary_budget(projected, limit),
-        );
+        let mut packet =
+            EscalationPacket::new(Value::Null, &["budget_exceeded"], messages::summary_budget(projected, limit));
         packet.cumulative_cost = Some(round_to(spent, 8));
         packet.projected_cost = Some(round_to(projected, 8));
         packet.limit = Some(limit);
         return Some(Decision::escalate("cost_budget_exceeded", packet));
     }
-    if !run.cost.warned && round_to(projected, 8) >= round_to(limit * cfg.cost_warning_threshold, 8)
-    {
+    if !run.cost.warned && round_to(projected, 8) >= round_to(limit * cfg.cost_warning_threshold, 8) {
         run.cost.warned = true;
         let e = event("budget_warning");
         run.log_cost(cfg, e, listening);
@@ -63,19 +54,20 @@ mod tests {
         assert_eq!(round_to(0.300000005000001, 8), 0.30000001);
     }
 
-    fn setup(limit: f64) -> (Config, RunState) {
+    fn setup(limit: f64) -> (Config, RunState, ToolId) {
         let cfg = Config::from_value(&json!({"secret_key": "k", "max_cost_per_run": limit,
             "cost_model": {"default_tool_call_cost": 0.1}}))
         .unwrap();
-        let run = RunState::with_memory_ledger(&cfg, &Signer::new(b"k"));
-        (cfg, run)
+        let mut run = RunState::with_memory_ledger(&cfg, &Signer::new(b"k"));
+        let t = run.intern(&cfg, "t").unwrap();
+        (cfg, run, t)
     }
 
     #[test]
     fn escalates_when_the_projection_reaches_the_limit() {
-        let (cfg, mut run) = setup(0.3);
+        let (cfg, mut run, t) = setup(0.3);
         run.cost.spent = 0.1 + 0.1; // 0.2 in binary is a hair off; rounding absorbs it
-        let d = check(&cfg, &mut run, "t", false).unwrap();
+        let d = check(&cfg, &mut run, t, false).unwrap();
         assert_eq!(d.reason, "cost_budget_exceeded");
         let p = d.escalation_packet.unwrap();
         assert_eq!(p.tags, vec![json!("budget_exceeded")]);
@@ -86,15 +78,15 @@ mod tests {
 
     #[test]
     fn warns_once_past_the_warning_threshold() {
-        let (cfg, mut run) = setup(1.0);
+        let (cfg, mut run, t) = setup(1.0);
         run.cost.spent = 0.6;
-        assert!(check(&cfg, &mut run, "t", false).is_none());
+        assert!(check(&cfg, &mut run, t, false).is_none());
         assert!(!run.cost.warned, "0.7 < 0.8");
         run.cost.spent = 0.7;
-        assert!(check(&cfg, &mut run, "t", true).is_none());
+        assert!(check(&cfg, &mut run, t, true).is_none());
         assert!(run.cost.warned);
         assert_eq!(run.events.len(), 1);
-        assert!(check(&cfg, &mut run, "t", true).is_none());
+        assert!(check(&cfg, &mut run, t, true).is_none());
         assert_eq!(run.events.len(), 1, "only the first time");
     }
 
@@ -102,7 +94,8 @@ mod tests {
     fn no_limit_means_no_check() {
         let cfg = Config::from_value(&json!({"secret_key": "k"})).unwrap();
         let mut run = RunState::with_memory_ledger(&cfg, &Signer::new(b"k"));
+        let t = run.intern(&cfg, "t").unwrap();
         run.cost.spent = 1e9;
-        assert!(check(&cfg, &mut run, "t", false).is_none());
+        assert!(check(&cfg, &mut run, t, false).is_none());
     }
 }

@@ -5,7 +5,7 @@
 use crate::config::Config;
 use crate::decision::Decision;
 use crate::messages;
-use crate::state::RunState;
+use crate::state::{RunState, ToolId};
 use crate::text::error_class;
 
 /// Error streaks kept per tool at most; a caller inventing error codes
@@ -13,26 +13,25 @@ use crate::text::error_class;
 const MAX_STREAK_CLASSES: usize = 64;
 
 /// Step 5: a quarantined tool gets a rewrite.
-pub fn check(run: &RunState, tool: &str) -> Option<Decision> {
-    let why = run.tool(tool)?.quarantine.as_deref()?;
-    Some(Decision::rewrite(
-        format!("tool_quarantined:{why}"),
-        messages::quarantined(tool, why),
-    ))
+pub fn check(run: &RunState, tool: ToolId) -> Option<Decision> {
+    let state = run.tool_at(tool);
+    let why = state.quarantine.as_deref()?;
+    Some(Decision::rewrite(format!("tool_quarantined:{why}"), messages::quarantined(&state.name, why)))
 }
 
 /// Result bookkeeping: a success resets the tool's streaks; a failure adds
 /// one to its class's streak and quarantines the tool once the streak
 /// reaches `error_retry_threshold` for a class in `quarantine_error_codes`.
-pub fn on_result(cfg: &Config, run: &mut RunState, tool: &str, ok: bool, error_code: Option<&str>) {
+pub fn on_result(cfg: &Config, run: &mut RunState, tool: ToolId, ok: bool, error_code: Option<&str>) {
     let state = run.tool_mut(tool);
     if ok {
-        state.error_streaks.values_mut().for_each(|s| *s = 0);
+        if !state.error_streaks.is_empty() {
+            state.error_streaks.values_mut().for_each(|s| *s = 0);
+        }
         return;
     }
     let class = error_class(error_code);
-    if !state.error_streaks.contains_key(&class) && state.error_streaks.len() >= MAX_STREAK_CLASSES
-    {
+    if !state.error_streaks.contains_key(&class) && state.error_streaks.len() >= MAX_STREAK_CLASSES {
         state.error_streaks.retain(|_, s| *s > 0);
         if state.error_streaks.len() >= MAX_STREAK_CLASSES {
             return;
@@ -51,60 +50,54 @@ mod tests {
     use crate::signature::Signer;
     use serde_json::json;
 
-    fn setup() -> (Config, RunState) {
+    fn setup() -> (Config, RunState, ToolId) {
         let cfg = Config::from_value(&json!({"secret_key": "k"})).unwrap();
         let mut run = RunState::with_memory_ledger(&cfg, &Signer::new(b"k"));
-        run.intern(&cfg, "api").unwrap();
-        (cfg, run)
+        let api = run.intern(&cfg, "api").unwrap();
+        (cfg, run, api)
     }
 
     #[test]
     fn quarantines_after_the_threshold_of_a_listed_class() {
-        let (cfg, mut run) = setup();
-        on_result(&cfg, &mut run, "api", false, Some("503"));
-        assert!(check(&run, "api").is_none());
-        on_result(&cfg, &mut run, "api", false, Some("500"));
-        let d = check(&run, "api").unwrap();
+        let (cfg, mut run, api) = setup();
+        on_result(&cfg, &mut run, api, false, Some("503"));
+        assert!(check(&run, api).is_none());
+        on_result(&cfg, &mut run, api, false, Some("500"));
+        let d = check(&run, api).unwrap();
         assert_eq!(d.reason, "tool_quarantined:error_retry:5xx");
-        assert!(d.injected_system.is_some());
+        assert!(d.injected_system.unwrap().contains("api"));
     }
 
     #[test]
     fn success_resets_and_unlisted_classes_never_quarantine() {
-        let (cfg, mut run) = setup();
-        on_result(&cfg, &mut run, "api", false, Some("timeout"));
-        on_result(&cfg, &mut run, "api", true, None);
-        on_result(&cfg, &mut run, "api", false, Some("timeout"));
-        assert!(check(&run, "api").is_none(), "the success reset the streak");
+        let (cfg, mut run, api) = setup();
+        on_result(&cfg, &mut run, api, false, Some("timeout"));
+        on_result(&cfg, &mut run, api, true, None);
+        on_result(&cfg, &mut run, api, false, Some("timeout"));
+        assert!(check(&run, api).is_none(), "the success reset the streak");
         for _ in 0..5 {
-            on_result(&cfg, &mut run, "api", false, Some("404"));
+            on_result(&cfg, &mut run, api, false, Some("404"));
         }
-        assert!(check(&run, "api").is_none());
-        on_result(&cfg, &mut run, "api", false, Some("read_timeout"));
-        assert_eq!(
-            check(&run, "api").unwrap().reason,
-            "tool_quarantined:error_retry:timeout"
-        );
+        assert!(check(&run, api).is_none());
+        on_result(&cfg, &mut run, api, false, Some("read_timeout"));
+        assert_eq!(check(&run, api).unwrap().reason, "tool_quarantined:error_retry:timeout");
     }
 
     #[test]
     fn a_later_reason_replaces_an_earlier_one() {
-        let (cfg, mut run) = setup();
-        run.quarantine("api", "arg_jitter_loop");
-        on_result(&cfg, &mut run, "api", false, Some("429"));
-        on_result(&cfg, &mut run, "api", false, Some("rate_limit"));
-        assert_eq!(
-            check(&run, "api").unwrap().reason,
-            "tool_quarantined:error_retry:429"
-        );
+        let (cfg, mut run, api) = setup();
+        run.quarantine(api, "arg_jitter_loop");
+        on_result(&cfg, &mut run, api, false, Some("429"));
+        on_result(&cfg, &mut run, api, false, Some("rate_limit"));
+        assert_eq!(check(&run, api).unwrap().reason, "tool_quarantined:error_retry:429");
     }
 
     #[test]
     fn invented_error_codes_stay_bounded() {
-        let (cfg, mut run) = setup();
+        let (cfg, mut run, api) = setup();
         for i in 0..1000 {
-            on_result(&cfg, &mut run, "api", false, Some(&format!("weird-{i}")));
+            on_result(&cfg, &mut run, api, false, Some(&format!("weird-{i}")));
         }
-        assert!(run.tool("api").unwrap().error_streaks.len() <= MAX_STREAK_CLASSES);
+        assert!(run.tool_at(api).error_streaks.len() <= MAX_STREAK_CLASSES);
     }
 }

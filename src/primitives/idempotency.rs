@@ -49,11 +49,7 @@ pub struct MemoryLedger {
 
 impl MemoryLedger {
     pub fn new(capacity: usize) -> Self {
-        MemoryLedger {
-            map: HashMap::new(),
-            order: VecDeque::new(),
-            capacity: capacity.max(1),
-        }
+        MemoryLedger { map: HashMap::new(), order: VecDeque::new(), capacity: capacity.max(1) }
     }
 }
 
@@ -79,10 +75,7 @@ impl IdempotencyLedger for MemoryLedger {
     }
 
     fn entries(&self) -> Vec<(Sig, LedgerEntry)> {
-        self.order
-            .iter()
-            .filter_map(|k| self.map.get(k).map(|e| (*k, e.clone())))
-            .collect()
+        self.order.iter().filter_map(|k| self.map.get(k).map(|e| (*k, e.clone()))).collect()
     }
 
     fn len(&self) -> usize {
@@ -109,27 +102,14 @@ mod tests {
     use serde_json::json;
 
     fn entry(n: i64) -> LedgerEntry {
-        LedgerEntry {
-            ok: true,
-            payload: json!(n),
-            error_code: None,
-            payload_sig: None,
-            side_effect_executed: true,
-        }
+        LedgerEntry { ok: true, payload: json!(n), error_code: None, payload_sig: None, side_effect_executed: true }
     }
 
     #[test]
     fn replay_returns_a_copy_marked_cached() {
         let mut l = MemoryLedger::new(10);
         assert!(replay(&l, &[1; 32]).is_none());
-        l.put(
-            [1; 32],
-            LedgerEntry {
-                ok: false,
-                error_code: Some("timeout".into()),
-                ..entry(5)
-            },
-        );
+        l.put([1; 32], LedgerEntry { ok: false, error_code: Some("timeout".into()), ..entry(5) });
         let (d, _) = replay(&l, &[1; 32]).unwrap();
         assert_eq!(d.reason, "idempotent_replay");
         let c = d.cached_result.unwrap();
@@ -147,10 +127,7 @@ mod tests {
         l.put([3; 32], entry(3));
         assert_eq!(l.len(), 2);
         assert!(l.get(&[1; 32]).is_none());
-        assert_eq!(
-            l.entries().iter().map(|(k, _)| k[0]).collect::<Vec<_>>(),
-            [2, 3]
-        );
+        assert_eq!(l.entries().iter().map(|(k, _)| k[0]).collect::<Vec<_>>(), [2, 3]);
         l.clear();
         assert!(l.is_empty());
     }

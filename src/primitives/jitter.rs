@@ -9,69 +9,58 @@ use super::Call;
 use crate::config::Config;
 use crate::decision::Decision;
 use crate::messages;
-use crate::signature::Signer;
-use crate::state::RunState;
-use crate::text::{overlap, tokens};
+use crate::state::{RunState, SigHashing};
+use crate::text::{overlap, TokenSigner};
 
 /// The query of a call: the first of the tool's query keys whose value is a
 /// non-blank string.
-pub fn query<'a>(cfg: &Config, call: &Call<'a>) -> Option<&'a str> {
-    let keys = cfg.query_arg_keys_by_tool.get(&*call.tool)?;
-    keys.iter().find_map(|k| match call.args.get(k) {
+pub fn query<'a>(keys: Option<&[String]>, call: &Call<'a>) -> Option<&'a str> {
+    keys?.iter().find_map(|k| match call.args.get(k) {
         Some(Value::String(s)) if !s.trim().is_empty() => Some(s.as_str()),
         _ => None,
     })
 }
 
-/// The token set of a text, as token signatures.
-pub fn token_set(signer: &Signer, text: &str) -> HashSet<u128> {
-    tokens(text).map(|t| signer.token_sig(&t)).collect()
-}
-
-pub fn check(cfg: &Config, run: &mut RunState, signer: &Signer, call: &Call) -> Option<Decision> {
-    let q = query(cfg, call)?;
-    let set = token_set(signer, q);
-    let state = run.tool_mut(&call.tool);
+pub fn check(cfg: &Config, run: &mut RunState, tokens: &mut TokenSigner, call: &Call) -> Option<Decision> {
+    let state = run.tool_mut(call.tool);
+    let q = query(state.rules.query_keys.as_deref(), call)?;
+    let set: HashSet<u128, SigHashing> = tokens.token_set(q);
     let history = &mut state.jitter_history;
-    let similar = history
-        .iter()
-        .filter(|h| overlap(h, &set) >= cfg.arg_jitter_similarity_threshold)
-        .count();
-    history.push_back(set);
-    while history.len() > cfg.tool_loop_window {
+    let similar = history.iter().filter(|h| overlap(h, &set) >= cfg.arg_jitter_similarity_threshold).count();
+    if history.len() >= cfg.tool_loop_window {
         history.pop_front();
     }
+    history.push_back(set);
     if similar < cfg.arg_jitter_repeat_threshold {
         return None;
     }
     state.quarantine = Some("arg_jitter_loop".to_string());
-    Some(Decision::rewrite(
-        "arg_jitter_loop",
-        messages::arg_jitter(&call.tool),
-    ))
+    Some(Decision::rewrite("arg_jitter_loop", messages::arg_jitter(&call.name)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::signature::Signer;
+    use crate::state::ToolId;
     use serde_json::{json, Map};
 
-    fn setup(extra: Value) -> (Config, RunState, Signer) {
+    fn setup(extra: Value) -> (Config, RunState, TokenSigner) {
         let mut v = json!({"secret_key": "k"});
-        v.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
+        v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
         let cfg = Config::from_value(&v).unwrap();
         let signer = Signer::new(b"k");
         let mut run = RunState::with_memory_ledger(&cfg, &signer);
         run.intern(&cfg, "search_kb").unwrap();
         run.intern(&cfg, "get_order").unwrap();
-        (cfg, run, signer)
+        (cfg, run, TokenSigner::new(Signer::new(b"k")))
     }
 
-    fn call<'a>(tool: &str, args: &'a Map<String, Value>) -> Call<'a> {
+    fn call<'a>(run: &RunState, tool: &str, args: &'a Map<String, Value>) -> Call<'a> {
+        let id = run.tool_ids[tool];
         Call {
-            tool: tool.into(),
+            tool: id,
+            name: tool.into(),
             args,
             args_sig: [0; 32],
             ticket_sig: [0; 32],
@@ -82,16 +71,14 @@ mod tests {
 
     #[test]
     fn query_is_the_first_non_blank_string_key() {
-        let (cfg, _, _) = setup(json!({}));
-        let a = json!({"query": "  ", "q": "refund"})
-            .as_object()
-            .unwrap()
-            .clone();
-        assert_eq!(query(&cfg, &call("search_kb", &a)), Some("refund"));
+        let (cfg, run, _) = setup(json!({}));
+        let keys = |t: &str| cfg.query_arg_keys_by_tool.get(t).map(Vec::as_slice);
+        let a = json!({"query": "  ", "q": "refund"}).as_object().unwrap().clone();
+        assert_eq!(query(keys("search_kb"), &call(&run, "search_kb", &a)), Some("refund"));
         let b = json!({"query": 5, "q": ["x"]}).as_object().unwrap().clone();
-        assert_eq!(query(&cfg, &call("search_kb", &b)), None);
+        assert_eq!(query(keys("search_kb"), &call(&run, "search_kb", &b)), None);
         assert_eq!(
-            query(&cfg, &call("get_order", &a)),
+            query(keys("get_order"), &call(&run, "get_order", &a)),
             None,
             "tools without query keys are skipped"
         );
@@ -99,48 +86,40 @@ mod tests {
 
     #[test]
     fn quarantines_when_enough_earlier_queries_are_similar() {
-        let (cfg, mut run, signer) = setup(json!({}));
-        let queries = [
-            "refund policy",
-            "refund policy EU",
-            "refund policy EU Germany",
-            "refund policy Germany 2024",
-        ];
+        let (cfg, mut run, mut tokens) = setup(json!({}));
+        let queries = ["refund policy", "refund policy EU", "refund policy EU Germany", "refund policy Germany 2024"];
         let mut decisions = Vec::new();
         for q in queries {
-            let a = json!({"query": q}).as_object().unwrap().clone();
-            decisions.push(check(&cfg, &mut run, &signer, &call("search_kb", &a)));
+            let a = json!({ "query": q }).as_object().unwrap().clone();
+            let c = call(&run, "search_kb", &a);
+            decisions.push(check(&cfg, &mut run, &mut tokens, &c));
         }
         assert!(decisions[..3].iter().all(Option::is_none));
-        let d = decisions[3].as_ref().unwrap();
-        assert_eq!(d.reason, "arg_jitter_loop");
-        assert_eq!(
-            run.tool("search_kb").unwrap().quarantine.as_deref(),
-            Some("arg_jitter_loop")
-        );
+        assert_eq!(decisions[3].as_ref().unwrap().reason, "arg_jitter_loop");
+        assert_eq!(run.tool("search_kb").unwrap().quarantine.as_deref(), Some("arg_jitter_loop"));
     }
 
     #[test]
     fn dissimilar_queries_pass_and_history_keeps_the_window() {
-        let (cfg, mut run, signer) = setup(json!({"tool_loop_window": 2}));
+        let (cfg, mut run, mut tokens) = setup(json!({"tool_loop_window": 2}));
         for q in ["alpha", "beta", "gamma", "delta", "alpha"] {
-            let a = json!({"q": q}).as_object().unwrap().clone();
-            assert!(check(&cfg, &mut run, &signer, &call("search_kb", &a)).is_none());
+            let a = json!({ "q": q }).as_object().unwrap().clone();
+            let c = call(&run, "search_kb", &a);
+            assert!(check(&cfg, &mut run, &mut tokens, &c).is_none());
         }
         assert_eq!(run.tool("search_kb").unwrap().jitter_history.len(), 2);
+        let _ = ToolId(0);
     }
 
     #[test]
     fn threshold_is_inclusive() {
-        let (cfg, mut run, signer) = setup(
-            json!({"arg_jitter_repeat_threshold": 1, "arg_jitter_similarity_threshold": 0.5}),
-        );
+        let (cfg, mut run, mut tokens) =
+            setup(json!({"arg_jitter_repeat_threshold": 1, "arg_jitter_similarity_threshold": 0.5}));
         let a = json!({"q": "a b"}).as_object().unwrap().clone();
         let b = json!({"q": "a c"}).as_object().unwrap().clone();
-        assert!(check(&cfg, &mut run, &signer, &call("search_kb", &a)).is_none());
-        assert!(
-            check(&cfg, &mut run, &signer, &call("search_kb", &b)).is_some(),
-            "overlap 0.5 >= 0.5, 1 >= 1"
-        );
+        let c = call(&run, "search_kb", &a);
+        assert!(check(&cfg, &mut run, &mut tokens, &c).is_none());
+        let c = call(&run, "search_kb", &b);
+        assert!(check(&cfg, &mut run, &mut tokens, &c).is_some(), "overlap 0.5 >= 0.5, 1 >= 1");
     }
 }

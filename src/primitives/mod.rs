@@ -18,10 +18,12 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use crate::signature::Sig;
+use crate::state::ToolId;
 
 /// One tool call under evaluation, with its signatures computed once.
 pub struct Call<'a> {
-    pub tool: Arc<str>,
+    pub tool: ToolId,
+    pub name: Arc<str>,
     pub args: &'a Map<String, Value>,
     pub args_sig: Sig,
     pub ticket_sig: Sig,

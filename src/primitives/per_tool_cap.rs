@@ -1,26 +1,23 @@
 //! Per-tool cap (step 9): a tool allowed `cap` times is quarantined.
 
-use crate::config::Config;
 use crate::decision::Decision;
 use crate::messages;
-use crate::state::RunState;
+use crate::state::{RunState, ToolId};
 
-pub fn check(cfg: &Config, run: &mut RunState, tool: &str) -> Option<Decision> {
-    let cap = cfg.call_cap(tool)?;
+pub fn check(run: &mut RunState, tool: ToolId) -> Option<Decision> {
     let state = run.tool_mut(tool);
+    let cap = state.rules.call_cap?;
     if state.allowed < cap {
         return None;
     }
     state.quarantine = Some("max_calls_per_tool".to_string());
-    Some(Decision::rewrite(
-        "max_calls_per_tool",
-        messages::per_tool_cap(tool, cap),
-    ))
+    Some(Decision::rewrite("max_calls_per_tool", messages::per_tool_cap(&state.name, cap)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
     use crate::signature::Signer;
     use serde_json::json;
 
@@ -30,32 +27,23 @@ mod tests {
             "tool_policies": {"special": {"max_calls": 1}}}))
         .unwrap();
         let mut run = RunState::with_memory_ledger(&cfg, &Signer::new(b"k"));
-        run.intern(&cfg, "t").unwrap();
-        run.intern(&cfg, "special").unwrap();
-        run.tool_mut("t").allowed = 1;
-        assert!(check(&cfg, &mut run, "t").is_none());
-        run.tool_mut("t").allowed = 2;
-        assert_eq!(
-            check(&cfg, &mut run, "t").unwrap().reason,
-            "max_calls_per_tool"
-        );
-        assert_eq!(
-            run.tool("t").unwrap().quarantine.as_deref(),
-            Some("max_calls_per_tool")
-        );
-        run.tool_mut("special").allowed = 1;
-        assert!(
-            check(&cfg, &mut run, "special").is_some(),
-            "the policy's cap wins"
-        );
+        let t = run.intern(&cfg, "t").unwrap();
+        let special = run.intern(&cfg, "special").unwrap();
+        run.tool_mut(t).allowed = 1;
+        assert!(check(&mut run, t).is_none());
+        run.tool_mut(t).allowed = 2;
+        assert_eq!(check(&mut run, t).unwrap().reason, "max_calls_per_tool");
+        assert_eq!(run.tool_at(t).quarantine.as_deref(), Some("max_calls_per_tool"));
+        run.tool_mut(special).allowed = 1;
+        assert!(check(&mut run, special).is_some(), "the policy's cap wins");
     }
 
     #[test]
     fn no_cap_means_no_check() {
         let cfg = Config::from_value(&json!({"secret_key": "k"})).unwrap();
         let mut run = RunState::with_memory_ledger(&cfg, &Signer::new(b"k"));
-        run.intern(&cfg, "t").unwrap();
-        run.tool_mut("t").allowed = 1_000_000;
-        assert!(check(&cfg, &mut run, "t").is_none());
+        let t = run.intern(&cfg, "t").unwrap();
+        run.tool_mut(t).allowed = 1_000_000;
+        assert!(check(&mut run, t).is_none());
     }
 }

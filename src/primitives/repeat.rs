@@ -3,39 +3,34 @@
 //! when a live result exists and blocked otherwise.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Arc;
 
 use super::Call;
 use crate::config::Config;
 use crate::decision::{CachedResult, Decision};
 use crate::signature::Sig;
-use crate::state::{CacheEntry, WindowEntry};
+use crate::state::{CacheEntry, CallKey, SigHashing, ToolId, WindowEntry};
 
 /// Occurrences of (tool, args_sig) in the window, plus one for this call.
-pub fn count(window: &VecDeque<WindowEntry>, tool: &str, args_sig: &Sig) -> usize {
-    1 + window
-        .iter()
-        .filter(|w| w.args_sig == *args_sig && &*w.tool == tool)
-        .count()
+pub fn count(window: &VecDeque<WindowEntry>, tool: ToolId, args_sig: &Sig) -> usize {
+    1 + window.iter().filter(|w| w.tool == tool && w.args_sig == *args_sig).count()
 }
 
 /// Whether a cache entry is still live at `now` (monotonic seconds).
 pub fn is_live(cfg: &Config, entry: &CacheEntry, now: f64) -> bool {
-    cfg.cache_ttl_seconds
-        .is_none_or(|ttl| now - entry.stored_at < ttl)
+    cfg.cache_ttl_seconds.is_none_or(|ttl| now - entry.stored_at < ttl)
 }
 
 /// Step 3: a repeated read with a live cached result is served from the cache.
 pub fn cached(
     cfg: &Config,
-    cache: &HashMap<(Arc<str>, Sig), CacheEntry>,
+    cache: &HashMap<CallKey, CacheEntry, SigHashing>,
     call: &Call,
     now: f64,
 ) -> Option<Decision> {
     if call.side_effect || call.repeats < cfg.repeat_toolcall_threshold {
         return None;
     }
-    let entry = cache.get(&(call.tool.clone(), call.args_sig))?;
+    let entry = cache.get(&CallKey { tool: call.tool, args_sig: call.args_sig })?;
     if !is_live(cfg, entry, now) {
         return None;
     }
@@ -66,74 +61,51 @@ mod tests {
 
     fn cfg(extra: serde_json::Value) -> Config {
         let mut v = json!({"secret_key": "k"});
-        v.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
+        v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
         Config::from_value(&v).unwrap()
     }
 
-    fn window(entries: &[(&str, u8)]) -> VecDeque<WindowEntry> {
-        entries
-            .iter()
-            .map(|(t, s)| WindowEntry {
-                tool: (*t).into(),
-                args_sig: [*s; 32],
-                ticket_sig: [0; 32],
-            })
-            .collect()
+    fn window(entries: &[(u32, u8)]) -> VecDeque<WindowEntry> {
+        entries.iter().map(|(t, s)| WindowEntry { tool: ToolId(*t), args_sig: [*s; 32], ticket_sig: [0; 32] }).collect()
     }
 
     #[test]
     fn counts_matching_tool_and_args_only() {
-        let w = window(&[("a", 1), ("a", 2), ("b", 1), ("a", 1)]);
-        assert_eq!(count(&w, "a", &[1; 32]), 3);
-        assert_eq!(count(&w, "b", &[2; 32]), 1);
+        let w = window(&[(0, 1), (0, 2), (1, 1), (0, 1)]);
+        assert_eq!(count(&w, ToolId(0), &[1; 32]), 3);
+        assert_eq!(count(&w, ToolId(1), &[2; 32]), 1);
     }
 
     #[test]
     fn cache_needs_threshold_live_entry_and_a_read() {
         let c = cfg(json!({"cache_ttl_seconds": 10}));
         let args = Map::new();
-        let tool: Arc<str> = "a".into();
-        let mut cache = HashMap::new();
+        let mut cache = HashMap::default();
         cache.insert(
-            (tool.clone(), [1; 32]),
+            CallKey { tool: ToolId(0), args_sig: [1; 32] },
             CacheEntry {
-                result: StoredResult {
-                    ok: true,
-                    payload: json!("p"),
-                    error_code: None,
-                    side_effect_executed: false,
-                },
+                result: StoredResult { ok: true, payload: json!("p"), error_code: None, side_effect_executed: false },
                 stored_at: 100.0,
             },
         );
         let mut call = Call {
-            tool,
+            tool: ToolId(0),
+            name: "a".into(),
             args: &args,
             args_sig: [1; 32],
             ticket_sig: [0; 32],
             side_effect: false,
             repeats: 2,
         };
-        assert!(
-            cached(&c, &cache, &call, 101.0).is_none(),
-            "below the threshold"
-        );
+        assert!(cached(&c, &cache, &call, 101.0).is_none(), "below the threshold");
         call.repeats = 3;
         let d = cached(&c, &cache, &call, 109.9).unwrap();
         assert_eq!(d.reason, "identical_toolcall_loop_cache");
         assert_eq!(d.cached_result.unwrap().payload, json!("p"));
-        assert!(
-            cached(&c, &cache, &call, 110.0).is_none(),
-            "expired at exactly the ttl"
-        );
+        assert!(cached(&c, &cache, &call, 110.0).is_none(), "expired at exactly the ttl");
         call.side_effect = true;
         assert!(cached(&c, &cache, &call, 101.0).is_none());
-        assert!(
-            block(&c, &call).is_none(),
-            "side effects are never blocked as repeats"
-        );
+        assert!(block(&c, &call).is_none(), "side effects are never blocked as repeats");
         call.side_effect = false;
         assert_eq!(block(&c, &call).unwrap().reason, "identical_toolcall_loop");
         call.repeats = 2;

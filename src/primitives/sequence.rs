@@ -7,49 +7,38 @@ use std::collections::VecDeque;
 use crate::config::Config;
 use crate::decision::Decision;
 use crate::messages;
-use crate::state::WindowEntry;
+use crate::state::{RunState, ToolId, WindowEntry};
 
 /// The repeating pattern that the window plus `tool` ends with, if any.
-pub fn detect(cfg: &Config, window: &VecDeque<WindowEntry>, tool: &str) -> Option<Vec<String>> {
-    let names: Vec<&str> = window
-        .iter()
-        .map(|w| &*w.tool)
-        .chain(std::iter::once(tool))
-        .collect();
+/// Works on the window in place: no allocation unless a loop is found.
+pub fn detect(cfg: &Config, window: &VecDeque<WindowEntry>, tool: ToolId) -> Option<Vec<ToolId>> {
+    let total = window.len() + 1;
+    let at = |i: usize| if i == window.len() { tool } else { window[i].tool };
     for len in 2..=cfg.max_sequence_length {
         let need = len * cfg.sequence_repeat_threshold;
-        if names.len() < need {
+        if total < need {
             continue;
         }
-        let tail = &names[names.len() - need..];
-        let pattern = &tail[..len];
-        let mut distinct = pattern.to_vec();
-        distinct.sort_unstable();
-        distinct.dedup();
-        if distinct.len() < 2 {
+        let start = total - need;
+        let pattern = |k: usize| at(start + k);
+        // A cycle needs at least two distinct tools.
+        if (1..len).all(|k| pattern(k) == pattern(0)) {
             continue;
         }
-        if tail.chunks(len).all(|chunk| chunk == pattern) {
-            return Some(pattern.iter().map(|s| s.to_string()).collect());
+        if (len..need).all(|k| at(start + k) == pattern(k % len)) {
+            return Some((0..len).map(pattern).collect());
         }
     }
     None
 }
 
-pub fn check(
-    cfg: &Config,
-    window: &VecDeque<WindowEntry>,
-    tool: &str,
-) -> Option<(Decision, String)> {
+pub fn check(cfg: &Config, run: &RunState, tool: ToolId) -> Option<Decision> {
     if !cfg.sequence_detection_enabled {
         return None;
     }
-    let pattern = detect(cfg, window, tool)?.join(" \u{2192} ");
-    let d = Decision::rewrite(
-        format!("sequence_loop:{pattern}"),
-        messages::sequence_loop(&pattern),
-    );
-    Some((d, "sequence_loop".to_string()))
+    let ids = detect(cfg, &run.window, tool)?;
+    let pattern = ids.iter().map(|id| &**run.name(*id)).collect::<Vec<_>>().join(" \u{2192} ");
+    Some(Decision::rewrite(format!("sequence_loop:{pattern}"), messages::sequence_loop(&pattern)))
 }
 
 #[cfg(test)]
@@ -57,57 +46,50 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn window(names: &[&str]) -> VecDeque<WindowEntry> {
-        names
-            .iter()
-            .map(|t| WindowEntry {
-                tool: (*t).into(),
-                args_sig: [0; 32],
-                ticket_sig: [0; 32],
-            })
-            .collect()
+    fn window(names: &[u32]) -> VecDeque<WindowEntry> {
+        names.iter().map(|t| WindowEntry { tool: ToolId(*t), args_sig: [0; 32], ticket_sig: [0; 32] }).collect()
     }
 
     fn cfg(extra: serde_json::Value) -> Config {
         let mut v = json!({"secret_key": "k"});
-        v.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
+        v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
         Config::from_value(&v).unwrap()
     }
+
+    const A: ToolId = ToolId(0);
+    const B: ToolId = ToolId(1);
+    const C: ToolId = ToolId(2);
 
     #[test]
     fn detects_ping_pong_at_the_threshold() {
         let c = cfg(json!({}));
-        assert!(detect(&c, &window(&["a", "b", "a", "b", "a"]), "b").is_some());
-        assert!(
-            detect(&c, &window(&["b", "a", "b", "a"]), "b").is_none(),
-            "5 names < 6 needed"
-        );
-        let (d, why) = check(&c, &window(&["x", "a", "b", "a", "b", "a"]), "b").unwrap();
-        assert_eq!(d.reason, "sequence_loop:a \u{2192} b");
-        assert_eq!(why, "sequence_loop");
+        assert_eq!(detect(&c, &window(&[0, 1, 0, 1, 0]), B), Some(vec![A, B]));
+        assert!(detect(&c, &window(&[1, 0, 1, 0]), B).is_none(), "5 names < 6 needed");
+        assert_eq!(detect(&c, &window(&[7, 0, 1, 0, 1, 0]), B), Some(vec![A, B]));
     }
 
     #[test]
     fn detects_longer_cycles_and_ignores_single_tool_runs() {
         let c = cfg(json!({"sequence_repeat_threshold": 2}));
-        assert_eq!(
-            detect(&c, &window(&["a", "b", "c", "a", "b"]), "c").unwrap(),
-            ["a", "b", "c"]
-        );
-        assert!(
-            detect(&c, &window(&["a", "a", "a"]), "a").is_none(),
-            "one distinct name is not a cycle"
-        );
-        assert!(detect(&c, &window(&["a", "b", "c", "a", "c"]), "b").is_none());
+        assert_eq!(detect(&c, &window(&[0, 1, 2, 0, 1]), C).unwrap(), [A, B, C]);
+        assert!(detect(&c, &window(&[0, 0, 0]), A).is_none(), "one distinct name is not a cycle");
+        assert!(detect(&c, &window(&[0, 1, 2, 0, 2]), B).is_none());
     }
 
     #[test]
     fn respects_max_length_and_the_switch() {
         let c = cfg(json!({"sequence_repeat_threshold": 2, "max_sequence_length": 2}));
-        assert!(detect(&c, &window(&["a", "b", "c", "a", "b"]), "c").is_none());
+        assert!(detect(&c, &window(&[0, 1, 2, 0, 1]), C).is_none());
         let off = cfg(json!({"sequence_detection_enabled": false}));
-        assert!(check(&off, &window(&["a", "b", "a", "b", "a"]), "b").is_none());
+        let signer = crate::signature::Signer::new(b"k");
+        let mut run = RunState::with_memory_ledger(&off, &signer);
+        let (a, b) = (run.intern(&off, "a").unwrap(), run.intern(&off, "b").unwrap());
+        for t in [a, b, a, b, a] {
+            run.push_window(&off, WindowEntry { tool: t, args_sig: [0; 32], ticket_sig: [0; 32] });
+        }
+        assert!(check(&off, &run, b).is_none());
+        let on = cfg(json!({}));
+        let d = check(&on, &run, b).unwrap();
+        assert_eq!(d.reason, "sequence_loop:a \u{2192} b");
     }
 }

@@ -3,9 +3,9 @@
 
 use crate::config::Config;
 use crate::decision::Decision;
-use crate::state::RunState;
+use crate::state::{RunState, ToolId};
 
-pub fn check(cfg: &Config, run: &mut RunState, tool: &str, side_effect: bool) -> Option<Decision> {
+pub fn check(cfg: &Config, run: &mut RunState, tool: ToolId, side_effect: bool) -> Option<Decision> {
     if !side_effect {
         return None;
     }
@@ -23,24 +23,15 @@ mod tests {
 
     #[test]
     fn counts_attempts_and_blocks_at_the_limit() {
-        let cfg =
-            Config::from_value(&json!({"secret_key": "k", "side_effect_max_executed_per_run": 2}))
-                .unwrap();
+        let cfg = Config::from_value(&json!({"secret_key": "k", "side_effect_max_executed_per_run": 2})).unwrap();
         let mut run = RunState::with_memory_ledger(&cfg, &Signer::new(b"k"));
-        run.intern(&cfg, "refund").unwrap();
-        assert!(check(&cfg, &mut run, "refund", false).is_none());
-        assert_eq!(
-            run.tool("refund").unwrap().side_effects_attempted,
-            0,
-            "reads are not attempts"
-        );
-        run.tool_mut("refund").side_effects_executed = 1;
-        assert!(check(&cfg, &mut run, "refund", true).is_none());
-        run.tool_mut("refund").side_effects_executed = 2;
-        assert_eq!(
-            check(&cfg, &mut run, "refund", true).unwrap().reason,
-            "side_effect_limit_exceeded"
-        );
-        assert_eq!(run.tool("refund").unwrap().side_effects_attempted, 2);
+        let r = run.intern(&cfg, "refund").unwrap();
+        assert!(check(&cfg, &mut run, r, false).is_none());
+        assert_eq!(run.tool_at(r).side_effects_attempted, 0, "reads are not attempts");
+        run.tool_mut(r).side_effects_executed = 1;
+        assert!(check(&cfg, &mut run, r, true).is_none());
+        run.tool_mut(r).side_effects_executed = 2;
+        assert_eq!(check(&cfg, &mut run, r, true).unwrap().reason, "side_effect_limit_exceeded");
+        assert_eq!(run.tool_at(r).side_effects_attempted, 2);
     }
 }

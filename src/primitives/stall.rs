@@ -5,15 +5,13 @@
 
 use serde_json::{Map, Value};
 
-use super::jitter::token_set;
 use crate::config::Config;
 use crate::decision::{Action, Decision, EscalationPacket, FinalizedOutput};
 use crate::messages;
-use crate::signature::Signer;
 use crate::state::RunState;
-use crate::text::{overlap, stall_score};
+use crate::text::{overlap, stall_score, TokenSigner};
 
-pub fn check(cfg: &Config, run: &mut RunState, signer: &Signer, text: &str) -> Option<Decision> {
+pub fn check(cfg: &Config, run: &mut RunState, token_signer: &mut TokenSigner, text: &str) -> Option<Decision> {
     // 1. After a rewrite, the reply may be the forced outcome.
     if run.stall.rewrites_used > 0 {
         if let Some(d) = forced_outcome(text) {
@@ -34,7 +32,7 @@ pub fn check(cfg: &Config, run: &mut RunState, signer: &Signer, text: &str) -> O
     // 2. New unique tool calls or results are progress: start over.
     let stall = &mut run.stall;
     let marker = (run.unique_calls.len(), run.unique_results.len());
-    let tokens = token_set(signer, text);
+    let tokens = token_signer.token_set(text);
     if marker != stall.marker {
         stall.marker = marker;
         stall.similarity_streak = 0;
@@ -45,9 +43,7 @@ pub fn check(cfg: &Config, run: &mut RunState, signer: &Signer, text: &str) -> O
 
     // 3. Saying nearly the same thing again.
     stall.similarity_streak = match &stall.last_tokens {
-        Some(prev) if overlap(prev, &tokens) >= cfg.stall_text_similarity_threshold => {
-            stall.similarity_streak + 1
-        }
+        Some(prev) if overlap(prev, &tokens) >= cfg.stall_text_similarity_threshold => stall.similarity_streak + 1,
         _ => 0,
     };
     stall.last_tokens = Some(tokens);
@@ -69,18 +65,11 @@ pub fn check(cfg: &Config, run: &mut RunState, signer: &Signer, text: &str) -> O
         stall.rewrites_used += 1;
         stall.similarity_streak = 0;
         stall.pattern_streak = 0;
-        return Some(Decision::rewrite(
-            "no_state_change_loop",
-            messages::stall_forced_outcome(),
-        ));
+        return Some(Decision::rewrite("no_state_change_loop", messages::stall_forced_outcome()));
     }
     Some(Decision::escalate(
         "stall_fallback_escalate",
-        EscalationPacket::new(
-            Value::Null,
-            &["loop_detected", "stall"],
-            messages::summary_stall_fallback(),
-        ),
+        EscalationPacket::new(Value::Null, &["loop_detected", "stall"], messages::summary_stall_fallback()),
     ))
 }
 
@@ -101,41 +90,20 @@ pub fn forced_outcome(text: &str) -> Option<Decision> {
         "finalize" => {
             let reply_draft = non_blank(obj.get("reply_draft"))?.to_string();
             Some(Decision {
-                finalized_output: Some(FinalizedOutput {
-                    reply_draft,
-                    reason: reason.clone(),
-                }),
+                finalized_output: Some(FinalizedOutput { reply_draft, reason: reason.clone() }),
                 ..Decision::new(Action::Finalize, format!("forced_finalize:{reason}"))
             })
         }
         "escalate" => {
             let empty = Map::new();
-            let esc = obj
-                .get("escalation")
-                .and_then(Value::as_object)
-                .unwrap_or(&empty);
-            let list = |k: &str| {
-                esc.get(k)
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default()
-            };
-            let summary = esc
-                .get("summary")
-                .and_then(Value::as_str)
-                .unwrap_or("(missing)");
-            let mut packet = EscalationPacket::new(
-                esc.get("route").cloned().unwrap_or(Value::Null),
-                &[],
-                summary,
-            );
+            let esc = obj.get("escalation").and_then(Value::as_object).unwrap_or(&empty);
+            let list = |k: &str| esc.get(k).and_then(Value::as_array).cloned().unwrap_or_default();
+            let summary = esc.get("summary").and_then(Value::as_str).unwrap_or("(missing)");
+            let mut packet = EscalationPacket::new(esc.get("route").cloned().unwrap_or(Value::Null), &[], summary);
             packet.tags = list("tags");
             packet.missing_info = Some(list("missing_info"));
             packet.reason = Some(reason.clone());
-            Some(Decision::escalate(
-                format!("forced_escalate:{reason}"),
-                packet,
-            ))
+            Some(Decision::escalate(format!("forced_escalate:{reason}"), packet))
         }
         _ => None,
     }
@@ -146,121 +114,87 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn setup(extra: Value) -> (Config, RunState, Signer) {
+    use crate::signature::Signer;
+
+    fn setup(extra: Value) -> (Config, RunState, TokenSigner) {
         let mut v = json!({"secret_key": "k"});
-        v.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
+        v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
         let cfg = Config::from_value(&v).unwrap();
         let signer = Signer::new(b"k");
         let run = RunState::with_memory_ledger(&cfg, &signer);
-        (cfg, run, signer)
+        (cfg, run, TokenSigner::new(signer))
     }
 
     #[test]
     fn apology_spiral_rewrites_then_escalates_noncompliance() {
-        let (cfg, mut run, s) = setup(json!({}));
+        let (cfg, mut run, mut s) = setup(json!({}));
         let sorry = "I'm sorry for the delay, I'm still checking.";
-        assert!(
-            check(&cfg, &mut run, &s, sorry).is_none(),
-            "pattern streak 1"
-        );
-        let d = check(&cfg, &mut run, &s, "Apologies, still looking into it.").unwrap();
+        assert!(check(&cfg, &mut run, &mut s, sorry).is_none(), "pattern streak 1");
+        let d = check(&cfg, &mut run, &mut s, "Apologies, still looking into it.").unwrap();
         assert_eq!(d.reason, "no_state_change_loop");
         assert!(d.injected_system.unwrap().contains("JSON"));
-        let d = check(&cfg, &mut run, &s, "Your order shipped.").unwrap();
+        let d = check(&cfg, &mut run, &mut s, "Your order shipped.").unwrap();
         assert_eq!(d.reason, "stall_noncompliant_forced_outcome");
         assert_eq!(
             d.escalation_packet.unwrap().tags,
-            vec![
-                json!("loop_detected"),
-                json!("stall"),
-                json!("noncompliant")
-            ]
+            vec![json!("loop_detected"), json!("stall"), json!("noncompliant")]
         );
     }
 
     #[test]
     fn repeating_the_same_text_trips_the_similarity_streak() {
-        let (cfg, mut run, s) =
-            setup(json!({"no_state_change_threshold": 2, "stall_rewrite_max_attempts": 2}));
+        let (cfg, mut run, mut s) = setup(json!({"no_state_change_threshold": 2, "stall_rewrite_max_attempts": 2}));
         let t = "The order status is pending review";
-        assert!(check(&cfg, &mut run, &s, t).is_none());
-        assert!(check(&cfg, &mut run, &s, t).is_none(), "streak 1");
-        assert_eq!(
-            check(&cfg, &mut run, &s, t).unwrap().reason,
-            "no_state_change_loop"
-        );
+        assert!(check(&cfg, &mut run, &mut s, t).is_none());
+        assert!(check(&cfg, &mut run, &mut s, t).is_none(), "streak 1");
+        assert_eq!(check(&cfg, &mut run, &mut s, t).unwrap().reason, "no_state_change_loop");
         // A rewrite remains, so a non-outcome text goes on to step 2.
-        assert!(check(&cfg, &mut run, &s, t).is_none());
+        assert!(check(&cfg, &mut run, &mut s, t).is_none());
     }
 
     #[test]
     fn progress_resets_the_streaks() {
-        let (cfg, mut run, s) = setup(json!({}));
+        let (cfg, mut run, mut s) = setup(json!({}));
         let sorry = "I'm sorry, still checking.";
-        assert!(check(&cfg, &mut run, &s, sorry).is_none());
+        assert!(check(&cfg, &mut run, &mut s, sorry).is_none());
         run.unique_results.insert([9; 32]);
-        assert!(
-            check(&cfg, &mut run, &s, sorry).is_none(),
-            "the marker changed: nothing to do"
-        );
+        assert!(check(&cfg, &mut run, &mut s, sorry).is_none(), "the marker changed: nothing to do");
         assert_eq!(run.stall.pattern_streak, 0);
-        assert!(check(&cfg, &mut run, &s, sorry).is_none());
-        assert!(check(&cfg, &mut run, &s, sorry).is_some());
+        assert!(check(&cfg, &mut run, &mut s, sorry).is_none());
+        assert!(check(&cfg, &mut run, &mut s, sorry).is_some());
     }
 
     #[test]
     fn zero_attempts_escalate_at_once_and_keep_escalating() {
-        let (cfg, mut run, s) =
+        let (cfg, mut run, mut s) =
             setup(json!({"stall_rewrite_max_attempts": 0, "stall_pattern_streak_threshold": 1}));
-        let d = check(&cfg, &mut run, &s, "Sorry for the wait, let me check").unwrap();
+        let d = check(&cfg, &mut run, &mut s, "Sorry for the wait, let me check").unwrap();
         assert_eq!(d.reason, "stall_fallback_escalate");
+        assert_eq!(d.escalation_packet.unwrap().tags, vec![json!("loop_detected"), json!("stall")]);
         assert_eq!(
-            d.escalation_packet.unwrap().tags,
-            vec![json!("loop_detected"), json!("stall")]
-        );
-        assert_eq!(
-            check(&cfg, &mut run, &s, "Sorry for the wait, let me check")
-                .unwrap()
-                .reason,
+            check(&cfg, &mut run, &mut s, "Sorry for the wait, let me check").unwrap().reason,
             "stall_fallback_escalate"
         );
     }
 
     #[test]
     fn forced_outcomes_are_parsed_strictly() {
-        let d = forced_outcome(
-            r#" {"action": "finalize", "reason": " done ", "reply_draft": "Refunded."} "#,
-        )
-        .unwrap();
+        let d = forced_outcome(r#" {"action": "finalize", "reason": " done ", "reply_draft": "Refunded."} "#).unwrap();
         assert_eq!(d.action, Action::Finalize);
         assert_eq!(d.reason, "forced_finalize:done");
         assert_eq!(
             d.finalized_output.unwrap(),
-            FinalizedOutput {
-                reply_draft: "Refunded.".into(),
-                reason: "done".into()
-            }
+            FinalizedOutput { reply_draft: "Refunded.".into(), reason: "done".into() }
         );
-        assert!(
-            forced_outcome(r#"{"action": "finalize", "reason": "r"}"#).is_none(),
-            "finalize needs a draft"
-        );
-        assert!(
-            forced_outcome(r#"{"action": "finalize", "reason": "r", "reply_draft": "  "}"#)
-                .is_none()
-        );
+        assert!(forced_outcome(r#"{"action": "finalize", "reason": "r"}"#).is_none(), "finalize needs a draft");
+        assert!(forced_outcome(r#"{"action": "finalize", "reason": "r", "reply_draft": "  "}"#).is_none());
         assert!(forced_outcome(r#"{"action": "escalate", "reason": "  "}"#).is_none());
         assert!(forced_outcome(r#"{"action": "stop", "reason": "r"}"#).is_none());
         assert!(forced_outcome(r#"Here: {"action": "escalate", "reason": "r"}"#).is_none());
         assert!(forced_outcome("{not json}").is_none());
         let d = forced_outcome(r#"{"action": "escalate", "reason": "r"}"#).unwrap();
         let p = d.escalation_packet.unwrap();
-        assert_eq!(
-            (p.route, p.summary.as_str(), p.tags.len()),
-            (Value::Null, "(missing)", 0)
-        );
+        assert_eq!((p.route, p.summary.as_str(), p.tags.len()), (Value::Null, "(missing)", 0));
         let d = forced_outcome(
             r#"{"action": "escalate", "reason": "need id", "escalation": {"route": "billing", "summary": "s", "missing_info": ["order id"], "tags": "x"}}"#,
         )

@@ -19,25 +19,13 @@ pub struct Row {
 pub fn run(only: Option<&str>) -> Result<Vec<Row>, String> {
     let all = scenarios::all();
     let ids: Vec<&str> = all.iter().map(|s| s.id).collect();
-    let chosen: Vec<_> = all
-        .into_iter()
-        .filter(|s| only.is_none_or(|id| id == s.id))
-        .collect();
+    let chosen: Vec<_> = all.into_iter().filter(|s| only.is_none_or(|id| id == s.id)).collect();
     if chosen.is_empty() {
-        return Err(format!(
-            "unknown scenario `{}`; choose one of: {}",
-            only.unwrap_or(""),
-            ids.join(", ")
-        ));
+        return Err(format!("unknown scenario `{}`; choose one of: {}", only.unwrap_or(""), ids.join(", ")));
     }
     Ok(chosen
         .iter()
-        .map(|s| Row {
-            id: s.id,
-            title: s.title,
-            without: without_guard(s),
-            with: with_guard(s).0,
-        })
+        .map(|s| Row { id: s.id, title: s.title, without: without_guard(s), with: with_guard(s).0 })
         .collect())
 }
 
@@ -55,41 +43,23 @@ pub fn render(rows: &[Row]) -> String {
         "scenario", "without → with", "without → with", "without → with", "interventions"
     );
     for r in rows {
-        let why = r
-            .with
-            .stopped_by
-            .clone()
-            .or_else(|| r.with.reasons.first().cloned())
-            .unwrap_or_else(|| "-".to_string());
+        let why =
+            r.with.stopped_by.clone().or_else(|| r.with.reasons.first().cloned()).unwrap_or_else(|| "-".to_string());
         let _ = writeln!(
             out,
             "{:<20} {} {} {} {:>13}  {}",
             r.id,
-            pair(
-                r.without.tool_calls.to_string(),
-                r.with.tool_calls.to_string()
-            ),
-            pair(
-                format!("{:.4}", r.without.cost_usd),
-                format!("{:.4}", r.with.cost_usd)
-            ),
-            pair(
-                r.without.side_effects.to_string(),
-                r.with.side_effects.to_string()
-            ),
+            pair(r.without.tool_calls.to_string(), r.with.tool_calls.to_string()),
+            pair(format!("{:.4}", r.without.cost_usd), format!("{:.4}", r.with.cost_usd)),
+            pair(r.without.side_effects.to_string(), r.with.side_effects.to_string()),
             r.with.interventions,
             why
         );
     }
-    let (a, b): (f64, f64) = rows.iter().fold((0.0, 0.0), |acc, r| {
-        (acc.0 + r.without.cost_usd, acc.1 + r.with.cost_usd)
-    });
+    let (a, b): (f64, f64) =
+        rows.iter().fold((0.0, 0.0), |acc, r| (acc.0 + r.without.cost_usd, acc.1 + r.with.cost_usd));
     if a > 0.0 {
-        let _ = writeln!(
-            out,
-            "\ntotal cost {a:.4} → {b:.4} USD ({:.0}% saved)",
-            (1.0 - b / a) * 100.0
-        );
+        let _ = writeln!(out, "\ntotal cost {a:.4} → {b:.4} USD ({:.0}% saved)", (1.0 - b / a) * 100.0);
     }
     out
 }

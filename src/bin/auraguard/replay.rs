@@ -8,8 +8,7 @@ use serde_json::{json, Map, Value};
 
 /// Replay the trace at `path` onto `out`. Errors only when the file cannot be read.
 pub fn run(path: &str, out: &mut impl Write) -> io::Result<()> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| io::Error::new(e.kind(), format!("cannot open {path}: {e}")))?;
+    let file = std::fs::File::open(path).map_err(|e| io::Error::new(e.kind(), format!("cannot open {path}: {e}")))?;
     let mut guard: Option<Guard> = None;
     for line in BufReader::new(file).lines() {
         let line = line?;
@@ -70,10 +69,7 @@ fn apply(guard: &mut Option<Guard>, op: &Map<String, Value>) -> Value {
     };
     let result: Result<Value, String> = (|| match name {
         "check_tool" => {
-            let tool = op
-                .get("tool")
-                .and_then(Value::as_str)
-                .ok_or("`tool` must be a string")?;
+            let tool = op.get("tool").and_then(Value::as_str).ok_or("`tool` must be a string")?;
             let empty = Map::new();
             let args = match op.get("args") {
                 None | Some(Value::Null) => &empty,
@@ -85,40 +81,31 @@ fn apply(guard: &mut Option<Guard>, op: &Map<String, Value>) -> Value {
                 Some(Value::Bool(b)) => Some(*b),
                 Some(_) => return Err("`side_effect` must be a boolean".to_string()),
             };
-            let d = g
-                .check_tool(tool, args, opt_str(op, "ticket_id")?, side_effect)
-                .map_err(|e| e.to_string())?;
+            let d = g.check_tool(tool, args, opt_str(op, "ticket_id")?, side_effect).map_err(|e| e.to_string())?;
             Ok(serde_json::to_value(d).expect("decision serializes"))
         }
         "record_result" => {
             let mut fields = op.clone();
             fields.remove("op");
-            let r =
-                ToolResult::from_json_value(&Value::Object(fields)).map_err(|e| e.to_string())?;
+            let r = ToolResult::from_json_value(&Value::Object(fields)).map_err(|e| e.to_string())?;
             g.record_result(r).map_err(|e| e.to_string())?;
             Ok(Value::Null)
         }
         "check_output" => {
             let text = opt_str(op, "text")?.ok_or("`text` must be a string")?;
             let d = g.check_output(text).map_err(|e| e.to_string())?;
-            Ok(
-                d.map(|d| serde_json::to_value(d).expect("decision serializes"))
-                    .unwrap_or(Value::Null),
-            )
+            Ok(d.map(|d| serde_json::to_value(d).expect("decision serializes")).unwrap_or(Value::Null))
         }
         "record_tokens" => {
             let count = |k: &str| match op.get(k) {
                 None | Some(Value::Null) => Ok(0),
-                Some(v) => v
-                    .as_u64()
-                    .ok_or(format!("`{k}` must be a non-negative integer")),
+                Some(v) => v.as_u64().ok_or(format!("`{k}` must be a non-negative integer")),
             };
             let cost = match op.get("cost_override") {
                 None | Some(Value::Null) => None,
                 Some(v) => Some(v.as_f64().ok_or("`cost_override` must be a number")?),
             };
-            g.record_tokens(count("input_tokens")?, count("output_tokens")?, cost)
-                .map_err(|e| e.to_string())?;
+            g.record_tokens(count("input_tokens")?, count("output_tokens")?, cost).map_err(|e| e.to_string())?;
             Ok(Value::Null)
         }
         "stats" => Ok(json!({ "stats": g.stats() })),

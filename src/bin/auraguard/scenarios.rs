@@ -41,21 +41,11 @@ pub struct Scenario {
 pub const TURN_TOKENS: (u64, u64) = (1_200, 150);
 
 fn tool(name: &'static str, args: Value, outcome: Outcome) -> Step {
-    Step::Tool {
-        name,
-        args,
-        ticket: None,
-        outcome,
-    }
+    Step::Tool { name, args, ticket: None, outcome }
 }
 
 fn ticketed(name: &'static str, args: Value, ticket: &'static str, outcome: Outcome) -> Step {
-    Step::Tool {
-        name,
-        args,
-        ticket: Some(ticket),
-        outcome,
-    }
+    Step::Tool { name, args, ticket: Some(ticket), outcome }
 }
 
 fn ok(v: Value) -> Outcome {
@@ -67,11 +57,8 @@ fn say(text: &str) -> Step {
 }
 
 fn config(extra: Value) -> Value {
-    let mut c =
-        json!({"secret_key": "demo-key", "side_effect_tools": ["refund", "send_reply", "cancel"]});
-    c.as_object_mut()
-        .expect("object")
-        .extend(extra.as_object().expect("object").clone());
+    let mut c = json!({"secret_key": "demo-key", "side_effect_tools": ["refund", "send_reply", "cancel"]});
+    c.as_object_mut().expect("object").extend(extra.as_object().expect("object").clone());
     c
 }
 
@@ -95,10 +82,7 @@ fn jitter_loop() -> Scenario {
         title: "Search spiral: the same question reworded again and again",
         config: config(json!({})),
         sections: vec![
-            queries
-                .iter()
-                .map(|q| tool("search_kb", json!({"query": q}), ok(json!({"hits": 2}))))
-                .collect(),
+            queries.iter().map(|q| tool("search_kb", json!({"query": q}), ok(json!({"hits": 2})))).collect(),
             vec![
                 say("Our refund window in the EU is 14 days."),
                 ticketed(
@@ -114,30 +98,15 @@ fn jitter_loop() -> Scenario {
 }
 
 fn double_refund() -> Scenario {
-    let refund = || {
-        ticketed(
-            "refund",
-            json!({"order_id": "ORD-123", "amount": 50}),
-            "T-200",
-            ok(json!({"refund_id": "R-1"})),
-        )
-    };
+    let refund =
+        || ticketed("refund", json!({"order_id": "ORD-123", "amount": 50}), "T-200", ok(json!({"refund_id": "R-1"})));
     Scenario {
         id: "double_refund",
         title: "Double refund: the model retries a refund that already went through",
         config: config(json!({})),
         sections: vec![
-            vec![tool(
-                "get_order",
-                json!({"order_id": "ORD-123"}),
-                ok(json!({"total": 50})),
-            )],
-            vec![
-                refund(),
-                say("Let me make sure the refund went through."),
-                refund(),
-                refund(),
-            ],
+            vec![tool("get_order", json!({"order_id": "ORD-123"}), ok(json!({"total": 50})))],
+            vec![refund(), say("Let me make sure the refund went through."), refund(), refund()],
             vec![ticketed(
                 "send_reply",
                 json!({"ticket": "T-200", "body": "Refunded $50"}),
@@ -156,17 +125,9 @@ fn error_retry_spiral() -> Scenario {
         config: config(json!({})),
         sections: vec![
             (0..12)
-                .map(|i| {
-                    tool(
-                        "carrier_status",
-                        json!({"tracking": "1Z999", "attempt": i}),
-                        Outcome::Err("503"),
-                    )
-                })
+                .map(|i| tool("carrier_status", json!({"tracking": "1Z999", "attempt": i}), Outcome::Err("503")))
                 .collect(),
-            vec![say(
-                "The carrier's system is down; I'll follow up by email.",
-            )],
+            vec![say("The carrier's system is down; I'll follow up by email.")],
         ],
         forced_reply: None,
     }
@@ -188,11 +149,7 @@ fn stall_spiral() -> Scenario {
         title: "Apology spiral: the model keeps saying it is still checking",
         config: config(json!({})),
         sections: vec![
-            vec![tool(
-                "get_order",
-                json!({"order_id": "ORD-404"}),
-                Outcome::Err("404"),
-            )],
+            vec![tool("get_order", json!({"order_id": "ORD-404"}), Outcome::Err("404"))],
             sorry.iter().map(|s| say(s)).collect(),
         ],
         forced_reply: Some(ESCALATE_REPLY),
@@ -205,13 +162,7 @@ fn budget_overrun() -> Scenario {
         title: "Budget overrun: an agent that keeps pulling records",
         config: config(json!({"max_cost_per_run": 0.30})),
         sections: vec![(0..15)
-            .map(|i| {
-                tool(
-                    "get_invoice",
-                    json!({"invoice_id": format!("INV-{i}")}),
-                    ok(json!({"n": i})),
-                )
-            })
+            .map(|i| tool("get_invoice", json!({"invoice_id": format!("INV-{i}")}), ok(json!({"n": i}))))
             .collect()],
         forced_reply: None,
     }
@@ -224,11 +175,7 @@ fn ping_pong() -> Scenario {
         config: config(json!({})),
         sections: vec![(0..20)
             .map(|i| {
-                let name = if i % 2 == 0 {
-                    "ask_analyst"
-                } else {
-                    "ask_coordinator"
-                };
+                let name = if i % 2 == 0 { "ask_analyst" } else { "ask_coordinator" };
                 tool(
                     name,
                     json!({"round": i, "message": "please review"}),
@@ -246,15 +193,7 @@ fn circular_delegation() -> Scenario {
         id: "circular_delegation",
         title: "Circular delegation: planner to researcher to writer to planner...",
         config: config(json!({})),
-        sections: vec![(0..21)
-            .map(|i| {
-                tool(
-                    agents[i % 3],
-                    json!({"hop": i}),
-                    ok(json!({"handoff": true})),
-                )
-            })
-            .collect()],
+        sections: vec![(0..21).map(|i| tool(agents[i % 3], json!({"hop": i}), ok(json!({"handoff": true})))).collect()],
         forced_reply: None,
     }
 }
@@ -275,31 +214,10 @@ fn mixed() -> Scenario {
             .iter()
             .map(|q| tool("search_kb", json!({"query": q}), ok(json!({"hits": 1}))))
             .collect(),
-            (0..3)
-                .map(|_| {
-                    tool(
-                        "get_order",
-                        json!({"order_id": "ORD-7"}),
-                        ok(json!({"total": 20})),
-                    )
-                })
-                .collect(),
-            (0..5)
-                .map(|i| {
-                    tool(
-                        "inventory_api",
-                        json!({"sku": "SKU-1", "try": i}),
-                        Outcome::Err("timeout"),
-                    )
-                })
-                .collect(),
+            (0..3).map(|_| tool("get_order", json!({"order_id": "ORD-7"}), ok(json!({"total": 20})))).collect(),
+            (0..5).map(|i| tool("inventory_api", json!({"sku": "SKU-1", "try": i}), Outcome::Err("timeout"))).collect(),
             vec![
-                ticketed(
-                    "refund",
-                    json!({"order_id": "ORD-7", "amount": 20}),
-                    "T-300",
-                    Outcome::TimedOutAfterSending,
-                ),
+                ticketed("refund", json!({"order_id": "ORD-7", "amount": 20}), "T-300", Outcome::TimedOutAfterSending),
                 ticketed(
                     "refund",
                     json!({"order_id": "ORD-7", "amount": 20}),
@@ -324,28 +242,11 @@ fn healthy() -> Scenario {
         title: "Healthy workflow: nothing to stop",
         config: config(json!({"max_cost_per_run": 1.00})),
         sections: vec![vec![
-            tool(
-                "lookup_ticket",
-                json!({"ticket": "T-500"}),
-                ok(json!({"order_id": "ORD-5"})),
-            ),
-            tool(
-                "get_order",
-                json!({"order_id": "ORD-5"}),
-                ok(json!({"total": 35, "status": "damaged"})),
-            ),
-            tool(
-                "search_kb",
-                json!({"query": "damaged item refund"}),
-                ok(json!({"hits": 3})),
-            ),
+            tool("lookup_ticket", json!({"ticket": "T-500"}), ok(json!({"order_id": "ORD-5"}))),
+            tool("get_order", json!({"order_id": "ORD-5"}), ok(json!({"total": 35, "status": "damaged"}))),
+            tool("search_kb", json!({"query": "damaged item refund"}), ok(json!({"hits": 3}))),
             say("I can refund the damaged item right away."),
-            ticketed(
-                "refund",
-                json!({"order_id": "ORD-5", "amount": 35}),
-                "T-500",
-                ok(json!({"refund_id": "R-5"})),
-            ),
+            ticketed("refund", json!({"order_id": "ORD-5", "amount": 35}), "T-500", ok(json!({"refund_id": "R-5"}))),
             ticketed(
                 "send_reply",
                 json!({"ticket": "T-500", "body": "Your $35 refund is on its way."}),

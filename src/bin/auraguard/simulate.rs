@@ -27,11 +27,8 @@ pub struct Totals {
 }
 
 fn token_cost(cfg: &Value) -> f64 {
-    let price = |key: &str, default: f64| {
-        cfg.pointer(&format!("/cost_model/{key}"))
-            .and_then(Value::as_f64)
-            .unwrap_or(default)
-    };
+    let price =
+        |key: &str, default: f64| cfg.pointer(&format!("/cost_model/{key}")).and_then(Value::as_f64).unwrap_or(default);
     TURN_TOKENS.0 as f64 / 1000.0 * price("input_token_cost_per_1k", 0.003)
         + TURN_TOKENS.1 as f64 / 1000.0 * price("output_token_cost_per_1k", 0.015)
 }
@@ -44,9 +41,7 @@ fn tool_cost(cfg: &Value, name: &str) -> f64 {
 }
 
 fn is_side_effect(cfg: &Value, name: &str) -> bool {
-    cfg.get("side_effect_tools")
-        .and_then(Value::as_array)
-        .is_some_and(|a| a.iter().any(|t| t == name))
+    cfg.get("side_effect_tools").and_then(Value::as_array).is_some_and(|a| a.iter().any(|t| t == name))
 }
 
 /// The run as it goes without a guard: every step executes.
@@ -75,10 +70,9 @@ fn result_of(outcome: &Outcome, call_id: Option<u64>) -> ToolResult {
     let r = match outcome {
         Outcome::Ok(v) => ToolResult::ok(v.clone()),
         Outcome::Err(code) => ToolResult::failed(code),
-        Outcome::TimedOutAfterSending => ToolResult {
-            side_effect_executed: Some(true),
-            ..ToolResult::failed("timeout")
-        },
+        Outcome::TimedOutAfterSending => {
+            ToolResult { side_effect_executed: Some(true), ..ToolResult::failed("timeout") }
+        }
     };
     ToolResult { call_id, ..r }
 }
@@ -92,19 +86,10 @@ pub fn with_guard(s: &Scenario) -> (Totals, Vec<Line>, Guard) {
     'sections: for section in &s.sections {
         for step in section {
             match step {
-                Step::Tool {
-                    name,
-                    args,
-                    ticket,
-                    outcome,
-                } => {
-                    let d = g
-                        .check_tool(name, args.as_object().expect("object args"), *ticket, None)
-                        .expect("valid call");
-                    lines.push(Line {
-                        what: format!("{name}({args})"),
-                        decision: describe(&d.action, &d.reason),
-                    });
+                Step::Tool { name, args, ticket, outcome } => {
+                    let d =
+                        g.check_tool(name, args.as_object().expect("object args"), *ticket, None).expect("valid call");
+                    lines.push(Line { what: format!("{name}({args})"), decision: describe(&d.action, &d.reason) });
                     match d.action {
                         Action::Allow => {
                             t.tool_calls += 1;
@@ -112,8 +97,7 @@ pub fn with_guard(s: &Scenario) -> (Totals, Vec<Line>, Guard) {
                             if executed && is_side_effect(&s.config, name) {
                                 t.side_effects += 1;
                             }
-                            g.record_result(result_of(outcome, d.call_id))
-                                .expect("a call awaits its result");
+                            g.record_result(result_of(outcome, d.call_id)).expect("a call awaits its result");
                         }
                         Action::Cache | Action::Block => {}
                         Action::Rewrite => continue 'sections,
@@ -124,21 +108,14 @@ pub fn with_guard(s: &Scenario) -> (Totals, Vec<Line>, Guard) {
                     }
                 }
                 Step::Say(text) => {
-                    let text = if forced_next {
-                        s.forced_reply.unwrap_or(text)
-                    } else {
-                        text.as_str()
-                    };
-                    g.record_tokens(TURN_TOKENS.0, TURN_TOKENS.1, None)
-                        .expect("valid usage");
+                    let text = if forced_next { s.forced_reply.unwrap_or(text) } else { text.as_str() };
+                    g.record_tokens(TURN_TOKENS.0, TURN_TOKENS.1, None).expect("valid usage");
                     t.model_turns += 1;
                     let d = g.check_output(text).expect("valid text");
                     let shown: String = text.chars().take(60).collect();
                     lines.push(Line {
                         what: format!("model: \"{shown}\""),
-                        decision: d
-                            .as_ref()
-                            .map_or("ok".into(), |d| describe(&d.action, &d.reason)),
+                        decision: d.as_ref().map_or("ok".into(), |d| describe(&d.action, &d.reason)),
                     });
                     match d.map(|d| (d.action, d.reason)) {
                         Some((Action::Rewrite, _)) => forced_next = s.forced_reply.is_some(),
@@ -155,12 +132,7 @@ pub fn with_guard(s: &Scenario) -> (Totals, Vec<Line>, Guard) {
     let stats = g.stats();
     t.cost_usd = stats.cost_spent_usd;
     t.interventions = stats.interventions_count;
-    t.reasons = g
-        .report()
-        .interventions
-        .iter()
-        .map(|i| i.reason.clone())
-        .collect();
+    t.reasons = g.report().interventions.iter().map(|i| i.reason.clone()).collect();
     (t, lines, g)
 }
 
