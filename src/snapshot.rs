@@ -163,6 +163,9 @@ fn kind_name(kind: &str) -> Result<&'static str> {
         .ok_or_else(|| bad("unknown cost event kind"))
 }
 
+/// A rebuilt run, the next call id, and the ledger entries to restore.
+type Rebuilt = (RunState, u64, Vec<(Sig, LedgerEntry)>);
+
 impl Guard {
     /// The run's state as JSON (see the module documentation).
     pub fn save_state(&self) -> String {
@@ -323,7 +326,7 @@ impl Guard {
         Ok(())
     }
 
-    fn rebuild(&self, b: Body) -> Result<(RunState, u64, Vec<(Sig, LedgerEntry)>)> {
+    fn rebuild(&self, b: Body) -> Result<Rebuilt> {
         let cfg = &self.cfg;
         if b.tools.len() > cfg.max_tools_tracked {
             return Err(bad("more tools than max_tools_tracked"));
