@@ -13,11 +13,13 @@ use crate::config::Config;
 use crate::decision::{Action, Decision};
 use crate::error::{Error, Result};
 use crate::events::{CostEvent, Event, Intervention};
+use crate::json_scan::{ResultFields, Scanner};
 use crate::primitives::idempotency::{IdempotencyLedger, LedgerEntry};
 use crate::primitives::{
-    budget, circuit_breaker, idempotency, jitter, per_tool_cap, policy, repeat, sequence, side_effect, stall, Call,
+    budget, circuit_breaker, idempotency, jitter, per_tool_cap, policy, repeat, sequence, side_effect, stall, Args,
+    Call,
 };
-use crate::signature::{hex, Sig, Signer};
+use crate::signature::{hex, write_canonical, Sig, Signer};
 use crate::state::{CacheEntry, CallKey, PendingCall, RunState, StoredResult, ToolId, WindowEntry};
 use crate::text::TokenSigner;
 
@@ -88,9 +90,11 @@ impl ToolResult {
                         })?),
                     }
                 }
-                other => return Err(Error::invalid(format!(
+                other => {
+                    return Err(Error::invalid(format!(
                     "unknown result field `{other}` (expected ok, payload, error_code, side_effect_executed, call_id)"
-                ))),
+                )))
+                }
             }
         }
         if !has_ok {
@@ -118,7 +122,10 @@ pub struct Guard {
     clock: Box<dyn Clock>,
     listening: bool,
     next_call_id: u64,
+    /// Reusable buffers: canonical arguments, a payload, the JSON scanner.
     scratch: String,
+    payload: String,
+    scanner: Scanner,
 }
 
 impl std::fmt::Debug for Guard {
@@ -158,6 +165,8 @@ impl Guard {
             listening: false,
             next_call_id: 1,
             scratch: String::new(),
+            payload: String::new(),
+            scanner: Scanner::new(),
         }
     }
 
@@ -207,16 +216,41 @@ impl Guard {
         ticket_id: Option<&str>,
         side_effect: Option<bool>,
     ) -> Result<Decision> {
-        let parsed;
-        let empty = Map::new();
-        let args = match args_json {
-            None => &empty,
-            Some(text) => {
-                parsed = parse_json("args", text, self.cfg.max_json_bytes)?;
-                parsed.as_object().ok_or_else(|| Error::invalid("args must be a JSON object"))?
-            }
+        let Some(text) = args_json else {
+            return self.check_tool(tool, &Map::new(), ticket_id, side_effect);
         };
-        self.check_tool(tool, args, ticket_id, side_effect)
+        if text.len() > self.cfg.max_json_bytes {
+            return Err(Error::invalid(format!(
+                "args is {} bytes, over the limit of {} bytes (max_json_bytes)",
+                text.len(),
+                self.cfg.max_json_bytes
+            )));
+        }
+        // The scanner is taken out for the call so that the view of the
+        // arguments it keeps can live beside `&mut self`.
+        let mut scanner = std::mem::take(&mut self.scanner);
+        let result = self.check_scanned(&mut scanner, tool, text, ticket_id, side_effect);
+        self.scanner = scanner;
+        result
+    }
+
+    fn check_scanned(
+        &mut self,
+        scanner: &mut Scanner,
+        tool: &str,
+        text: &str,
+        ticket_id: Option<&str>,
+        side_effect: Option<bool>,
+    ) -> Result<Decision> {
+        self.scratch.clear();
+        self.scratch.push_str("args:");
+        let ignore = self.cfg.arg_ignore_keys.get(tool);
+        let view = scanner
+            .canonical_args(text, ignore, &mut self.scratch)
+            .map_err(|e| Error::invalid(format!("args is not valid JSON: {}", e.message())))?;
+        let id = self.admit(tool, ticket_id)?;
+        let args_sig = self.signer.sign(&[self.scratch.as_bytes()]);
+        self.decide(id, Args::Scanned(view), args_sig, ticket_id, side_effect)
     }
 
     /// Decide on a tool call before it runs.
@@ -227,6 +261,15 @@ impl Guard {
         ticket_id: Option<&str>,
         side_effect: Option<bool>,
     ) -> Result<Decision> {
+        let id = self.admit(tool, ticket_id)?;
+        let ignore = self.run.tool_at(id).rules.ignore_keys.as_ref();
+        let args_sig = self.signer.args_sig(args, ignore, &mut self.scratch);
+        self.decide(id, Args::Map(args), args_sig, ticket_id, side_effect)
+    }
+
+    /// Validate a call's name and ticket, apply the pending-call rule, and
+    /// intern the tool. Nothing changes when this fails.
+    fn admit(&mut self, tool: &str, ticket_id: Option<&str>) -> Result<ToolId> {
         if tool.is_empty() {
             return Err(Error::invalid("tool name must not be empty"));
         }
@@ -254,9 +297,18 @@ impl Guard {
             self.run.pending.pop_front();
             self.run.counters.missed_results += 1;
         }
-        let rules = &self.run.tool_at(id).rules;
-        let side_effect = side_effect.unwrap_or(rules.side_effect);
-        let args_sig = self.signer.args_sig(args, rules.ignore_keys.as_ref(), &mut self.scratch);
+        Ok(id)
+    }
+
+    fn decide(
+        &mut self,
+        id: ToolId,
+        args: Args<'_>,
+        args_sig: Sig,
+        ticket_id: Option<&str>,
+        side_effect: Option<bool>,
+    ) -> Result<Decision> {
+        let side_effect = side_effect.unwrap_or(self.run.tool_at(id).rules.side_effect);
         let ticket_sig = match ticket_id {
             Some(t) if !t.is_empty() => self.ticket_sig(t),
             _ => self.run.run_sig,
@@ -347,21 +399,10 @@ impl Guard {
         }
         self.log(Some(call), decision.action.as_str(), &decision.reason);
         if let Some(cr) = &decision.cached_result {
-            let pending = PendingCall {
-                call_id: 0,
-                tool: call.tool,
-                args_sig: call.args_sig,
-                ticket_sig: call.ticket_sig,
-                side_effect: call.side_effect,
-                idem,
-            };
-            let result = StoredResult {
-                ok: cr.ok,
-                payload: cr.payload.clone(),
-                error_code: cr.error_code.clone(),
-                side_effect_executed: cr.side_effect_executed,
-            };
-            self.bookkeep(&pending, result, Some(cr.side_effect_executed), true);
+            // A cached result goes through the bookkeeping as a cached one:
+            // only the error streaks move (the ledger already holds it, and
+            // cached results are neither executed, stored nor paid for).
+            circuit_breaker::on_result(&self.cfg, &mut self.run, call.tool, cr.ok, cr.error_code.as_deref());
         }
         decision
     }
@@ -396,12 +437,45 @@ impl Guard {
 
     /// `record_result` with the result as JSON text.
     pub fn record_result_json(&mut self, result_json: &str) -> Result<()> {
-        let v = parse_json("result", result_json, self.cfg.max_json_bytes)?;
-        self.record_result(ToolResult::from_json(v)?)
+        if result_json.len() > self.cfg.max_json_bytes {
+            return Err(Error::invalid(format!(
+                "result is {} bytes, over the limit of {} bytes (max_json_bytes)",
+                result_json.len(),
+                self.cfg.max_json_bytes
+            )));
+        }
+        let mut payload = std::mem::take(&mut self.payload);
+        let scanned = self.scanner.canonical_result(result_json, &mut payload).map_err(|e| {
+            if e.message().starts_with("result") {
+                e
+            } else {
+                Error::invalid(format!("result is not valid JSON: {}", e.message()))
+            }
+        });
+        let recorded = scanned.and_then(|fields| self.record(fields, &payload));
+        self.payload = payload;
+        recorded
     }
 
     /// Report what an allowed call produced.
     pub fn record_result(&mut self, r: ToolResult) -> Result<()> {
+        let mut payload = std::mem::take(&mut self.payload);
+        payload.clear();
+        write_canonical(&mut payload, &r.payload);
+        let fields = ResultFields {
+            ok: r.ok,
+            error_code: r.error_code,
+            side_effect_executed: r.side_effect_executed,
+            call_id: r.call_id,
+        };
+        let recorded = self.record(fields, &payload);
+        self.payload = payload;
+        recorded
+    }
+
+    /// Match a result with its waiting call and do the bookkeeping.
+    /// `payload` is the payload's canonical JSON.
+    fn record(&mut self, r: ResultFields, payload: &str) -> Result<()> {
         let index = match r.call_id {
             Some(id) => self.run.pending.iter().position(|p| p.call_id == id).ok_or_else(|| {
                 Error::invalid(format!(
@@ -416,55 +490,49 @@ impl Guard {
             }
             None => self.run.pending.len() - 1,
         };
-        let pending = self.run.pending.remove(index).expect("index is in range");
-        let stored =
-            StoredResult { ok: r.ok, payload: r.payload, error_code: r.error_code, side_effect_executed: false };
-        self.bookkeep(&pending, stored, r.side_effect_executed, false);
+        let call = self.run.pending.remove(index).expect("index is in range");
+        self.bookkeep(&call, r, payload);
         Ok(())
     }
 
-    /// The result bookkeeping shared by executed and cached results.
-    fn bookkeep(
-        &mut self,
-        call: &PendingCall,
-        mut result: StoredResult,
-        side_effect_executed: Option<bool>,
-        cached: bool,
-    ) {
+    /// The bookkeeping of an executed call's result (see the specification).
+    fn bookkeep(&mut self, call: &PendingCall, r: ResultFields, payload: &str) {
         let (cfg, run) = (&self.cfg, &mut self.run);
         let tool: ToolId = call.tool;
-        if !cached {
-            run.counters.tool_calls_executed += 1;
-            if !result.ok {
-                run.counters.tool_calls_failed += 1;
-            }
+        let ok = r.ok;
+        run.counters.tool_calls_executed += 1;
+        if !ok {
+            run.counters.tool_calls_failed += 1;
         }
-        let payload_sig =
-            (!result.payload.is_null()).then(|| self.signer.payload_sig(&result.payload, &mut self.scratch));
-        let executed = side_effect_executed.unwrap_or(call.side_effect && result.ok && !cached);
-        result.side_effect_executed = executed;
-        let ok = result.ok;
-        circuit_breaker::on_result(cfg, run, tool, ok, result.error_code.as_deref());
+        let payload_sig = (payload != "null").then(|| self.signer.sign(&[b"payload:", payload.as_bytes()]));
+        let executed = r.side_effect_executed.unwrap_or(call.side_effect && ok);
+        circuit_breaker::on_result(cfg, run, tool, ok, r.error_code.as_deref());
 
         if call.side_effect {
             if ok || executed {
                 if let Some(key) = call.idem {
                     let entry = LedgerEntry {
                         ok,
-                        payload: result.payload,
-                        error_code: result.error_code,
+                        payload: serde_json::from_str(payload).unwrap_or(Value::Null),
+                        error_code: r.error_code,
                         payload_sig,
                         side_effect_executed: executed,
                     };
                     run.ledger.put(key, entry);
                 }
             }
-            if executed && !cached {
+            if executed {
                 run.tool_mut(tool).side_effects_executed += 1;
             }
-        } else if ok && !cached && !run.tool_at(tool).rules.never_cache {
+        } else if ok && !run.tool_at(tool).rules.never_cache {
             let key = CallKey { tool, args_sig: call.args_sig };
             if run.cache.len() < cfg.max_cache_entries {
+                let result = StoredResult {
+                    ok,
+                    payload: payload.to_string(),
+                    error_code: r.error_code,
+                    side_effect_executed: executed,
+                };
                 run.cache.insert(key, CacheEntry { result, stored_at: self.clock.now() });
             }
             if run.unique_calls.len() < cfg.max_unique_calls_tracked {
@@ -476,18 +544,16 @@ impl Guard {
                 }
             }
         }
-        if !cached {
-            let cost = run.tool_at(tool).rules.cost;
-            run.cost.spent += cost;
-            let event = CostEvent {
-                run_id: run.run_id.clone(),
-                kind: "tool_call",
-                tool: Some(run.name(tool).clone()),
-                amount_usd: cost,
-                spent_usd: run.cost.spent,
-            };
-            run.log_cost(cfg, event, self.listening);
-        }
+        let cost = run.tool_at(tool).rules.cost;
+        run.cost.spent += cost;
+        let event = CostEvent {
+            run_id: run.run_id.clone(),
+            kind: "tool_call",
+            tool: Some(run.name(tool).clone()),
+            amount_usd: cost,
+            spent_usd: run.cost.spent,
+        };
+        run.log_cost(cfg, event, self.listening);
     }
 
     /// Decide on an assistant message; `None` when there is nothing to do.

@@ -10,8 +10,6 @@ use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::Arc;
 
-use serde_json::Value;
-
 use crate::config::{Config, ToolPolicy};
 use crate::error::{Error, Result};
 use crate::events::{CostEvent, Event, Intervention};
@@ -139,11 +137,11 @@ pub struct WindowEntry {
     pub ticket_sig: Sig,
 }
 
-/// A result as the tool reported it.
+/// A result as the tool reported it, its payload kept as canonical JSON.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredResult {
     pub ok: bool,
-    pub payload: Value,
+    pub payload: String,
     pub error_code: Option<String>,
     pub side_effect_executed: bool,
 }

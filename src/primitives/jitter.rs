@@ -3,8 +3,6 @@
 
 use std::collections::HashSet;
 
-use serde_json::Value;
-
 use super::Call;
 use crate::config::Config;
 use crate::decision::Decision;
@@ -14,11 +12,8 @@ use crate::text::{overlap, TokenSigner};
 
 /// The query of a call: the first of the tool's query keys whose value is a
 /// non-blank string.
-pub fn query<'a>(keys: Option<&[String]>, call: &Call<'a>) -> Option<&'a str> {
-    keys?.iter().find_map(|k| match call.args.get(k) {
-        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.as_str()),
-        _ => None,
-    })
+pub fn query<'c>(keys: Option<&[String]>, call: &'c Call<'_>) -> Option<&'c str> {
+    keys?.iter().find_map(|k| call.args.str_value(k).filter(|s| !s.trim().is_empty()))
 }
 
 pub fn check(cfg: &Config, run: &mut RunState, tokens: &mut TokenSigner, call: &Call) -> Option<Decision> {
@@ -43,7 +38,7 @@ mod tests {
     use super::*;
     use crate::signature::Signer;
     use crate::state::ToolId;
-    use serde_json::{json, Map};
+    use serde_json::{json, Map, Value};
 
     fn setup(extra: Value) -> (Config, RunState, TokenSigner) {
         let mut v = json!({"secret_key": "k"});
@@ -61,7 +56,7 @@ mod tests {
         Call {
             tool: id,
             name: tool.into(),
-            args,
+            args: crate::primitives::Args::Map(args),
             args_sig: [0; 32],
             ticket_sig: [0; 32],
             side_effect: false,

@@ -17,14 +17,39 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use crate::json_scan::ArgsView;
 use crate::signature::Sig;
 use crate::state::ToolId;
+
+/// A call's arguments: a parsed map (the Rust API) or the top-level members
+/// the scanner kept (JSON text).
+pub enum Args<'a> {
+    Map(&'a Map<String, Value>),
+    Scanned(ArgsView<'a>),
+}
+
+impl Args<'_> {
+    pub fn contains_key(&self, key: &str) -> bool {
+        match self {
+            Args::Map(m) => m.contains_key(key),
+            Args::Scanned(v) => v.contains_key(key),
+        }
+    }
+
+    /// The value of `key` when it is a string.
+    pub fn str_value(&self, key: &str) -> Option<&str> {
+        match self {
+            Args::Map(m) => m.get(key).and_then(Value::as_str),
+            Args::Scanned(v) => v.str_value(key),
+        }
+    }
+}
 
 /// One tool call under evaluation, with its signatures computed once.
 pub struct Call<'a> {
     pub tool: ToolId,
     pub name: Arc<str>,
-    pub args: &'a Map<String, Value>,
+    pub args: Args<'a>,
     pub args_sig: Sig,
     pub ticket_sig: Sig,
     pub side_effect: bool,

@@ -30,7 +30,7 @@ pub fn check(policy: Option<&ToolPolicy>, call: &Call) -> Option<Decision> {
         Access::Allow => {}
     }
     let mut missing: Vec<&str> =
-        policy.require_args.iter().map(String::as_str).filter(|k| !call.args.contains_key(*k)).collect();
+        policy.require_args.iter().map(String::as_str).filter(|k| !call.args.contains_key(k)).collect();
     if missing.is_empty() {
         return None;
     }
@@ -53,7 +53,7 @@ mod tests {
         let call = Call {
             tool: ToolId(0),
             name: tool.into(),
-            args: &args,
+            args: crate::primitives::Args::Map(&args),
             args_sig: [7; 32],
             ticket_sig: [0; 32],
             side_effect: false,

@@ -39,7 +39,7 @@ pub fn cached(
         "identical_toolcall_loop_cache",
         CachedResult {
             ok: r.ok,
-            payload: r.payload.clone(),
+            payload: serde_json::from_str(&r.payload).unwrap_or(serde_json::Value::Null),
             error_code: r.error_code.clone(),
             cached: true,
             side_effect_executed: r.side_effect_executed,
@@ -84,14 +84,19 @@ mod tests {
         cache.insert(
             CallKey { tool: ToolId(0), args_sig: [1; 32] },
             CacheEntry {
-                result: StoredResult { ok: true, payload: json!("p"), error_code: None, side_effect_executed: false },
+                result: StoredResult {
+                    ok: true,
+                    payload: "\"p\"".to_string(),
+                    error_code: None,
+                    side_effect_executed: false,
+                },
                 stored_at: 100.0,
             },
         );
         let mut call = Call {
             tool: ToolId(0),
             name: "a".into(),
-            args: &args,
+            args: crate::primitives::Args::Map(&args),
             args_sig: [1; 32],
             ticket_sig: [0; 32],
             side_effect: false,

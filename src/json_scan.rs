@@ -1,0 +1,670 @@
+//! Canonical JSON straight from text, without building a tree.
+//!
+//! Arguments and payloads arrive as JSON text on every call; parsing them
+//! into a `serde_json::Value` only to print them again in canonical form
+//! costs more than everything else the guard does. This scanner validates
+//! the text and writes the canonical form (keys sorted by code point, no
+//! whitespace, strings re-escaped the one canonical way, numbers printed as
+//! `serde_json` prints them) in one pass, reusing its buffers between calls.
+//! It produces byte for byte what `signature::write_canonical` writes for the
+//! parsed value; a property test holds the two to it.
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+
+use crate::error::{Error, Result};
+use crate::signature::write_string;
+
+/// Deepest nesting accepted, as `serde_json`'s own limit.
+const MAX_DEPTH: usize = 128;
+
+/// One object member while its object is being written.
+#[derive(Clone)]
+struct Member {
+    /// The decoded key, in `Scanner::keys`.
+    key: Range<usize>,
+    /// `"key":value` in canonical form, in the output.
+    piece: Range<usize>,
+}
+
+/// A top-level member of an arguments object, for the checks that look at
+/// arguments (required keys, the query of a search).
+#[derive(Clone, Debug)]
+pub struct TopMember {
+    key: Range<usize>,
+    /// The decoded string value, when the value is a string.
+    text: Option<Range<usize>>,
+}
+
+/// Reusable scanning buffers. Not thread-safe; one per guard.
+#[derive(Default)]
+pub struct Scanner {
+    members: Vec<Member>,
+    keys: String,
+    tmp: String,
+    top: Vec<TopMember>,
+}
+
+/// The top-level members of the last arguments object scanned.
+pub struct ArgsView<'s> {
+    top: &'s [TopMember],
+    keys: &'s str,
+}
+
+impl ArgsView<'_> {
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.top.iter().any(|m| &self.keys[m.key.clone()] == key)
+    }
+
+    /// The value of `key` when it is a string (the last one, for duplicate keys).
+    pub fn str_value(&self, key: &str) -> Option<&str> {
+        self.top
+            .iter()
+            .rev()
+            .find(|m| &self.keys[m.key.clone()] == key)
+            .and_then(|m| m.text.clone().map(|r| &self.keys[r]))
+    }
+}
+
+struct Cursor<'a> {
+    src: &'a [u8],
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn err(&self, what: &str) -> Error {
+        Error::invalid(format!("{what} at byte {}", self.pos))
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.src.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    fn peek(&mut self) -> Option<u8> {
+        self.skip_ws();
+        self.src.get(self.pos).copied()
+    }
+
+    fn expect(&mut self, b: u8, what: &str) -> Result<()> {
+        if self.peek() == Some(b) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(self.err(&format!("expected {what}")))
+        }
+    }
+
+    fn literal(&mut self, word: &str) -> Result<()> {
+        if self.src[self.pos..].starts_with(word.as_bytes()) {
+            self.pos += word.len();
+            Ok(())
+        } else {
+            Err(self.err("invalid literal"))
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32> {
+        let digits = self.src.get(self.pos..self.pos + 4).ok_or_else(|| self.err("truncated \\u escape"))?;
+        let s = std::str::from_utf8(digits).map_err(|_| self.err("invalid \\u escape"))?;
+        let v = u32::from_str_radix(s, 16).map_err(|_| self.err("invalid \\u escape"))?;
+        self.pos += 4;
+        Ok(v)
+    }
+
+    /// Decode a string (the cursor on its opening quote) into `out`.
+    fn string_into(&mut self, out: &mut String) -> Result<()> {
+        self.expect(b'"', "a string")?;
+        loop {
+            let start = self.pos;
+            while let Some(&b) = self.src.get(self.pos) {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                self.pos += 1;
+            }
+            out.push_str(&self.text[start..self.pos]);
+            match self.src.get(self.pos) {
+                None => return Err(self.err("unterminated string")),
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    let esc = *self.src.get(self.pos).ok_or_else(|| self.err("unterminated string"))?;
+                    self.pos += 1;
+                    match esc {
+                        b'"' => out.push('"'),
+                        b'\\' => out.push('\\'),
+                        b'/' => out.push('/'),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        b'n' => out.push('\n'),
+                        b'r' => out.push('\r'),
+                        b't' => out.push('\t'),
+                        b'u' => {
+                            let hi = self.hex4()?;
+                            let c = if (0xD800..0xDC00).contains(&hi) {
+                                if !self.src[self.pos..].starts_with(b"\\u") {
+                                    return Err(self.err("lone leading surrogate in \\u escape"));
+                                }
+                                self.pos += 2;
+                                let lo = self.hex4()?;
+                                if !(0xDC00..0xE000).contains(&lo) {
+                                    return Err(self.err("invalid trailing surrogate in \\u escape"));
+                                }
+                                0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                            } else if (0xDC00..0xE000).contains(&hi) {
+                                return Err(self.err("lone trailing surrogate in \\u escape"));
+                            } else {
+                                hi
+                            };
+                            out.push(char::from_u32(c).ok_or_else(|| self.err("invalid \\u escape"))?);
+                        }
+                        _ => return Err(self.err("invalid escape")),
+                    }
+                }
+                Some(_) => return Err(self.err("control character in string")),
+            }
+        }
+    }
+
+    /// A number's text, checked against the JSON grammar.
+    fn number(&mut self) -> Result<&'a str> {
+        let start = self.pos;
+        let digits = |c: &mut Cursor| {
+            let s = c.pos;
+            while c.src.get(c.pos).is_some_and(u8::is_ascii_digit) {
+                c.pos += 1;
+            }
+            c.pos > s
+        };
+        if self.src.get(self.pos) == Some(&b'-') {
+            self.pos += 1;
+        }
+        match self.src.get(self.pos) {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => {
+                digits(self);
+            }
+            _ => return Err(self.err("invalid number")),
+        }
+        if self.src.get(self.pos) == Some(&b'.') {
+            self.pos += 1;
+            if !digits(self) {
+                return Err(self.err("invalid number"));
+            }
+        }
+        if let Some(b'e' | b'E') = self.src.get(self.pos) {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.src.get(self.pos) {
+                self.pos += 1;
+            }
+            if !digits(self) {
+                return Err(self.err("invalid number"));
+            }
+        }
+        Ok(&self.text[start..self.pos])
+    }
+}
+
+impl Scanner {
+    pub fn new() -> Scanner {
+        Scanner::default()
+    }
+
+    /// Write the canonical form of the JSON object `text` (members named in
+    /// `ignore` left out) to `out`, remembering its top-level members.
+    pub fn canonical_args(
+        &mut self,
+        text: &str,
+        ignore: Option<&BTreeSet<String>>,
+        out: &mut String,
+    ) -> Result<ArgsView<'_>> {
+        self.members.clear();
+        self.keys.clear();
+        self.top.clear();
+        let mut c = Cursor { src: text.as_bytes(), text, pos: 0 };
+        if c.peek() != Some(b'{') {
+            return Err(Error::invalid("args must be a JSON object"));
+        }
+        self.object(&mut c, out, 1, ignore, true)?;
+        c.skip_ws();
+        if c.pos != c.src.len() {
+            return Err(c.err("trailing characters"));
+        }
+        Ok(ArgsView { top: &self.top, keys: &self.keys })
+    }
+
+    /// Write the canonical form of any JSON value `text` to `out`.
+    pub fn canonical_value(&mut self, text: &str, out: &mut String) -> Result<()> {
+        self.members.clear();
+        self.keys.clear();
+        let mut c = Cursor { src: text.as_bytes(), text, pos: 0 };
+        self.value(&mut c, out, 0)?;
+        c.skip_ws();
+        if c.pos != c.src.len() {
+            return Err(c.err("trailing characters"));
+        }
+        Ok(())
+    }
+
+    fn value(&mut self, c: &mut Cursor, out: &mut String, depth: usize) -> Result<()> {
+        match c.peek() {
+            Some(b'{') => self.object(c, out, depth + 1, None, false),
+            Some(b'[') => {
+                if depth + 1 > MAX_DEPTH {
+                    return Err(c.err("recursion limit exceeded"));
+                }
+                c.pos += 1;
+                out.push('[');
+                if c.peek() == Some(b']') {
+                    c.pos += 1;
+                    out.push(']');
+                    return Ok(());
+                }
+                loop {
+                    self.value(c, out, depth + 1)?;
+                    match c.peek() {
+                        Some(b',') => {
+                            c.pos += 1;
+                            out.push(',');
+                        }
+                        Some(b']') => {
+                            c.pos += 1;
+                            out.push(']');
+                            return Ok(());
+                        }
+                        _ => return Err(c.err("expected `,` or `]`")),
+                    }
+                }
+            }
+            Some(b'"') => {
+                let mark = self.tmp.len();
+                let mut decoded = std::mem::take(&mut self.tmp);
+                let r = c.string_into(&mut decoded);
+                if r.is_ok() {
+                    write_string(out, &decoded[mark..]);
+                }
+                decoded.truncate(mark);
+                self.tmp = decoded;
+                r
+            }
+            Some(b't') => c.literal("true").map(|()| out.push_str("true")),
+            Some(b'f') => c.literal("false").map(|()| out.push_str("false")),
+            Some(b'n') => c.literal("null").map(|()| out.push_str("null")),
+            Some(b'-' | b'0'..=b'9') => {
+                let text = c.number()?;
+                let n: serde_json::Number = text.parse().map_err(|e| c.err(&format!("invalid number ({e})")))?;
+                use std::fmt::Write as _;
+                let _ = write!(out, "{n}");
+                Ok(())
+            }
+            Some(_) => Err(c.err("expected a value")),
+            None => Err(c.err("unexpected end of input")),
+        }
+    }
+
+    fn object(
+        &mut self,
+        c: &mut Cursor,
+        out: &mut String,
+        depth: usize,
+        ignore: Option<&BTreeSet<String>>,
+        top: bool,
+    ) -> Result<()> {
+        if depth > MAX_DEPTH {
+            return Err(c.err("recursion limit exceeded"));
+        }
+        c.expect(b'{', "`{`")?;
+        out.push('{');
+        let base = out.len();
+        let first = self.members.len();
+        let keys_base = self.keys.len();
+        if c.peek() == Some(b'}') {
+            c.pos += 1;
+            out.push('}');
+            return Ok(());
+        }
+        let mut written = 0usize;
+        loop {
+            let key_start = self.keys.len();
+            c.string_into(&mut self.keys)?;
+            let key = key_start..self.keys.len();
+            c.expect(b':', "`:`")?;
+            let comma_at = out.len();
+            if written > 0 {
+                out.push(',');
+            }
+            let piece_start = out.len();
+            write_string(out, &self.keys[key.clone()]);
+            out.push(':');
+            if top {
+                let text = if c.peek() == Some(b'"') {
+                    let s = self.keys.len();
+                    c.string_into(&mut self.keys)?;
+                    write_string(out, &self.keys[s..]);
+                    Some(s..self.keys.len())
+                } else {
+                    self.value(c, out, depth)?;
+                    None
+                };
+                self.top.push(TopMember { key: key.clone(), text });
+            } else {
+                self.value(c, out, depth)?;
+            }
+            if ignore.is_some_and(|ig| ig.contains(&self.keys[key.clone()])) {
+                out.truncate(comma_at);
+            } else {
+                self.members.push(Member { key, piece: piece_start..out.len() });
+                written += 1;
+            }
+            match c.peek() {
+                Some(b',') => {
+                    c.pos += 1;
+                }
+                Some(b'}') => {
+                    c.pos += 1;
+                    break;
+                }
+                _ => return Err(c.err("expected `,` or `}`")),
+            }
+        }
+        self.finish_object(out, base, first);
+        if !top {
+            self.keys.truncate(keys_base);
+        }
+        self.members.truncate(first);
+        out.push('}');
+        Ok(())
+    }
+
+    /// Put the members written since `base` (comma-separated, in input
+    /// order) in key order, one per key (the last one wins, as when parsing
+    /// into a map).
+    fn finish_object(&mut self, out: &mut String, base: usize, first: usize) {
+        let members = &mut self.members[first..];
+        let keys = &self.keys;
+        let key = |m: &Member| &keys[m.key.clone()];
+        if members.windows(2).all(|w| key(&w[0]) < key(&w[1])) {
+            return; // already canonical
+        }
+        // Stable sort, then keep the last of each run of equal keys.
+        members.sort_by(|a, b| key(a).cmp(key(b)));
+        self.tmp.clear();
+        self.tmp.push_str(&out[base..]);
+        out.truncate(base);
+        let mut wrote = false;
+        for i in 0..members.len() {
+            if i + 1 < members.len() && key(&members[i]) == key(&members[i + 1]) {
+                continue;
+            }
+            if wrote {
+                out.push(',');
+            }
+            wrote = true;
+            let p = &members[i].piece;
+            out.push_str(&self.tmp[(p.start - base)..(p.end - base)]);
+        }
+    }
+}
+
+/// The fields of a `record_result` object other than its payload.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct ResultFields {
+    pub ok: bool,
+    pub error_code: Option<String>,
+    pub side_effect_executed: Option<bool>,
+    pub call_id: Option<u64>,
+}
+
+impl Scanner {
+    /// Read a result object (`{"ok": bool, "payload": any, "error_code":
+    /// str|null, "side_effect_executed": bool|null, "call_id": int|null}`),
+    /// writing the payload's canonical form (`null` when absent) to `payload`.
+    pub fn canonical_result(&mut self, text: &str, payload: &mut String) -> Result<ResultFields> {
+        self.members.clear();
+        self.keys.clear();
+        payload.clear();
+        payload.push_str("null");
+        let mut c = Cursor { src: text.as_bytes(), text, pos: 0 };
+        if c.peek() != Some(b'{') {
+            return Err(Error::invalid("result must be a JSON object"));
+        }
+        c.pos += 1;
+        let mut r = ResultFields::default();
+        let mut has_ok = false;
+        if c.peek() == Some(b'}') {
+            c.pos += 1;
+        } else {
+            loop {
+                self.keys.clear();
+                c.string_into(&mut self.keys)?;
+                c.expect(b':', "`:`")?;
+                match self.keys.as_str() {
+                    "ok" => {
+                        let ok = match c.peek() {
+                            Some(b't') => c.literal("true").map(|()| true),
+                            Some(b'f') => c.literal("false").map(|()| false),
+                            _ => Err(Error::invalid("")),
+                        };
+                        r.ok = ok.map_err(|_| Error::invalid("result field `ok` must be true or false"))?;
+                        has_ok = true;
+                    }
+                    "payload" => {
+                        payload.clear();
+                        self.value(&mut c, payload, 0)?;
+                    }
+                    "error_code" => {
+                        r.error_code = match c.peek() {
+                            Some(b'n') => c.literal("null").map(|()| None)?,
+                            Some(b'"') => {
+                                let mut s = String::new();
+                                c.string_into(&mut s)?;
+                                Some(s)
+                            }
+                            _ => return Err(Error::invalid("result field `error_code` must be a string or null")),
+                        }
+                    }
+                    "side_effect_executed" => {
+                        r.side_effect_executed = match c.peek() {
+                            Some(b'n') => c.literal("null").map(|()| None)?,
+                            Some(b't') => c.literal("true").map(|()| Some(true))?,
+                            Some(b'f') => c.literal("false").map(|()| Some(false))?,
+                            _ => {
+                                return Err(Error::invalid(
+                                    "result field `side_effect_executed` must be true, false or null",
+                                ))
+                            }
+                        }
+                    }
+                    "call_id" => {
+                        let msg = "result field `call_id` must be a non-negative integer or null";
+                        r.call_id = match c.peek() {
+                            Some(b'n') => c.literal("null").map(|()| None)?,
+                            Some(b'-' | b'0'..=b'9') => {
+                                let n: serde_json::Number = c.number()?.parse().map_err(|_| Error::invalid(msg))?;
+                                Some(n.as_u64().ok_or_else(|| Error::invalid(msg))?)
+                            }
+                            _ => return Err(Error::invalid(msg)),
+                        }
+                    }
+                    other => {
+                        return Err(Error::invalid(format!(
+                            "unknown result field `{other}` (expected ok, payload, error_code, side_effect_executed, call_id)"
+                        )))
+                    }
+                }
+                match c.peek() {
+                    Some(b',') => c.pos += 1,
+                    Some(b'}') => {
+                        c.pos += 1;
+                        break;
+                    }
+                    _ => return Err(c.err("expected `,` or `}`")),
+                }
+            }
+        }
+        c.skip_ws();
+        if c.pos != c.src.len() {
+            return Err(c.err("trailing characters"));
+        }
+        if !has_ok {
+            return Err(Error::invalid("result needs a boolean field `ok`"));
+        }
+        Ok(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signature::canonical;
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    fn scan(text: &str) -> Result<String> {
+        let mut out = String::new();
+        Scanner::new().canonical_value(text, &mut out).map(|()| out)
+    }
+
+    #[test]
+    fn matches_the_tree_canonical_form() {
+        for text in [
+            r#"{"b": 1, "a": [true, null, {"z": "x", "y": 2.5}]}"#,
+            r#"{"k": "caf\u00e9 \ud83d\ude00 \n \u0001 \" \\ \/"}"#,
+            r#"{"é": 1, "z": 2, "a\"b": 3, "a": 4}"#,
+            r#"[1, -0, 0.0, 1e2, 1E-7, 12345678901234567890, -9223372036854775808, 1.5e300]"#,
+            r#"{"dup": 1, "x": 0, "dup": 2}"#,
+            r#"  {"nested": {"c": {}, "b": [], "a": [{"y": 1, "x": 2}]}}  "#,
+        ] {
+            let tree: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(scan(text).unwrap(), canonical(&tree), "{text}");
+        }
+    }
+
+    #[test]
+    fn rejects_what_json_rejects() {
+        for bad in [
+            "",
+            "{",
+            "{\"a\" 1}",
+            "{\"a\": 1,}",
+            "[1,]",
+            "01",
+            "1.",
+            "-",
+            "tru",
+            "\"\\x\"",
+            "\"a\u{1}\"",
+            "\"\\ud800\"",
+            "\"\\udc00x\"",
+            "{} {}",
+            "nul",
+            "[1 2]",
+            "{\"a\":1 \"b\":2}",
+        ] {
+            assert!(scan(bad).is_err(), "{bad:?} should be rejected");
+            assert!(serde_json::from_str::<Value>(bad).is_err(), "{bad:?} is bad JSON for serde too");
+        }
+        assert!(scan(&format!("{}{}", "[".repeat(200), "]".repeat(200))).unwrap_err().message().contains("recursion"));
+    }
+
+    #[test]
+    fn args_view_and_ignored_keys() {
+        let mut s = Scanner::new();
+        let mut out = String::new();
+        let ignore: BTreeSet<String> = ["ts".to_string()].into();
+        let v =
+            s.canonical_args(r#"{"q": "refund \u00e9", "ts": 5, "n": 1, "q2": "x"}"#, Some(&ignore), &mut out).unwrap();
+        assert!(v.contains_key("ts") && v.contains_key("n"));
+        assert_eq!(v.str_value("q"), Some("refund é"));
+        assert_eq!(v.str_value("n"), None);
+        assert_eq!(out, r#"{"n":1,"q":"refund é","q2":"x"}"#);
+        assert!(s.canonical_args("[1]", None, &mut String::new()).is_err());
+    }
+
+    #[test]
+    fn results_are_read_field_by_field() {
+        let mut s = Scanner::new();
+        let mut payload = String::new();
+        let r = s
+            .canonical_result(
+                r#"{"ok": false, "payload": {"b": 1, "a": 2}, "error_code": "429", "side_effect_executed": true, "call_id": 7}"#,
+                &mut payload,
+            )
+            .unwrap();
+        assert_eq!(
+            r,
+            ResultFields {
+                ok: false,
+                error_code: Some("429".into()),
+                side_effect_executed: Some(true),
+                call_id: Some(7)
+            }
+        );
+        assert_eq!(payload, r#"{"a":2,"b":1}"#);
+        s.canonical_result(r#"{"ok": true}"#, &mut payload).unwrap();
+        assert_eq!(payload, "null");
+        for (bad, word) in [
+            (r#"{"payload": 1}"#, "`ok`"),
+            (r#"{"ok": 1}"#, "`ok`"),
+            (r#"{"ok": true, "error_code": 5}"#, "error_code"),
+            (r#"{"ok": true, "call_id": -1}"#, "call_id"),
+            (r#"{"ok": true, "call_id": 1.5}"#, "call_id"),
+            (r#"{"ok": true, "extra": 1}"#, "extra"),
+            ("[]", "object"),
+        ] {
+            let e = s.canonical_result(bad, &mut payload).unwrap_err();
+            assert!(e.message().contains(word), "{bad}: {e}");
+        }
+    }
+
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+            any::<String>().prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 40, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::btree_map(any::<String>(), inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn any_value_scans_to_its_tree_canonical_form(v in any_json(), pretty in any::<bool>()) {
+            let text = if pretty { serde_json::to_string_pretty(&v).unwrap() } else { v.to_string() };
+            prop_assert_eq!(scan(&text).unwrap(), canonical(&v));
+        }
+
+        #[test]
+        fn any_text_is_accepted_exactly_when_serde_accepts_it(text in "[\\[\\]{}:,\"0-9a-z.eE+\\- \\\\]{0,24}") {
+            let ours = scan(&text);
+            let theirs = serde_json::from_str::<Value>(&text);
+            prop_assert_eq!(ours.is_ok(), theirs.is_ok(), "{:?}: {:?} vs {:?}", text, ours, theirs);
+            if let (Ok(o), Ok(t)) = (ours, theirs) {
+                prop_assert_eq!(o, canonical(&t));
+            }
+        }
+
+        #[test]
+        fn object_keys_in_any_order_give_one_form(entries in prop::collection::btree_map("[a-c]{0,2}", any::<i32>(), 0..6), seed in any::<u64>()) {
+            let mut items: Vec<_> = entries.iter().map(|(k, v)| format!("{}:{}", json!(k), v)).collect();
+            let n = items.len().max(1);
+            items.rotate_left((seed as usize) % n);
+            let text = format!("{{{}}}", items.join(","));
+            prop_assert_eq!(scan(&text).unwrap(), canonical(&serde_json::from_str::<Value>(&text).unwrap()));
+        }
+    }
+}
