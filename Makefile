@@ -54,9 +54,17 @@ deps:
 test: deps
 	$(MAKE) test-rust test-c test-go test-csharp test-ruby
 
-## test-rust: unit, integration and property tests, lint, header freshness
+## test-rust: unit, integration and property tests, lint, header freshness,
+## and a short run (about a minute) of the hostile-input property tests
 test-rust: lint header-check
 	$(CARGO) test --release --locked
+	PROPTEST_CASES=40000 $(CARGO) test --release --locked --test hostile
+	PROPTEST_CASES=20000 $(CARGO) test --release --locked --lib json_scan
+
+## fuzz: the hostile-input property tests at length (PROPTEST_CASES to change)
+fuzz:
+	PROPTEST_CASES=$${PROPTEST_CASES:-1000000} $(CARGO) test --release --locked --test hostile
+	PROPTEST_CASES=$${PROPTEST_CASES:-1000000} $(CARGO) test --release --locked --lib json_scan
 
 lint:
 	$(CARGO) fmt --check

@@ -114,8 +114,29 @@ impl<'a> Cursor<'a> {
         Ok(v)
     }
 
+    /// A string without escapes (the cursor on its opening quote): its
+    /// content, the cursor moved past it. `None`, the cursor unmoved, when
+    /// the string has an escape or a control character: decode it instead.
+    /// Such a string's canonical form is its own text.
+    fn plain_string(&mut self) -> Option<&'a str> {
+        if self.peek() != Some(b'"') {
+            return None;
+        }
+        let start = self.pos + 1;
+        let len = self.src[start..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        if self.src[start + len] != b'"' {
+            return None;
+        }
+        self.pos = start + len + 1;
+        Some(&self.text[start..start + len])
+    }
+
     /// Decode a string (the cursor on its opening quote) into `out`.
     fn string_into(&mut self, out: &mut String) -> Result<()> {
+        if let Some(plain) = self.plain_string() {
+            out.push_str(plain);
+            return Ok(());
+        }
         self.expect(b'"', "a string")?;
         loop {
             let start = self.pos;
@@ -283,6 +304,12 @@ impl Scanner {
                 }
             }
             Some(b'"') => {
+                if let Some(plain) = c.plain_string() {
+                    out.push('"');
+                    out.push_str(plain);
+                    out.push('"');
+                    return Ok(());
+                }
                 let mark = self.tmp.len();
                 let mut decoded = std::mem::take(&mut self.tmp);
                 let r = c.string_into(&mut decoded);
@@ -446,12 +473,11 @@ impl Scanner {
                 c.expect(b':', "`:`")?;
                 match self.keys.as_str() {
                     "ok" => {
-                        let ok = match c.peek() {
-                            Some(b't') => c.literal("true").map(|()| true),
-                            Some(b'f') => c.literal("false").map(|()| false),
-                            _ => Err(Error::invalid("")),
+                        r.ok = match c.peek() {
+                            Some(b't') => c.literal("true").map(|()| true)?,
+                            Some(b'f') => c.literal("false").map(|()| false)?,
+                            _ => return Err(Error::invalid("result field `ok` must be true or false")),
                         };
-                        r.ok = ok.map_err(|_| Error::invalid("result field `ok` must be true or false"))?;
                         has_ok = true;
                     }
                     "payload" => {

@@ -302,6 +302,7 @@ impl Guard {
         let mac = obj
             .get("mac")
             .and_then(Value::as_str)
+            .filter(|m| m.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
             .and_then(parse_hex)
             .ok_or_else(|| bad("missing or malformed `mac`"))?;
         let expected = self.signer.state_mac(&canonical(body));

@@ -137,13 +137,13 @@ static void null_arguments_are_rejected(void) {
     expect_null_rejected(auraguard_check_output(g, "hi", NULL, &e), &e, "decision_json_out");
     expect_null_rejected(auraguard_record_tokens(NULL, 1, 1, NAN, &e), &e, "guard");
     expect_null_rejected(auraguard_stats_json(NULL, &out, &e), &e, "guard");
-    expect_null_rejected(auraguard_stats_json(g, NULL, &e), &e, "output pointer");
+    expect_null_rejected(auraguard_stats_json(g, NULL, &e), &e, "json_out");
     expect_null_rejected(auraguard_report_json(NULL, &out, &e), &e, "guard");
-    expect_null_rejected(auraguard_report_json(g, NULL, &e), &e, "output pointer");
+    expect_null_rejected(auraguard_report_json(g, NULL, &e), &e, "json_out");
     expect_null_rejected(auraguard_report_text(NULL, &out, &e), &e, "guard");
-    expect_null_rejected(auraguard_report_text(g, NULL, &e), &e, "output pointer");
+    expect_null_rejected(auraguard_report_text(g, NULL, &e), &e, "text_out");
     expect_null_rejected(auraguard_state_save(NULL, &out, &e), &e, "guard");
-    expect_null_rejected(auraguard_state_save(g, NULL, &e), &e, "output pointer");
+    expect_null_rejected(auraguard_state_save(g, NULL, &e), &e, "state_json_out");
     expect_null_rejected(auraguard_state_load(NULL, "{}", &e), &e, "guard");
     expect_null_rejected(auraguard_state_load(g, NULL, &e), &e, "state_json");
     expect_null_rejected(auraguard_reset(NULL, &e), &e, "guard");

@@ -1,0 +1,45 @@
+//! One version everywhere, and a README whose examples are the real,
+//! tested programs.
+
+use std::fs;
+
+fn repo(path: &str) -> String {
+    fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn every_wrapper_and_the_header_carry_the_crate_version() {
+    let v = auraguard::VERSION;
+    for (path, needle) in [
+        ("include/auraguard.h", format!("#define AURAGUARD_VERSION \"{v}\"")),
+        ("cbindgen.toml", format!("#define AURAGUARD_VERSION \"{v}\"")),
+        ("bindings/go/version.go", format!("const Version = \"{v}\"")),
+        ("bindings/csharp/src/Guard.cs", format!("public const string Version = \"{v}\";")),
+        ("bindings/ruby/lib/auraguard/version.rb", format!("VERSION = \"{v}\"")),
+        ("CHANGELOG.md", format!("## {v}")),
+    ] {
+        assert!(repo(path).contains(&needle), "{path} does not say {needle}");
+    }
+}
+
+#[test]
+fn the_readme_shows_each_quickstart_verbatim() {
+    let readme = repo("README.md");
+    for path in [
+        "examples/c/quickstart.c",
+        "examples/go/quickstart.go",
+        "examples/csharp/Quickstart.cs",
+        "examples/ruby/quickstart.rb",
+    ] {
+        let code = repo(path);
+        assert!(readme.contains(code.trim_end()), "README.md does not show {path} as it is");
+    }
+}
+
+#[test]
+fn the_readme_documents_every_configuration_key() {
+    let readme = repo("README.md");
+    for key in auraguard::config::CONFIG_KEYS {
+        assert!(readme.contains(&format!("| `{key}` |")), "README.md's configuration table lacks {key}");
+    }
+}
