@@ -216,9 +216,13 @@ pub struct RunState {
     pub stall: StallState,
     pub cost: CostState,
     pub interventions: VecDeque<Intervention>,
-    /// Events produced since the last drain (only kept while a sink listens).
+    /// Events produced since the last drain (only kept while a sink listens;
+    /// at most `MAX_UNDRAINED_EVENTS`, the oldest dropped first).
     pub events: Vec<Event>,
 }
+
+/// Events kept for a listener that does not drain them.
+pub const MAX_UNDRAINED_EVENTS: usize = 4096;
 
 /// A fresh random run id (32 hex characters).
 pub fn new_run_id() -> String {
@@ -320,7 +324,7 @@ impl RunState {
     pub fn log_intervention(&mut self, cfg: &Config, entry: Intervention, listening: bool) {
         self.counters.interventions += 1;
         if listening {
-            self.events.push(Event::Intervention(entry.clone()));
+            self.push_event(Event::Intervention(entry.clone()));
         }
         if self.interventions.len() >= cfg.max_intervention_log {
             self.interventions.pop_front();
@@ -328,10 +332,17 @@ impl RunState {
         self.interventions.push_back(entry);
     }
 
+    fn push_event(&mut self, event: Event) {
+        if self.events.len() >= MAX_UNDRAINED_EVENTS {
+            self.events.remove(0);
+        }
+        self.events.push(event);
+    }
+
     /// Record money spent (or a budget notice) as a cost event.
     pub fn log_cost(&mut self, cfg: &Config, event: CostEvent, listening: bool) {
         if listening {
-            self.events.push(Event::Cost(event.clone()));
+            self.push_event(Event::Cost(event.clone()));
         }
         if self.cost.events.len() >= cfg.max_cost_events {
             self.cost.events.pop_front();

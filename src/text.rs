@@ -57,7 +57,8 @@ impl TokenSigner {
 
     /// The set of token signatures of `text`.
     pub fn token_set(&mut self, text: &str) -> HashSet<u128, SigHashing> {
-        let mut set = HashSet::default();
+        // About one token per six bytes of prose: size the set once.
+        let mut set = HashSet::with_capacity_and_hasher(text.len() / 6 + 1, SigHashing::default());
         let TokenSigner { signer, keyed, memo, buf } = self;
         for_each_token(text, buf, |tok| {
             let h = keyed.hash_one(tok);

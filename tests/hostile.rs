@@ -267,3 +267,16 @@ fn a_long_run_stays_within_its_caps() {
     assert_eq!(saved["body"]["ledger"].as_array().unwrap().len(), 10);
     assert!(saved["body"]["window"].as_array().unwrap().len() <= 12);
 }
+
+#[test]
+fn events_nobody_drains_stay_bounded() {
+    let mut g = guard(json!({}));
+    g.set_listening(true);
+    for i in 0..10_000 {
+        check(&mut g, "t", json!({ "i": i }));
+        ok(&mut g, json!(i));
+    }
+    let events = g.take_events();
+    assert_eq!(events.len(), auraguard::state::MAX_UNDRAINED_EVENTS);
+    assert!(events.last().unwrap().to_json().contains("\"spent_usd\":400"), "the newest are kept");
+}
