@@ -5,9 +5,9 @@
 //! hashed up front) and cloned for each signature, so a signature costs two
 //! SHA-256 compressions of the message and no allocation.
 
-use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
-use sha2::Sha256;
+use sha2::digest::generic_array::GenericArray;
+use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
@@ -26,23 +26,67 @@ pub fn parse_hex(s: &str) -> Option<Sig> {
     Some(out)
 }
 
-/// Signs data under one secret key. Cheap to use, not to create.
+/// SHA-256's initial state.
+const H0: [u32; 8] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+
+fn compress(state: &mut [u32; 8], block: &[u8; 64]) {
+    sha2::compress256(state, std::slice::from_ref(GenericArray::from_slice(block)));
+}
+
+/// Signs data under one secret key: HMAC-SHA256 (RFC 2104).
+///
+/// The states after the key's inner and outer pads are computed once, so a
+/// signature of a short message costs two or three SHA-256 compressions, on
+/// the stack, with no allocation. Both states are wiped when dropped.
 pub struct Signer {
-    keyed: Hmac<Sha256>,
+    inner: [u32; 8],
+    outer: [u32; 8],
 }
 
 impl Signer {
     pub fn new(key: &[u8]) -> Signer {
-        Signer { keyed: <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC accepts keys of any length") }
+        let mut block = [0u8; 64];
+        if key.len() > 64 {
+            block[..32].copy_from_slice(&Sha256::digest(key));
+        } else {
+            block[..key.len()].copy_from_slice(key);
+        }
+        let pad = |byte: u8| {
+            let mut state = H0;
+            let padded: [u8; 64] = std::array::from_fn(|i| block[i] ^ byte);
+            compress(&mut state, &padded);
+            state
+        };
+        let signer = Signer { inner: pad(0x36), outer: pad(0x5c) };
+        wipe(&mut block);
+        signer
     }
 
-    /// HMAC(key, prefix || parts...).
+    /// HMAC(key, parts concatenated).
     pub fn sign(&self, parts: &[&[u8]]) -> Sig {
-        let mut mac = self.keyed.clone();
-        for p in parts {
-            mac.update(p);
+        let mut state = self.inner;
+        let mut block = [0u8; 64];
+        let mut fill = 0;
+        let mut len: u64 = 64; // the inner pad's block
+        for part in parts {
+            len += part.len() as u64;
+            let mut rest: &[u8] = part;
+            while !rest.is_empty() {
+                let take = rest.len().min(64 - fill);
+                block[fill..fill + take].copy_from_slice(&rest[..take]);
+                fill += take;
+                rest = &rest[take..];
+                if fill == 64 {
+                    compress(&mut state, &block);
+                    fill = 0;
+                }
+            }
         }
-        mac.finalize().into_bytes().into()
+        let inner = finish(state, &mut block, fill, len);
+        // The outer hash: the outer pad's state, then the inner digest.
+        let mut block = [0u8; 64];
+        block[..32].copy_from_slice(&inner);
+        finish(self.outer, &mut block, 32, 64 + 32)
     }
 
     /// `args_sig`: HMAC of `"args:" + canonical(args without ignored keys)`.
@@ -96,17 +140,44 @@ impl Signer {
 
 impl Drop for Signer {
     fn drop(&mut self) {
-        // The keyed HMAC state is derived from the secret key; overwrite it so
-        // a freed guard leaves no key material behind. The state is plain
-        // data (no heap pointers), so zeroing its bytes is sound, and nothing
-        // reads it afterwards.
-        let p = &mut self.keyed as *mut Hmac<Sha256> as *mut u8;
-        for i in 0..std::mem::size_of::<Hmac<Sha256>>() {
-            // SAFETY: `p + i` is within `self.keyed`, which we exclusively own.
-            unsafe { std::ptr::write_volatile(p.add(i), 0) };
-        }
-        std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
+        // The pad states are derived from the key: leave nothing behind.
+        wipe_words(&mut self.inner);
+        wipe_words(&mut self.outer);
     }
+}
+
+/// Pad the last block (`fill` bytes used, `len` bytes hashed in all),
+/// compress, and return the digest.
+fn finish(mut state: [u32; 8], block: &mut [u8; 64], fill: usize, len: u64) -> Sig {
+    block[fill] = 0x80;
+    block[fill + 1..].fill(0);
+    if fill >= 56 {
+        compress(&mut state, block);
+        block.fill(0);
+    }
+    block[56..].copy_from_slice(&(len * 8).to_be_bytes());
+    compress(&mut state, block);
+    let mut out = [0u8; 32];
+    for (chunk, word) in out.chunks_exact_mut(4).zip(state) {
+        chunk.copy_from_slice(&word.to_be_bytes());
+    }
+    out
+}
+
+fn wipe(bytes: &mut [u8]) {
+    for b in bytes.iter_mut() {
+        // SAFETY: a valid, exclusively borrowed byte.
+        unsafe { std::ptr::write_volatile(b, 0) };
+    }
+    std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
+}
+
+fn wipe_words(words: &mut [u32; 8]) {
+    for w in words.iter_mut() {
+        // SAFETY: a valid, exclusively borrowed word.
+        unsafe { std::ptr::write_volatile(w, 0) };
+    }
+    std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
 }
 
 /// Canonical JSON: object keys sorted (by code point, which is UTF-8 byte
@@ -263,6 +334,24 @@ mod tests {
         let args = a.sign(&[b"args:{}"]);
         let expected = a.sign(&[format!("idem:{}:refund:{}", hex(&ts), hex(&args)).as_bytes()]);
         assert_eq!(a.idempotency(&ts, "refund", &args), expected);
+    }
+
+    #[test]
+    fn agrees_with_the_hmac_crate_on_any_key_and_message() {
+        use hmac::{Hmac, Mac};
+        for key_len in [0usize, 1, 31, 63, 64, 65, 200] {
+            let key: Vec<u8> = (0..key_len).map(|i| (i * 7 + 3) as u8).collect();
+            let s = Signer::new(&key);
+            for msg_len in [0usize, 1, 54, 55, 56, 63, 64, 65, 119, 120, 128, 1000] {
+                let msg: Vec<u8> = (0..msg_len).map(|i| (i * 13 + 1) as u8).collect();
+                let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key).unwrap();
+                mac.update(&msg);
+                let expected: [u8; 32] = mac.finalize().into_bytes().into();
+                assert_eq!(s.sign(&[&msg]), expected, "key {key_len}, message {msg_len}");
+                let (a, b) = msg.split_at(msg_len / 3);
+                assert_eq!(s.sign(&[a, b]), expected, "split message");
+            }
+        }
     }
 
     #[test]
