@@ -70,21 +70,6 @@ struct SavedLedgerEntry {
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SavedCounters {
-    tool_calls_executed: u64,
-    tool_calls_failed: u64,
-    tool_calls_denied: u64,
-    blocks: u64,
-    cache_hits: u64,
-    rewrite_decisions: u64,
-    escalations: u64,
-    shadow_would_deny: u64,
-    missed_results: u64,
-    interventions: u64,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct SavedStall {
     marker: (usize, usize),
     last_tokens: Option<Vec<String>>,
@@ -131,7 +116,7 @@ struct Body {
     unique_results: Vec<String>,
     ledger: Vec<SavedLedgerEntry>,
     pending: Vec<SavedPending>,
-    counters: SavedCounters,
+    counters: Counters,
     stall: SavedStall,
     cost: SavedCost,
     interventions: Vec<SavedIntervention>,
@@ -225,18 +210,7 @@ impl Guard {
                     idem: p.idem.map(|s| hex(&s)),
                 })
                 .collect(),
-            counters: SavedCounters {
-                tool_calls_executed: c.tool_calls_executed,
-                tool_calls_failed: c.tool_calls_failed,
-                tool_calls_denied: c.tool_calls_denied,
-                blocks: c.blocks,
-                cache_hits: c.cache_hits,
-                rewrite_decisions: c.rewrite_decisions,
-                escalations: c.escalations,
-                shadow_would_deny: c.shadow_would_deny,
-                missed_results: c.missed_results,
-                interventions: c.interventions,
-            },
+            counters: c.clone(),
             stall: SavedStall {
                 marker: run.stall.marker,
                 last_tokens: run.stall.last_tokens.as_ref().map(sorted_toks),
@@ -389,19 +363,7 @@ impl Guard {
         while run.pending.len() > cfg.max_pending_calls {
             run.pending.pop_front();
         }
-        let c = b.counters;
-        run.counters = Counters {
-            tool_calls_executed: c.tool_calls_executed,
-            tool_calls_failed: c.tool_calls_failed,
-            tool_calls_denied: c.tool_calls_denied,
-            blocks: c.blocks,
-            cache_hits: c.cache_hits,
-            rewrite_decisions: c.rewrite_decisions,
-            escalations: c.escalations,
-            shadow_would_deny: c.shadow_would_deny,
-            missed_results: c.missed_results,
-            interventions: c.interventions,
-        };
+        run.counters = b.counters;
         run.stall = StallState {
             marker: b.stall.marker,
             last_tokens: b

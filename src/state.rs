@@ -165,8 +165,9 @@ pub struct PendingCall {
     pub idem: Option<Sig>,
 }
 
-/// The counters reported in stats.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+/// The counters reported in stats (saved as they are in a saved state).
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Counters {
     pub tool_calls_executed: u64,
     pub tool_calls_failed: u64,
