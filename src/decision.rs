@@ -1,6 +1,8 @@
 //! The decision returned for a tool call or an assistant message, and the
 //! JSON shape it has everywhere (C API, replay, wrappers).
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde_json::Value;
 
@@ -99,7 +101,8 @@ pub struct FinalizedOutput {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Decision {
     pub action: Action,
-    pub reason: String,
+    /// Borrowed for the fixed codes (no allocation for a plain allow).
+    pub reason: Cow<'static, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub injected_system: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -117,7 +120,7 @@ pub struct Decision {
 }
 
 impl Decision {
-    pub fn new(action: Action, reason: impl Into<String>) -> Self {
+    pub fn new(action: Action, reason: impl Into<Cow<'static, str>>) -> Self {
         Decision {
             action,
             reason: reason.into(),
@@ -134,19 +137,19 @@ impl Decision {
         Decision::new(Action::Allow, "allow")
     }
 
-    pub fn block(reason: impl Into<String>) -> Self {
+    pub fn block(reason: impl Into<Cow<'static, str>>) -> Self {
         Decision::new(Action::Block, reason)
     }
 
-    pub fn cache(reason: impl Into<String>, result: CachedResult) -> Self {
+    pub fn cache(reason: impl Into<Cow<'static, str>>, result: CachedResult) -> Self {
         Decision { cached_result: Some(result), ..Decision::new(Action::Cache, reason) }
     }
 
-    pub fn rewrite(reason: impl Into<String>, injected: String) -> Self {
+    pub fn rewrite(reason: impl Into<Cow<'static, str>>, injected: String) -> Self {
         Decision { injected_system: Some(injected), ..Decision::new(Action::Rewrite, reason) }
     }
 
-    pub fn escalate(reason: impl Into<String>, packet: EscalationPacket) -> Self {
+    pub fn escalate(reason: impl Into<Cow<'static, str>>, packet: EscalationPacket) -> Self {
         Decision { escalation_packet: Some(packet), ..Decision::new(Action::Escalate, reason) }
     }
 

@@ -19,13 +19,13 @@ fn double_refund_is_replayed_for_the_same_ticket_and_blocked_for_another() {
     ok(&mut g, json!({"refund_id": "R-9"}));
 
     let again = check_ticket(&mut g, "refund", args.clone(), "T-1");
-    assert_eq!((again.action, again.reason.as_str()), (Action::Cache, "idempotent_replay"));
+    assert_eq!((again.action, again.reason.as_ref()), (Action::Cache, "idempotent_replay"));
     let cached = again.cached_result.unwrap();
     assert!(cached.cached && cached.ok && cached.side_effect_executed);
     assert_eq!(cached.payload, json!({"refund_id": "R-9"}));
 
     let other = check_ticket(&mut g, "refund", args, "T-2");
-    assert_eq!((other.action, other.reason.as_str()), (Action::Block, "side_effect_limit_exceeded"));
+    assert_eq!((other.action, other.reason.as_ref()), (Action::Block, "side_effect_limit_exceeded"));
 
     let s = g.stats();
     assert_eq!((s.tool_calls_executed, s.cache_hits, s.blocks, s.tool_calls_denied), (1, 1, 1, 2));
@@ -89,7 +89,7 @@ fn repeated_failures_quarantine_the_tool() {
         fail(&mut g, "503");
     }
     let d = check(&mut g, "flaky_api", json!({"page": 9}));
-    assert_eq!((d.action, d.reason.as_str()), (Action::Rewrite, "tool_quarantined:error_retry:5xx"));
+    assert_eq!((d.action, d.reason.as_ref()), (Action::Rewrite, "tool_quarantined:error_retry:5xx"));
     assert!(d.injected_system.unwrap().contains("flaky_api"));
     let s = g.stats();
     assert_eq!((s.tool_calls_executed, s.tool_calls_failed, s.rewrite_decisions), (2, 2, 1));
@@ -164,7 +164,7 @@ fn jitter_loop_quarantines_the_search_tool() {
         ok(&mut g, json!([q]));
     }
     let d = check(&mut g, "search_kb", json!({"query": "refund policy Germany 2024"}));
-    assert_eq!((d.action, d.reason.as_str()), (Action::Rewrite, "arg_jitter_loop"));
+    assert_eq!((d.action, d.reason.as_ref()), (Action::Rewrite, "arg_jitter_loop"));
     assert_eq!(
         check(&mut g, "search_kb", json!({"query": "shipping times"})).reason,
         "tool_quarantined:arg_jitter_loop"
@@ -210,7 +210,7 @@ fn budget_escalates_before_the_call_that_would_reach_it() {
         ok(&mut g, json!(i));
     }
     let d = check(&mut g, "get_order", json!({"id": 3}));
-    assert_eq!((d.action, d.reason.as_str()), (Action::Escalate, "cost_budget_exceeded"));
+    assert_eq!((d.action, d.reason.as_ref()), (Action::Escalate, "cost_budget_exceeded"));
     let p = d.escalation_packet.unwrap();
     assert_eq!(p.tags, vec![json!("budget_exceeded")]);
     assert!((p.projected_cost.unwrap() - 0.12).abs() < 1e-9);
@@ -251,10 +251,10 @@ fn a_stall_is_rewritten_then_the_forced_escalation_is_accepted() {
     let sorry = "I'm sorry for the delay, I'm still checking on your order.";
     assert!(g.check_output(sorry).unwrap().is_none());
     let d = g.check_output(sorry).unwrap().unwrap();
-    assert_eq!((d.action, d.reason.as_str()), (Action::Rewrite, "no_state_change_loop"));
+    assert_eq!((d.action, d.reason.as_ref()), (Action::Rewrite, "no_state_change_loop"));
     let reply = r#"{"action": "escalate", "reason": "need order id", "escalation": {"route": "support_tier2", "summary": "no order id", "missing_info": ["order id"], "tags": ["billing"]}}"#;
     let d = g.check_output(reply).unwrap().unwrap();
-    assert_eq!((d.action, d.reason.as_str()), (Action::Escalate, "forced_escalate:need order id"));
+    assert_eq!((d.action, d.reason.as_ref()), (Action::Escalate, "forced_escalate:need order id"));
     let p = d.escalation_packet.unwrap();
     assert_eq!(p.route, json!("support_tier2"));
     assert_eq!(p.tags, vec![json!("billing")]);
@@ -274,7 +274,7 @@ fn a_stall_that_ignores_the_instruction_escalates() {
         .check_output(r#"{"action": "finalize", "reason": "answered", "reply_draft": "Your refund is on its way."}"#)
         .unwrap()
         .unwrap();
-    assert_eq!((d.action, d.reason.as_str()), (Action::Finalize, "forced_finalize:answered"));
+    assert_eq!((d.action, d.reason.as_ref()), (Action::Finalize, "forced_finalize:answered"));
     assert_eq!(d.finalized_output.unwrap().reply_draft, "Your refund is on its way.");
 }
 
@@ -291,7 +291,7 @@ fn shadow_mode_enforces_nothing_but_counts_and_keeps_state_changes() {
     check(&mut g, "get_order", json!({"id": 1}));
     ok(&mut g, json!(1));
     let d = check(&mut g, "get_order", json!({"id": 2}));
-    assert_eq!((d.action, d.reason.as_str()), (Action::Allow, "shadow_allow"));
+    assert_eq!((d.action, d.reason.as_ref()), (Action::Allow, "shadow_allow"));
     assert!(d.call_id.is_some());
     ok(&mut g, json!(2));
     let s = g.stats();

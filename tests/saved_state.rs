@@ -43,7 +43,7 @@ fn a_restored_run_still_catches_the_duplicate_refund() {
 
     let d =
         check_ticket(&mut restored, "refund", json!({"order_id": "ORD-PRIVATE-42", "amount": 50}), "TICKET-PRIVATE-7");
-    assert_eq!((d.action, d.reason.as_str()), (Action::Cache, "idempotent_replay"));
+    assert_eq!((d.action, d.reason.as_ref()), (Action::Cache, "idempotent_replay"));
     assert_eq!(d.cached_result.unwrap().payload, Value::Null, "payloads are not saved");
     // The jitter history survives: one more similar query trips it.
     check(&mut restored, "search_kb", json!({"query": "refund policy EU Germany"}));

@@ -102,7 +102,7 @@ pub fn with_guard(s: &Scenario) -> (Totals, Vec<Line>, Guard) {
                         Action::Cache | Action::Block => {}
                         Action::Rewrite => continue 'sections,
                         Action::Escalate | Action::Finalize => {
-                            t.stopped_by = Some(d.reason);
+                            t.stopped_by = Some(d.reason.into_owned());
                             break 'sections;
                         }
                     }
@@ -120,7 +120,7 @@ pub fn with_guard(s: &Scenario) -> (Totals, Vec<Line>, Guard) {
                     match d.map(|d| (d.action, d.reason)) {
                         Some((Action::Rewrite, _)) => forced_next = s.forced_reply.is_some(),
                         Some((Action::Escalate | Action::Finalize, reason)) => {
-                            t.stopped_by = Some(reason);
+                            t.stopped_by = Some(reason.into_owned());
                             break 'sections;
                         }
                         _ => {}
