@@ -10,8 +10,11 @@ import (
 // up to the guard's counters at the end.
 func TestGoroutinesShareAGuard(t *testing.T) {
 	const workers, calls = 32, 40
+	// The window holds every call, so a worker's repeats are seen however
+	// the goroutines interleave.
 	g := newGuard(t, Config{
 		MaxPendingCalls: Int(workers),
+		ToolLoopWindow:  Int(workers * calls),
 		ToolPolicies:    map[string]ToolPolicy{"close_account": {Access: AccessDeny}},
 	})
 
