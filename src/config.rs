@@ -294,11 +294,6 @@ impl Config {
         Ok(c)
     }
 
-    /// Whether a call of `tool` is a side effect, given its explicit flag.
-    pub fn is_side_effect(&self, tool: &str, explicit: Option<bool>) -> bool {
-        explicit.unwrap_or_else(|| self.side_effect_tools.contains(tool))
-    }
-
     /// The per-tool call cap: the tool policy's `max_calls`, else `max_calls_per_tool`.
     pub fn call_cap(&self, tool: &str) -> Option<u64> {
         self.tool_policies.get(tool).and_then(|p| p.max_calls).or(self.max_calls_per_tool)

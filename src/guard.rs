@@ -504,7 +504,7 @@ impl Guard {
         if !ok {
             run.counters.tool_calls_failed += 1;
         }
-        let payload_sig = (payload != "null").then(|| self.signer.sign(&[b"payload:", payload.as_bytes()]));
+        let payload_sig = (payload != "null").then(|| self.signer.payload_sig(payload));
         let executed = r.side_effect_executed.unwrap_or(call.side_effect && ok);
         circuit_breaker::on_result(cfg, run, tool, ok, r.error_code.as_deref());
 

@@ -107,12 +107,9 @@ impl Signer {
         self.sign(&[b"run:", run_id.as_bytes()])
     }
 
-    /// `payload_sig`: HMAC of `"payload:" + canonical(payload)`.
-    pub fn payload_sig(&self, payload: &Value, buf: &mut String) -> Sig {
-        buf.clear();
-        buf.push_str("payload:");
-        write_canonical(buf, payload);
-        self.sign(&[buf.as_bytes()])
+    /// `payload_sig`: HMAC of `"payload:" + canonical(payload)`, given the canonical text.
+    pub fn payload_sig(&self, canonical_payload: &str) -> Sig {
+        self.sign(&[b"payload:", canonical_payload.as_bytes()])
     }
 
     /// A token's signature, truncated to 128 bits: token sets are kept (and
