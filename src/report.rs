@@ -107,7 +107,7 @@ impl Guard {
             cost_spent_usd: round_to(spent, 4),
             reported_token_cost_usd: round_to(run.cost.reported_token_cost, 4),
             cost_limit_usd: limit,
-            cost_remaining_usd: limit.map(|l| round_to((l - spent).max(0.0), 4)),
+            cost_remaining_usd: limit.map(|l| round_to(l - spent, 4)),
             quarantined_tools: run
                 .tools
                 .iter()

@@ -232,6 +232,16 @@ fn token_costs_count_toward_the_budget() {
 }
 
 #[test]
+fn remaining_budget_goes_negative_when_tokens_overspend_it() {
+    // The package reports how far over budget a run went, not zero.
+    let mut g = guard(json!({"max_cost_per_run": 0.05}));
+    g.record_tokens(0, 0, Some(0.125)).unwrap();
+    let s = g.stats();
+    assert_eq!(s.cost_spent_usd, 0.125);
+    assert_eq!(s.cost_remaining_usd, Some(-0.075));
+}
+
+#[test]
 fn policies_deny_escalate_and_require_arguments() {
     let mut g = guard(json!({"tool_policies": {
         "delete_account": {"access": "deny", "deny_reason": "irreversible"},
