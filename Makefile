@@ -2,6 +2,7 @@
 #
 #   make demo     build and run the demo (the first thing to try)
 #   make test     every test suite in every language (installs what is missing)
+#   make dist     the release artifacts (tarball, Go module, NuGet package, gems) in dist/
 #
 # Each language's rules live in mk/<language>.mk.
 

@@ -26,6 +26,21 @@ for field in '<license type="expression">Apache-2.0</license>' '<readme>README.m
   grep -qF "$field" "$work/pkg/AuraGuard.nuspec" || fail "the nuspec lacks $field"
 done
 
+# AuraGuard.dll is compiled by mcs against .NET Framework reference
+# assemblies (docs/PACKAGING.md): it must reference nothing but mscorlib and
+# System, and take from them only types that .NET Standard 2.0 has, as
+# listed by the type forwarders of Mono's netstandard.dll 2.0.0.0.
+netstandard=/usr/lib/mono/4.7.1-api/Facades/netstandard.dll
+[ -f "$netstandard" ] || fail "$netstandard is missing (apt-get install mono-devel)"
+il=$(ikdasm "$work/pkg/lib/netstandard2.0/AuraGuard.dll") || fail "ikdasm cannot read AuraGuard.dll"
+refs=$(echo "$il" | sed -n 's/^\.assembly extern //p' | LC_ALL=C sort | tr '\n' ' ')
+[ "$refs" = "System mscorlib " ] || fail "AuraGuard.dll references $refs(only mscorlib and System expected)"
+echo "$il" | grep -o '\[\(mscorlib\|System\)\][A-Za-z0-9_.`]*' | sed 's/^\[[^]]*\]//' | LC_ALL=C sort -u > "$work/used-types"
+ikdasm "$netstandard" | sed -n 's/^\.class extern forwarder //p' | LC_ALL=C sort -u > "$work/netstandard-types"
+[ -s "$work/used-types" ] && [ -s "$work/netstandard-types" ] || fail "no type lists from ikdasm"
+outside=$(LC_ALL=C comm -23 "$work/used-types" "$work/netstandard-types")
+[ -z "$outside" ] || fail "AuraGuard.dll uses types outside .NET Standard 2.0: $outside"
+
 cp "$quickstart" "$work/app/"
 cp "$work/pkg/lib/netstandard2.0/AuraGuard.dll" "$work/app/"
 as_user sh -c "cd app && mcs -r:AuraGuard.dll -out:Quickstart.exe $(basename "$quickstart")" \
