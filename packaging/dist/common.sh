@@ -1,6 +1,6 @@
 # Shared by the packaging/dist scripts: error reporting, a scratch folder
-# removed on exit, and archive settings that make each artifact depend only
-# on its inputs (sorted names, fixed owner and dates).
+# removed on exit, and the same archive settings everywhere (sorted names,
+# fixed owner, every date the commit's).
 set -eu
 
 fail() { echo "dist: $*" >&2; exit 1; }

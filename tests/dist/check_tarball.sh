@@ -12,14 +12,9 @@ somajor=${version%%.*}
 
 as_user tar -xzf "$(basename "$tarball")"
 tree=$work/$name
-for f in include/auraguard.h lib/libauraguard.a lib/pkgconfig/auraguard.pc LICENSE README.md \
-         "lib/libauraguard.so.$version"; do
-  [ -f "$tree/$f" ] || fail "the tarball has no $name/$f"
-done
-[ "$(readlink "$tree/lib/libauraguard.so.$somajor")" = "libauraguard.so.$version" ] \
-  || fail "lib/libauraguard.so.$somajor does not point to libauraguard.so.$version"
-[ "$(readlink "$tree/lib/libauraguard.so")" = "libauraguard.so.$somajor" ] \
-  || fail "lib/libauraguard.so does not point to libauraguard.so.$somajor"
+. "$repo/tests/c/library_layout.sh"
+check_library_layout "$tree" "$version"
+for f in LICENSE README.md; do [ -f "$tree/$f" ] || fail "the tarball has no $name/$f"; done
 readelf -d "$tree/lib/libauraguard.so.$version" | grep -q "SONAME.*\[libauraguard.so.$somajor\]" \
   || fail "the library's soname is not libauraguard.so.$somajor"
 
