@@ -23,11 +23,11 @@ go_user() {
 go_user sh -c 'cd app && go build -o quickstart .' || fail "go build against the released module failed"
 dynamic=$(readelf -d "$work/app/quickstart")
 echo "$dynamic" | grep -q 'NEEDED.*libauraguard' && fail "the binary needs libauraguard.so at run time"
-echo "$dynamic" | grep -q 'R.*PATH' && fail "the binary records a library path: $(echo "$dynamic" | grep 'R.*PATH')"
+echo "$dynamic" | grep -q '(R\(UN\)\?PATH)' && fail "the binary records a library path: $(echo "$dynamic" | grep PATH)"
 grep -q "$module $version h1:" "$work/app/go.sum" || fail "go.sum has no hash for $module $version"
 
 go_user sh -c 'cd app && go mod vendor' || fail "go mod vendor failed"
-for f in build/linux-x86_64/libauraguard.a build/include/auraguard.h; do
+for f in build/linux-x86_64/libauraguard.a build/include/auraguard.h build/hint/auraguard.h; do
   [ -f "$work/app/vendor/$module/$f" ] || fail "go mod vendor dropped $f"
 done
 go_user GOFLAGS=-mod=vendor GOPROXY=off sh -c 'cd app && go build -o quickstart_vendored .' \
