@@ -369,7 +369,6 @@ impl Guard {
             return d;
         }
         if let Some(d) = sequence::check(cfg, run, tool) {
-            run.quarantine(tool, "sequence_loop");
             return d;
         }
         Decision::allow()

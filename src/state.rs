@@ -79,6 +79,12 @@ impl ToolState {
             jitter_history: VecDeque::new(),
         }
     }
+
+    /// Quarantine the tool for the rest of the run (the one way every
+    /// primitive does it); a later reason replaces an earlier one.
+    pub fn set_quarantine(&mut self, why: impl Into<String>) {
+        self.quarantine = Some(why.into());
+    }
 }
 
 /// Hashing for keys that are already uniformly random (HMAC outputs, keyed
@@ -305,11 +311,6 @@ impl RunState {
 
     pub fn name(&self, id: ToolId) -> &Arc<str> {
         &self.tools[id.0 as usize].name
-    }
-
-    /// Quarantine a tool; a later reason replaces an earlier one.
-    pub fn quarantine(&mut self, tool: ToolId, why: impl Into<String>) {
-        self.tool_mut(tool).quarantine = Some(why.into());
     }
 
     /// Push an allowed call into the recent-call window, keeping its size.

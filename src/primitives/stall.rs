@@ -43,14 +43,16 @@ pub fn check(cfg: &Config, run: &mut RunState, token_signer: &mut TokenSigner, t
 
     // 3. Saying nearly the same thing again.
     stall.similarity_streak = match &stall.last_tokens {
-        Some(prev) if overlap(prev, &tokens) >= cfg.stall_text_similarity_threshold => stall.similarity_streak + 1,
+        Some(prev) if overlap(prev, &tokens) >= cfg.stall_text_similarity_threshold => {
+            stall.similarity_streak.saturating_add(1)
+        }
         _ => 0,
     };
     stall.last_tokens = Some(tokens);
 
     // 4. Apologising and "still working on it".
     if stall_score(text) >= cfg.stall_pattern_threshold {
-        stall.pattern_streak += 1;
+        stall.pattern_streak = stall.pattern_streak.saturating_add(1);
     } else {
         stall.pattern_streak = 0;
     }
