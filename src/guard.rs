@@ -428,7 +428,7 @@ impl Guard {
             run_id: self.run.run_id.clone(),
             tool: call.map(|c| c.name.clone()),
             action: action.to_string(),
-            reason: reason.to_string(),
+            reason: crate::primitives::stall::loggable_reason(&self.signer, reason),
             args_sig: call.map(|c| hex(&c.args_sig)),
         };
         self.run.log_intervention(&self.cfg, entry, self.listening);
@@ -571,8 +571,8 @@ impl Guard {
             return Ok(None);
         };
         if self.cfg.shadow_mode {
+            // Counted, not logged, as the reference does for messages.
             self.run.counters.shadow_would_deny += 1;
-            self.log(None, "shadow_deny", &decision.reason);
             return Ok(None);
         }
         match decision.action {
