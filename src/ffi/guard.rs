@@ -60,10 +60,21 @@ unsafe impl Sync for CCallback {}
 ///
 /// # Safety
 /// `guard` is NULL or a live handle from `auraguard_guard_new`.
-unsafe fn shared<'a>(guard: *const auraguard_guard) -> Result<&'a SharedGuard, Error> {
+pub(super) unsafe fn shared<'a>(guard: *const auraguard_guard) -> Result<&'a SharedGuard, Error> {
     non_null!(guard, "guard");
     // SAFETY: guaranteed by the caller.
     Ok(unsafe { &(*guard).shared })
+}
+
+/// The `side_effect` flag of the check functions: -1 (from the
+/// configuration), 0 or 1.
+pub(super) fn side_effect_flag(flag: i32) -> Result<Option<bool>, Error> {
+    match flag {
+        -1 => Ok(None),
+        0 => Ok(Some(false)),
+        1 => Ok(Some(true)),
+        other => Err(Error::invalid(format!("`side_effect` must be -1, 0 or 1, got {other}"))),
+    }
 }
 
 /// Create a guard from a JSON configuration (see the configuration table in
@@ -139,13 +150,7 @@ pub unsafe extern "C" fn auraguard_check_tool(
         let tool = unsafe { arg_str(tool, "tool") }?;
         let args = unsafe { arg_opt_str(args_json, "args_json") }?;
         let ticket = unsafe { arg_opt_str(ticket_id, "ticket_id") }?;
-        let side_effect = match side_effect {
-            -1 => None,
-            0 => Some(false),
-            1 => Some(true),
-            other => return Err(Error::invalid(format!("`side_effect` must be -1, 0 or 1, got {other}"))),
-        };
-        let decision = g.check_tool_json(tool, args, ticket, side_effect)?;
+        let decision = g.check_tool_json(tool, args, ticket, side_effect_flag(side_effect)?)?;
         // SAFETY: checked non-NULL above.
         unsafe { write_out(decision_json_out, decision.to_json()) };
         Ok(())
