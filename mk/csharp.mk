@@ -34,7 +34,7 @@ $(CS_LIB): $(CS_LIB_SRC) | $(CS_OUT)
 $(CS_TESTS): $(CS_LIB) $(CS_TEST_SRC)
 	@test -n "$(CS_NUNIT_FW)" || { echo "nunit.framework.dll not found: apt-get install libnunit-cil-dev"; exit 1; }
 	cp $(CS_NUNIT_FW) $(CS_OUT)/
-	$(CS_MCS) $(CS_FLAGS) -target:library -r:$(CS_LIB) -r:$(CS_NUNIT_FW) -out:$@ $(CS_TEST_SRC)
+	$(CS_MCS) $(CS_FLAGS) -target:library -r:$(CS_LIB) -r:$(CS_NUNIT_FW) -r:System.Net.Http -out:$@ $(CS_TEST_SRC)
 
 $(CS_QUICK): $(CS_LIB) $(ROOT)/examples/csharp/Quickstart.cs
 	$(CS_MCS) $(CS_FLAGS) -r:$(CS_LIB) -out:$@ $(ROOT)/examples/csharp/Quickstart.cs
