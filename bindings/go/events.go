@@ -3,6 +3,7 @@ package auraguard
 import (
 	"encoding/json"
 	"sync"
+	"sync/atomic"
 )
 
 // Event is one notice from the guard, for logs and metrics: an intervention
@@ -79,9 +80,10 @@ func (g *Guard) recordFailed(tool string, err error) {
 // library's callback. It does not refer to the Guard, so the Guard's
 // finalizer can still run.
 type eventSink struct {
-	mu    sync.Mutex
-	fn    func(Event)
-	queue []Event
+	mu     sync.Mutex
+	fn     func(Event)
+	queue  []Event
+	queued atomic.Int64 // len(queue), read without the lock after every call
 }
 
 func (s *eventSink) set(fn func(Event)) {
@@ -89,6 +91,7 @@ func (s *eventSink) set(fn func(Event)) {
 	s.fn = fn
 	if fn == nil {
 		s.queue = nil
+		s.queued.Store(0)
 	}
 	s.mu.Unlock()
 }
@@ -107,6 +110,7 @@ func (s *eventSink) push(ev Event) {
 	s.mu.Lock()
 	if s.fn != nil {
 		s.queue = append(s.queue, ev)
+		s.queued.Store(int64(len(s.queue)))
 	}
 	s.mu.Unlock()
 }
@@ -114,10 +118,11 @@ func (s *eventSink) push(ev Event) {
 // dispatch runs the handler on every queued event, keeping the first panic
 // in faults.
 func (s *eventSink) dispatch(faults *handlerFaults) {
-	for {
+	for s.queued.Load() > 0 {
 		s.mu.Lock()
 		queue, fn := s.queue, s.fn
 		s.queue = nil
+		s.queued.Store(0)
 		s.mu.Unlock()
 		if len(queue) == 0 || fn == nil {
 			return
