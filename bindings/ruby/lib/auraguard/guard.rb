@@ -135,9 +135,14 @@ module AuraGuard
     def on_event(&block)
       @event_lock.synchronize do
         unless @event_function
-          function = EventRelay.function
-          @handle.use { |pointer| NativeCall.status_only(:auraguard_set_event_callback, pointer, function, nil) }
-          @event_function = function
+          # Set first: from now on every call drains what the callback queues.
+          @event_function = EventRelay.function
+          begin
+            @handle.use { |pointer| NativeCall.status_only(:auraguard_set_event_callback, pointer, @event_function, nil) }
+          rescue Error
+            @event_function = nil
+            raise
+          end
         end
         @event_block = block
       end
@@ -193,21 +198,28 @@ module AuraGuard
 
     # A native call returning a string, through the handle; then the events
     # it delivered go to the block.
+    # Without a registered callback no event can be waiting: the plain call.
     def call(function, *args, faults: nil)
-      result = native(faults) { |pointer| NativeCall.string_out(function, pointer, *args) }
+      return @handle.use { |pointer| NativeCall.string_out(function, pointer, *args) } unless @event_function
+
+      result = native { |pointer| NativeCall.string_out(function, pointer, *args) }
       deliver_events(faults)
       result
     end
 
     def call_status(function, *args, faults: nil)
-      native(faults) { |pointer| NativeCall.status_only(function, pointer, *args) }
-      deliver_events(faults)
+      if @event_function
+        native { |pointer| NativeCall.status_only(function, pointer, *args) }
+        deliver_events(faults)
+      else
+        @handle.use { |pointer| NativeCall.status_only(function, pointer, *args) }
+      end
       nil
     end
 
     # When the native call itself fails, its error is what the caller sees:
     # the block still gets the events, and its exceptions are dropped.
-    def native(_faults, &block)
+    def native(&block)
       @handle.use(&block)
     rescue Exception # rubocop:disable Lint/RescueException -- re-raised
       deliver_events(HandlerFaults.new)
