@@ -6,8 +6,8 @@
 
 use std::ffi::{c_char, CString};
 
-use super::guard::{auraguard_guard, shared, side_effect_flag};
-use super::{arg_opt_str, arg_str, auraguard_status, boundary, c_string, non_null};
+use super::guard::{auraguard_guard, check_tool, shared};
+use super::{arg_str, auraguard_status, boundary, c_string, non_null};
 use crate::decision::{Action, Decision};
 
 /// What the agent should do with a call or message. The values never change.
@@ -86,13 +86,9 @@ pub unsafe extern "C" fn auraguard_check_tool_decision(
     error_out: *mut *mut c_char,
 ) -> auraguard_status {
     boundary(error_out, || {
-        // SAFETY (all four): the caller passes a live handle and NUL-terminated strings.
-        let g = unsafe { shared(guard) }?;
         non_null!(decision_out, "decision_out");
-        let tool = unsafe { arg_str(tool, "tool") }?;
-        let args = unsafe { arg_opt_str(args_json, "args_json") }?;
-        let ticket = unsafe { arg_opt_str(ticket_id, "ticket_id") }?;
-        let decision = g.check_tool_json(tool, args, ticket, side_effect_flag(side_effect)?)?;
+        // SAFETY: the caller passes a live handle and NUL-terminated strings.
+        let decision = unsafe { check_tool(guard, tool, args_json, ticket_id, side_effect) }?;
         // SAFETY: checked non-NULL above.
         unsafe { *decision_out = Box::into_raw(auraguard_decision::new(decision)) };
         Ok(())

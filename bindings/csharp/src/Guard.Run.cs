@@ -59,35 +59,9 @@ namespace AuraGuard
         public T Run<T>(string tool, object args, Func<T> fn, string ticketId = null, bool? sideEffect = null)
         {
             if (fn == null) throw new ArgumentNullException("fn");
-            var faults = new HandlerFaults();
-            T result;
-            EnterRun();
-            try
-            {
-                Decision decision = CheckToolCore(tool, args, ticketId, sideEffect, faults);
-                if (decision.Action != GuardAction.Allow)
-                {
-                    faults.Rethrow();
-                    return Replay<T>(decision);
-                }
-                T value;
-                try
-                {
-                    value = fn();
-                }
-                catch (Exception ex)
-                {
-                    RecordFailure(decision, tool, ex, CancellationToken.None, faults);
-                    throw;
-                }
-                result = RecordSuccess(decision, tool, value, faults);
-            }
-            finally
-            {
-                LeaveRun(faults);
-            }
-            faults.Rethrow();
-            return result;
+            // The asynchronous form on a task that is already complete: it runs to the
+            // end on this thread, and GetResult rethrows the tool's own exception.
+            return RunAsync(tool, args, token => Task.FromResult(fn()), ticketId, sideEffect).GetAwaiter().GetResult();
         }
 
         /// <summary>
