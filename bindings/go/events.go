@@ -127,17 +127,40 @@ func (s *eventSink) dispatch(faults *handlerFaults) {
 		if len(queue) == 0 || fn == nil {
 			return
 		}
+		if faults.hold {
+			faults.held = append(faults.held, queue...)
+			continue
+		}
 		for _, ev := range queue {
 			faults.run(fn, ev)
 		}
 	}
 }
 
+// release runs the handler on the events Run held, then on any queued since.
+func (s *eventSink) release(faults *handlerFaults) {
+	faults.hold = false
+	held := faults.held
+	faults.held = nil
+	s.mu.Lock()
+	fn := s.fn
+	s.mu.Unlock()
+	if fn != nil {
+		for _, ev := range held {
+			faults.run(fn, ev)
+		}
+	}
+	s.dispatch(faults)
+}
+
 // handlerFaults holds the first panic of event handlers until the Guard
-// method that delivered the events may raise it.
+// method that delivered the events may raise it; with hold set (Run) it
+// also holds the events themselves until the call is recorded.
 type handlerFaults struct {
 	raised bool
 	value  any
+	hold   bool
+	held   []Event
 }
 
 func (f *handlerFaults) run(fn func(Event), ev Event) {

@@ -65,11 +65,16 @@ func Run[T any](ctx context.Context, g *Guard, tool string, args any, fn func(co
 		return out, err
 	}
 	defer g.leaveRun()
-	var faults handlerFaults
-	// A handler's panic is raised once the call is recorded, so that it can
-	// never leave an allowed call without its result.
+	// The call's events reach the handler once the call is recorded, so that
+	// a handler can never leave an allowed call without its result; the
+	// handler's panic is raised then, unless fn's own panic is under way.
+	faults := handlerFaults{hold: true}
 	defer func() {
-		g.events.dispatch(&faults) // a record_failed event of this call
+		if r := recover(); r != nil {
+			g.events.release(&faults)
+			panic(r)
+		}
+		g.events.release(&faults)
 		faults.rethrow()
 	}()
 	d, err := g.checkTool(&faults, tool, args, opts...)

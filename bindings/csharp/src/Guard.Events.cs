@@ -68,7 +68,8 @@ namespace AuraGuard
         }
 
         // After a native call: raises the events it delivered, then rethrows the first
-        // handler exception (or keeps it in faults, for Run).
+        // handler exception; for Run (faults given), keeps the events until the call
+        // is recorded.
         private void DeliverEvents(HandlerFaults faults)
         {
             GC.KeepAlive(this); // the callback delegate lives as long as this object
@@ -76,9 +77,15 @@ namespace AuraGuard
             if (delivered == null || delivered.Count == 0) return;
             string[] events = delivered.ToArray();
             delivered.Clear();
-            var own = faults ?? new HandlerFaults();
+            if (faults != null)
+            {
+                // Run raises them once the call is recorded.
+                faults.Pending.AddRange(events);
+                return;
+            }
+            var own = new HandlerFaults();
             RaiseEvents(events, own);
-            if (faults == null) own.Rethrow();
+            own.Rethrow();
         }
 
         private void RaiseEvents(string[] events, HandlerFaults faults)
@@ -103,7 +110,7 @@ namespace AuraGuard
         }
 
         /// <summary>The first exception of the event handlers during one guard method,
-        /// and the events that method produced itself.</summary>
+        /// and, for Run, the events held until the call is recorded.</summary>
         private sealed class HandlerFaults
         {
             private ExceptionDispatchInfo _first;

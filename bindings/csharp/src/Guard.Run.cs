@@ -51,8 +51,9 @@ namespace AuraGuard
         /// When the outcome cannot be recorded as given after <paramref name="fn"/> ran, it
         /// is recorded without the payload, the value is still returned, and the problem is
         /// counted in <see cref="RecordFailures"/> and raised as a "record_failed" event.
-        /// An exception a handler of <see cref="Event"/> throws meanwhile is rethrown once the
-        /// call is recorded.
+        /// The events of the call are raised once it is recorded, and the first exception a
+        /// handler of <see cref="Event"/> throws is rethrown then, unless the call throws an
+        /// exception of its own (a denial, the tool's), which wins.
         /// </summary>
         /// <exception cref="GuardBusyException">As many Run calls as the guard's
         /// concurrency are already in flight; nothing was checked.</exception>
@@ -85,22 +86,24 @@ namespace AuraGuard
                 Decision decision = CheckToolCore(tool, args, ticketId, sideEffect, faults);
                 if (decision.Action != GuardAction.Allow)
                 {
-                    faults.Rethrow();
-                    return Replay<T>(decision);
+                    result = Replay<T>(decision);
                 }
-                T value;
-                try
+                else
                 {
-                    Task<T> task = fn(cancellationToken);
-                    if (task == null) throw new InvalidOperationException("the tool function returned no Task");
-                    value = await task.ConfigureAwait(false);
+                    T value;
+                    try
+                    {
+                        Task<T> task = fn(cancellationToken);
+                        if (task == null) throw new InvalidOperationException("the tool function returned no Task");
+                        value = await task.ConfigureAwait(false);
+                    }
+                    catch (Exception ex)
+                    {
+                        RecordFailure(decision, tool, ex, cancellationToken, faults);
+                        throw;
+                    }
+                    result = RecordSuccess(decision, tool, value, faults);
                 }
-                catch (Exception ex)
-                {
-                    RecordFailure(decision, tool, ex, cancellationToken, faults);
-                    throw;
-                }
-                result = RecordSuccess(decision, tool, value, faults);
             }
             finally
             {

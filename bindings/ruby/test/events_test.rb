@@ -92,6 +92,17 @@ class EventsTest < Minitest::Test
     assert_equal 0, g.stats[:pending_calls]
   end
 
+  def test_throw_from_the_block_in_run_lands_after_the_record
+    g = guard
+    g.on_event { |_event| throw :done }
+    ran = 0
+    catch(:done) { g.run("get_order", order_id: 1) { ran += 1 } }
+    assert_equal 1, ran
+    assert_equal 1, g.stats[:tool_calls_executed]
+    assert_equal 0, g.stats[:pending_calls]
+    assert_predicate g.check_tool("get_order", { order_id: 2 }), :allow?
+  end
+
   def test_replacing_the_block_from_many_threads_never_blocks
     g = guard(concurrency: 4)
     seen = Queue.new

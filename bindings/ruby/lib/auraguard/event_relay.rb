@@ -39,10 +39,19 @@ module AuraGuard
   end
 
   # The first exception the event block raised during one guard method,
-  # re-raised once that method's work is done.
+  # re-raised once that method's work is done; for Guard#run, also the
+  # events held until the call is recorded.
   class HandlerFaults
+    attr_reader :held
+
     def initialize
       @first = nil
+      @held = []
+    end
+
+    def hold(events)
+      @held.concat(events)
+      nil
     end
 
     def run(block, event)

@@ -226,17 +226,23 @@ module AuraGuard
       raise
     end
 
-    # Runs the block on the events the last native call delivered; the first
-    # exception is raised here, or kept in `faults` for #run.
+    # Runs the block on the events the last native call delivered and raises
+    # its first exception; #run passes `faults`, which holds the events until
+    # the call is recorded.
     def deliver_events(faults, queued = EventRelay.take)
       return unless queued
+      return faults.hold(queued) if faults
 
+      own = HandlerFaults.new
+      run_block(queued, own)
+      own.raise!
+    end
+
+    def run_block(queued, faults)
       block = @event_block
       return unless block
 
-      own = faults || HandlerFaults.new
-      queued.each { |json| own.run(block, JSON.parse(json, symbolize_names: true, freeze: true)) }
-      own.raise! unless faults
+      queued.each { |json| faults.run(block, JSON.parse(json, symbolize_names: true, freeze: true)) }
     end
   end
 end

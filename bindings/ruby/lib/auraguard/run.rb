@@ -41,6 +41,10 @@ module AuraGuard
     # recorded without the payload, the value is still returned, and the
     # problem is counted in #record_failures and sent as a "record_failed"
     # event. Raises BusyError when the guard's concurrency is used up.
+    #
+    # The call's events reach the event block once the call is recorded; the
+    # block's first exception is raised then, unless the call raised its own
+    # (a denial, the block's exception), which wins.
     def run(name, args = nil, ticket_id: nil, side_effect: nil, **kwargs, &block)
       raise ArgumentError, "Guard#run needs a block that executes the tool" unless block
 
@@ -159,9 +163,11 @@ module AuraGuard
       end
     end
 
+    # The call is recorded: its events (and any record_failed) reach the block.
     def leave_run(faults, pending)
       @run_lock.synchronize { @runs_in_flight -= 1 }
-      deliver_events(faults, pending) unless pending.empty?
+      events = faults.held + pending
+      run_block(events, faults) unless events.empty?
     end
   end
 end
