@@ -97,7 +97,8 @@ namespace AuraGuard
         /// <item><see cref="OperationCanceledException"/> (<c>TaskCanceledException</c>
         /// included): cancelled when the caller's token was cancelled, otherwise a timeout
         /// (HttpClient's); outcome unknown.</item>
-        /// <item><c>HttpRequestException</c> with a <c>StatusCode</c>, a
+        /// <item><c>HttpRequestException</c> with a <c>StatusCode</c> (or, where it has none,
+        /// the status in <c>EnsureSuccessStatusCode</c>'s message), a
         /// <see cref="WebException"/> with an HTTP response, or any exception with an
         /// integer or <see cref="HttpStatusCode"/> <c>StatusCode</c> property: the status
         /// ("503"), not executed.</item>
@@ -153,6 +154,11 @@ namespace AuraGuard
             if (socket != null) return OfSocket(socket.SocketErrorCode);
             var web = e as WebException;
             if (web != null) return OfWeb(web, cancellation, depth);
+            if (e.GetType().FullName == "System.Net.Http.HttpRequestException")
+            {
+                int? fromMessage = StatusInMessage(e.Message);
+                if (fromMessage.HasValue) return NotExecuted(fromMessage.Value.ToString());
+            }
             if (e.GetType().FullName == "System.Net.Http.HttpRequestException" || e is IOException)
             {
                 if (e.InnerException != null)
@@ -228,6 +234,18 @@ namespace AuraGuard
             if (value is HttpStatusCode) return (int)(HttpStatusCode)value;
             if (value is int) return (int)value;
             return null;
+        }
+
+        // EnsureSuccessStatusCode's message on runtimes whose HttpRequestException has no
+        // StatusCode property: "Response status code does not indicate success: 503 (...)".
+        private static int? StatusInMessage(string message)
+        {
+            const string marker = "does not indicate success: ";
+            int at = message == null ? -1 : message.IndexOf(marker, StringComparison.Ordinal);
+            int status;
+            if (at < 0 || message.Length < at + marker.Length + 3) return null;
+            if (!int.TryParse(message.Substring(at + marker.Length, 3), out status)) return null;
+            return status >= 400 && status <= 599 ? status : (int?)null;
         }
 
         private static ToolFailure Unknown(string code)

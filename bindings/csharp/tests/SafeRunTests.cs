@@ -60,6 +60,8 @@ namespace AuraGuard.Tests
                         "connection_error (Unknown)"),
                     Pair(Failure(() => Post(unavailable.Url)), "503 (NotExecuted)"),
                     Pair(Failure(() => Post(limited.Url)), "429 (NotExecuted)"),
+                    Pair(Failure(() => client.GetAsync(unavailable.Url).Result.EnsureSuccessStatusCode()),
+                        "503 (NotExecuted)"),
                     Pair(new ToolFailedException("queue full", "timeout", false), "timeout (NotExecuted)"),
                     Pair(new AggregateException(new TimeoutException()), "timeout (Unknown)"),
                     Pair(new InvalidOperationException(), "error (Unknown)"),
