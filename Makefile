@@ -2,6 +2,7 @@
 #
 #   make demo     build and run the demo (the first thing to try)
 #   make test     every test suite in every language (installs what is missing)
+#   make dist     the release artifacts (tarball, Go module, NuGet package, gems) in dist/
 #
 # Each language's rules live in mk/<language>.mk.
 
@@ -50,7 +51,7 @@ deps:
 
 ## test: every suite, every language
 test: deps
-	$(MAKE) test-rust test-c test-go test-csharp test-ruby
+	$(MAKE) test-rust test-c test-go test-csharp test-ruby test-dist
 
 ## test-rust: unit, integration and property tests, lint, header freshness,
 ## and a short run (about a minute) of the hostile-input property tests
@@ -75,6 +76,6 @@ conformance: build
 
 clean:
 	$(CARGO) clean
-	rm -rf build
+	rm -rf build dist
 
-include mk/c.mk mk/go.mk mk/csharp.mk mk/ruby.mk mk/bench.mk
+include mk/c.mk mk/go.mk mk/csharp.mk mk/ruby.mk mk/bench.mk mk/dist.mk

@@ -21,7 +21,12 @@ if have ruby; then
 else
   need_apt+=(ruby-ffi ruby-minitest)
 fi
+have zip || need_apt+=(zip)
+have unzip || need_apt+=(unzip)
 have mcs || need_apt+=(mono-mcs)
+# The .NET Framework 4.6.1 reference assemblies the NuGet package's DLL is
+# compiled against, and ikdasm, which reads its metadata back.
+{ [ -d /usr/lib/mono/4.6.1-api ] && have ikdasm; } || need_apt+=(mono-devel)
 have mono || need_apt+=(mono-runtime)
 have nunit-console || need_apt+=(nunit-console)
 [ -e /usr/lib/cli/nunit.framework-2.6/nunit.framework.dll ] || ls /usr/lib/cli/nunit.framework*/nunit.framework.dll >/dev/null 2>&1 \

@@ -191,7 +191,7 @@ pub fn write_canonical(out: &mut String, v: &Value) {
         Value::Bool(true) => out.push_str("true"),
         Value::Bool(false) => out.push_str("false"),
         Value::Number(n) => {
-            let _ = write!(out, "{n}");
+            crate::json_number::write_number(out, n.as_str());
         }
         Value::String(s) => write_string(out, s),
         Value::Array(items) => {
