@@ -27,10 +27,8 @@ all: build
 
 ## build: the release library (libauraguard.so, libauraguard.a) and the CLI
 build:
+	@# build.rs lays the soname link libauraguard.so.$(SOMAJOR) beside the library.
 	$(CARGO) build --release --locked
-	@# The library's soname is libauraguard.so.$(SOMAJOR); programs linked in the
-	@# tree find it under that name too.
-	ln -sf libauraguard.so $(LIB_DIR)/libauraguard.so.$(SOMAJOR)
 
 ## header: regenerate include/auraguard.h from src/ffi/ with cbindgen
 header:
