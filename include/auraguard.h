@@ -112,6 +112,12 @@ typedef struct auraguard_guard auraguard_guard;
  * produced the event, before that call returns, after the guard's lock is
  * released: it may call functions on any guard, this one included, but
  * must not free the guard it was called from.
+ *
+ * The callback must return normally: a `longjmp` out of it, a C++
+ * exception, or a thread cancelled inside it leaves the delivery unfinished,
+ * and a later `auraguard_set_event_callback` on this guard then waits for
+ * it forever. Language wrappers copy the event here and run their handlers
+ * after the library call returns.
  */
 typedef void (*auraguard_event_fn)(const char *event_json, void *user_data);
 
@@ -339,6 +345,8 @@ auraguard_status auraguard_reset(auraguard_guard *guard, char **error_out);
  * soon as this function returns; called from inside a callback it cannot
  * wait (it would wait on itself), and calls already delivering may finish
  * with the old callback. See `auraguard_event_fn` for when the callback runs.
+ * Registrations from several threads at once are applied one after the
+ * other: the last one applied is the callback that receives the events.
  */
 auraguard_status auraguard_set_event_callback(auraguard_guard *guard,
                                               auraguard_event_fn fn,
@@ -349,6 +357,10 @@ auraguard_status auraguard_set_event_callback(auraguard_guard *guard,
  * Free a string returned by this library (decisions, JSON, text, error
  * messages). NULL is a no-op. Never pass it a string from elsewhere, and
  * never free these strings with libc `free`.
+ *
+ * Returned strings are read-only: the library needs their length to free
+ * them, so a string whose bytes were changed (a NUL written inside it, say)
+ * must not be passed here.
  */
 void auraguard_string_free(char *s);
 

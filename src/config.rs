@@ -204,6 +204,9 @@ pub const MIN_TEXT_BYTES: u64 = 64;
 pub const MAX_JSON_BYTES: u64 = 64 << 20;
 pub const MAX_TEXT_BYTES: u64 = 16 << 20;
 
+/// Largest configuration text accepted.
+pub const MAX_CONFIG_BYTES: usize = 4 << 20;
+
 /// Every key a configuration object may hold.
 pub const CONFIG_KEYS: &[&str] = &[
     "secret_key",
@@ -248,6 +251,12 @@ pub const CONFIG_KEYS: &[&str] = &[
 impl Config {
     /// Parse and validate a configuration from JSON text.
     pub fn from_json(text: &str) -> Result<Config> {
+        if text.len() > MAX_CONFIG_BYTES {
+            return Err(Error::config(format!(
+                "configuration is {} bytes, over the limit of {MAX_CONFIG_BYTES} bytes",
+                text.len()
+            )));
+        }
         let value: Value =
             serde_json::from_str(text).map_err(|e| Error::config(format!("configuration is not valid JSON: {e}")))?;
         Config::from_value(&value)

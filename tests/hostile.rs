@@ -289,6 +289,13 @@ fn oversized_inputs_are_refused_with_the_limit() {
     let e = g.record_result_json(&format!(r#"{{"ok": true, "payload": "{}"}}"#, "z".repeat(2000))).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
     assert!(g.check_tool_json(&"t".repeat(5000), None, None, None).is_err(), "tool names are bounded");
+    // Valid JSON of the wrong shape is named as such.
+    let e = g.check_tool_json("search_kb", Some("[1]"), None, None).unwrap_err();
+    assert_eq!(e.message(), "args must be a JSON object");
+    // The configuration itself is bounded.
+    let huge = format!(r#"{{"secret_key": "{}"}}"#, "k".repeat(5 << 20));
+    let e = Config::from_json(&huge).unwrap_err();
+    assert!(e.message().contains("over the limit"), "{e}");
     assert_eq!(g.stats().tool_calls_executed + g.stats().tool_calls_denied, 0, "nothing was counted");
 }
 

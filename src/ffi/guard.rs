@@ -25,6 +25,12 @@ pub struct auraguard_guard {
 /// produced the event, before that call returns, after the guard's lock is
 /// released: it may call functions on any guard, this one included, but
 /// must not free the guard it was called from.
+///
+/// The callback must return normally: a `longjmp` out of it, a C++
+/// exception, or a thread cancelled inside it leaves the delivery unfinished,
+/// and a later `auraguard_set_event_callback` on this guard then waits for
+/// it forever. Language wrappers copy the event here and run their handlers
+/// after the library call returns.
 pub type auraguard_event_fn = Option<unsafe extern "C" fn(event_json: *const c_char, user_data: *mut c_void)>;
 
 impl auraguard_guard {
@@ -357,6 +363,8 @@ pub unsafe extern "C" fn auraguard_reset(guard: *mut auraguard_guard, error_out:
 /// soon as this function returns; called from inside a callback it cannot
 /// wait (it would wait on itself), and calls already delivering may finish
 /// with the old callback. See `auraguard_event_fn` for when the callback runs.
+/// Registrations from several threads at once are applied one after the
+/// other: the last one applied is the callback that receives the events.
 #[no_mangle]
 pub unsafe extern "C" fn auraguard_set_event_callback(
     guard: *mut auraguard_guard,
