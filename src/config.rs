@@ -204,6 +204,11 @@ pub const MIN_TEXT_BYTES: u64 = 64;
 pub const MAX_JSON_BYTES: u64 = 64 << 20;
 pub const MAX_TEXT_BYTES: u64 = 16 << 20;
 
+/// Largest price or budget, in dollars: sums of such amounts over any run
+/// stay finite (so a saved state always loads) and the budget's rounding
+/// stays cheap.
+pub const MAX_USD: f64 = 1e9;
+
 /// Largest configuration text accepted.
 pub const MAX_CONFIG_BYTES: usize = 4 << 20;
 
@@ -295,7 +300,7 @@ impl Config {
                 "stall_pattern_threshold" => c.stall_pattern_threshold = unit(k, v)?,
                 "stall_pattern_streak_threshold" => c.stall_pattern_streak_threshold = count(k, v, 1, MAX_THRESHOLD)?,
                 "stall_rewrite_max_attempts" => c.stall_rewrite_max_attempts = count(k, v, 0, MAX_THRESHOLD)?,
-                "max_cost_per_run" => c.max_cost_per_run = opt(v, |v| positive(k, v))?,
+                "max_cost_per_run" => c.max_cost_per_run = opt(v, |v| budget(k, v))?,
                 "cost_warning_threshold" => c.cost_warning_threshold = unit(k, v)?,
                 "query_arg_keys_by_tool" => c.query_arg_keys_by_tool = string_lists(k, v)?,
                 "cost_model" => c.cost_model = cost_model(v)?,
@@ -334,7 +339,8 @@ impl Config {
     }
 }
 
-fn kind_of(v: &Value) -> &'static str {
+/// How a JSON value is named in error messages ("a string", "null").
+pub(crate) fn kind_of(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -408,10 +414,20 @@ fn positive(key: &str, v: &Value) -> Result<f64> {
     Ok(x)
 }
 
+/// A price in dollars: from 0 to [`MAX_USD`].
 fn non_negative(key: &str, v: &Value) -> Result<f64> {
     let x = number(key, v)?;
-    if x < 0.0 {
-        return Err(Error::config(format!("config key `{key}` must be >= 0, got {x}")));
+    if !(0.0..=MAX_USD).contains(&x) {
+        return Err(Error::config(format!("config key `{key}` must be from 0 to {MAX_USD}, got {x}")));
+    }
+    Ok(x)
+}
+
+/// A budget in dollars: above 0, at most [`MAX_USD`].
+fn budget(key: &str, v: &Value) -> Result<f64> {
+    let x = positive(key, v)?;
+    if x > MAX_USD {
+        return Err(Error::config(format!("config key `{key}` must be at most {MAX_USD}, got {x}")));
     }
     Ok(x)
 }
@@ -597,6 +613,8 @@ mod tests {
             (json!({"max_json_bytes": 2}), "max_json_bytes"),
             (json!({"max_text_bytes": 1}), "max_text_bytes"),
             (json!({"tool_policies": {"t": {"max_calls": u64::MAX}}}), "tool_policies.t.max_calls"),
+            (json!({"max_cost_per_run": 1e300}), "max_cost_per_run"),
+            (json!({"cost_model": {"input_token_cost_per_1k": 1e308}}), "cost_model.input_token_cost_per_1k"),
         ] {
             let mut cfg = cfg;
             cfg["secret_key"] = json!("k");

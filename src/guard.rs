@@ -134,14 +134,6 @@ impl std::fmt::Debug for Guard {
     }
 }
 
-/// Parse JSON text under a size limit, naming what it was.
-pub(crate) fn parse_json(what: &str, text: &str, limit: usize) -> Result<Value> {
-    if text.len() > limit {
-        return Err(Error::invalid(format!("{what} is {} bytes, over the limit of {limit} bytes", text.len())));
-    }
-    serde_json::from_str(text).map_err(|e| Error::invalid(format!("{what} is not valid JSON: {e}")))
-}
-
 impl Guard {
     /// A guard for `cfg`. In shadow mode without a key, a random key is used.
     pub fn new(cfg: Config) -> Guard {
@@ -203,6 +195,7 @@ impl Guard {
         }
     }
 
+    #[cfg(test)]
     pub(crate) fn is_listening(&self) -> bool {
         self.listening
     }
@@ -592,8 +585,11 @@ impl Guard {
     /// Add model usage to the run's cost.
     pub fn record_tokens(&mut self, input_tokens: u64, output_tokens: u64, cost_override: Option<f64>) -> Result<()> {
         let cost = match cost_override {
-            Some(c) if !c.is_finite() || c < 0.0 => {
-                return Err(Error::invalid(format!("cost_override must be a finite number >= 0, got {c}")))
+            Some(c) if !(0.0..=crate::config::MAX_USD).contains(&c) => {
+                return Err(Error::invalid(format!(
+                    "cost_override must be a number from 0 to {}, got {c}",
+                    crate::config::MAX_USD
+                )))
             }
             Some(c) => c,
             None => {

@@ -16,15 +16,16 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::events::{CostEvent, Intervention};
-use crate::guard::{parse_json, Guard};
+use crate::guard::Guard;
 use crate::primitives::idempotency::LedgerEntry;
 use crate::signature::{canonical, hex, parse_hex, Sig};
 use crate::state::{CallKey, CostState, Counters, PendingCall, RunState, SigHashing, StallState, ToolId, WindowEntry};
 
 /// The format name written in every saved state.
 pub const STATE_FORMAT: &str = "auraguard-state";
-/// The version of the saved form this build writes and reads.
-pub const STATE_VERSION: u64 = 1;
+/// The version of the saved form this build writes and reads (2: the MAC
+/// covers the format and version too).
+pub const STATE_VERSION: u64 = 2;
 /// The largest saved state accepted, in bytes.
 pub const MAX_STATE_BYTES: usize = 64 << 20;
 
@@ -103,6 +104,23 @@ struct SavedIntervention {
     action: String,
     reason: String,
     args_sig: Option<String>,
+}
+
+/// The outer object of a saved state. Read with `deny_unknown_fields`:
+/// an extra top-level key, or a key given twice (a second `body` after the
+/// one the MAC covers, say), is refused.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Envelope {
+    format: Value,
+    version: Value,
+    mac: Value,
+    body: Value,
+}
+
+/// What the MAC covers: the format, the version and the canonical body.
+fn signed_text(body: &Value) -> String {
+    format!("{STATE_FORMAT}\n{STATE_VERSION}\n{}", canonical(body))
 }
 
 #[derive(Serialize, Deserialize)]
@@ -246,7 +264,7 @@ impl Guard {
                 .collect(),
         };
         let body = serde_json::to_value(&body).expect("a state body always serializes");
-        let mac = self.signer.state_mac(&canonical(&body));
+        let mac = self.signer.state_mac(&signed_text(&body));
         let mut out = serde_json::Map::new();
         out.insert("format".into(), Value::from(STATE_FORMAT));
         out.insert("version".into(), Value::from(STATE_VERSION));
@@ -258,31 +276,39 @@ impl Guard {
     /// Replace the run's state with a saved one. On any error the guard is
     /// left exactly as it was.
     pub fn load_state(&mut self, text: &str) -> Result<()> {
-        let v = parse_json("saved state", text, MAX_STATE_BYTES).map_err(|e| Error::state(e.message()))?;
-        let obj = v.as_object().ok_or_else(|| bad("not a JSON object"))?;
-        if obj.get("format").and_then(Value::as_str) != Some(STATE_FORMAT) {
-            return Err(bad("not an auraguard state (missing `format`)"));
+        if text.len() > MAX_STATE_BYTES {
+            return Err(bad(&format!("it is {} bytes, over the limit of {MAX_STATE_BYTES} bytes", text.len())));
         }
-        match obj.get("version").and_then(Value::as_u64) {
+        // Read straight from the text, so that a key given twice is seen.
+        let env: Envelope = serde_json::from_str(text).map_err(|e| match e.classify() {
+            serde_json::error::Category::Data if !text.trim_start().starts_with('{') => bad("not a JSON object"),
+            serde_json::error::Category::Data => bad(&e.to_string()),
+            _ => bad(&format!("not valid JSON: {e}")),
+        })?;
+        if env.format.as_str() != Some(STATE_FORMAT) {
+            return Err(bad(&format!("`format` must be \"{STATE_FORMAT}\": this is not an auraguard state")));
+        }
+        match env.version.as_u64() {
             Some(STATE_VERSION) => {}
             Some(other) => {
                 return Err(bad(&format!(
                     "version {other} is not supported by this build (it reads version {STATE_VERSION})"
                 )))
             }
-            None => return Err(bad("missing `version`")),
+            None => {
+                return Err(bad(&format!("`version` must be an integer, got {}", crate::config::kind_of(&env.version))))
+            }
         }
-        let body = obj.get("body").ok_or_else(|| bad("missing `body`"))?;
-        let mac = obj
-            .get("mac")
-            .and_then(Value::as_str)
+        let mac = env
+            .mac
+            .as_str()
             .filter(|m| m.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
             .and_then(parse_hex)
-            .ok_or_else(|| bad("missing or malformed `mac`"))?;
-        if !self.signer.verify_state_mac(&canonical(body), &mac) {
+            .ok_or_else(|| bad("`mac` must be 64 lower-case hex characters"))?;
+        if !self.signer.verify_state_mac(&signed_text(&env.body), &mac) {
             return Err(bad("its MAC does not verify: it was modified, or saved under a different secret key"));
         }
-        let body: Body = serde_json::from_value(body.clone()).map_err(|e| bad(&format!("malformed body: {e}")))?;
+        let body: Body = serde_json::from_value(env.body).map_err(|e| bad(&format!("malformed body: {e}")))?;
         let (run, next_id, entries) = self.rebuild(body)?;
         if entries.len() > self.cfg.max_ledger_entries {
             return Err(bad("more ledger entries than max_ledger_entries"));

@@ -150,7 +150,7 @@ fn apply(g: &mut Guard, op: &Op) {
         }
         Op::Tokens(a, b, c) => {
             let r = g.record_tokens(*a, *b, *c);
-            assert_eq!(r.is_ok(), c.is_none_or(|c| c.is_finite() && c >= 0.0));
+            assert_eq!(r.is_ok(), c.is_none_or(|c| (0.0..=auraguard::config::MAX_USD).contains(&c)));
         }
         Op::Save => {
             let saved = g.save_state();
@@ -274,6 +274,26 @@ proptest! {
             prop_assert_eq!(r.unwrap_err().kind(), ErrorKind::State);
         }
     }
+}
+
+#[test]
+fn the_largest_prices_and_token_counts_keep_costs_finite_and_the_state_loadable() {
+    let max = auraguard::config::MAX_USD;
+    let mut g = guard(json!({"cost_model": {"input_token_cost_per_1k": max, "output_token_cost_per_1k": max,
+        "default_tool_call_cost": max}}));
+    for _ in 0..1000 {
+        g.record_tokens(u64::MAX, u64::MAX, None).unwrap();
+        g.record_tokens(0, 0, Some(max)).unwrap();
+    }
+    check(&mut g, "get_order", json!({}));
+    ok(&mut g, json!(1));
+    assert!(g.stats().cost_spent_usd.is_finite());
+    let e = g.record_tokens(0, 0, Some(1e300)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    let saved = g.save_state();
+    let mut h = guard(json!({}));
+    h.load_state(&saved).unwrap();
+    assert_eq!(h.stats().cost_spent_usd, g.stats().cost_spent_usd);
 }
 
 #[test]

@@ -312,8 +312,8 @@ fn the_report_counts_every_intervention_not_only_the_retained_ones() {
         assert_eq!(check(&mut g, "get_order", json!({"id": i})).reason, "tool_quarantined:max_calls_per_tool");
     }
     let sorry = "I'm sorry for the delay, I'm still checking on your order.";
-    g.check_output(sorry).unwrap();
-    g.check_output(sorry).unwrap();
+    let decided = (0..4).filter_map(|_| g.check_output(sorry).unwrap()).next();
+    assert_eq!(decided.map(|d| d.reason), Some("no_state_change_loop".into()));
     let r = g.report();
     assert_eq!(r.log_retained, 2);
     assert_eq!(r.by_tool["get_order"], 5);

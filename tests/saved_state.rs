@@ -124,7 +124,11 @@ fn unreadable_or_unknown_versions_are_refused_with_a_reason() {
         ("not json".to_string(), "JSON"),
         ("[]".to_string(), "object"),
         ("{}".to_string(), "format"),
-        (tampered(&saved, |v| v["version"] = json!(2)), "version 2"),
+        (tampered(&saved, |v| v["version"] = json!(3)), "version 3"),
+        (tampered(&saved, |v| v["version"] = json!("2")), "`version` must be an integer, got a string"),
+        (tampered(&saved, |v| v["note"] = json!("outside the MAC")), "unknown field `note`"),
+        (saved.replacen("\"body\":", "\"body\":{},\"body\":", 1), "duplicate field `body`"),
+        (tampered(&saved, |v| v["format"] = json!("other")), "format"),
         (tampered(&saved, |v| v.as_object_mut().unwrap().remove("version").map(|_| ()).unwrap()), "version"),
         (tampered(&saved, |v| v.as_object_mut().unwrap().remove("body").map(|_| ()).unwrap()), "body"),
     ] {
