@@ -66,7 +66,10 @@ fn accepted_input_is_well_formed(tool: &[u8], args: Option<&[u8]>, ticket: Optio
         let args = auraguard_fuzz::c_text(args);
         let text = args.to_str().expect("arguments that are not UTF-8 were accepted");
         let parsed = contract::parse_unbounded(text);
-        assert!(parsed.as_ref().is_some_and(|v| v.is_object()), "arguments that are not a JSON object were accepted: {text}");
+        assert!(
+            parsed.as_ref().is_some_and(|v| v.is_object()),
+            "arguments that are not a JSON object were accepted: {text}"
+        );
     }
 }
 

@@ -12,7 +12,9 @@ fuzz_target!(|data: &[u8]| {
     let text = c_text(data);
     match CGuard::new(data) {
         Ok(g) => short_run(&g),
-        Err(f) if text.to_str().is_err() => contract::status_in("guard_new", &f, &[Status::AURAGUARD_ERR_INVALID_ARGUMENT]),
+        Err(f) if text.to_str().is_err() => {
+            contract::status_in("guard_new", &f, &[Status::AURAGUARD_ERR_INVALID_ARGUMENT])
+        }
         Err(f) => {
             contract::status_in("guard_new", &f, &[Status::AURAGUARD_ERR_CONFIG]);
             assert!(f.message.contains('`') || f.message.contains("JSON"), "message names no key: {}", f.message);

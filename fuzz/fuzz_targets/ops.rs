@@ -218,7 +218,9 @@ impl State {
                 let text = match text {
                     Text::Stall => "I'm sorry, I'm still checking on that for you.".to_string(),
                     Text::Finalize(s) => json!({"action": "finalize", "reason": s, "reply_draft": s}).to_string(),
-                    Text::Escalate(s) => json!({"action": "escalate", "reason": s, "escalation": {"route": s}}).to_string(),
+                    Text::Escalate(s) => {
+                        json!({"action": "escalate", "reason": s, "escalation": {"route": s}}).to_string()
+                    }
                     Text::Free(s) => s.clone(),
                 };
                 self.g.check_output(text.as_bytes()).err().map(|f| (f, &[INVALID][..]))

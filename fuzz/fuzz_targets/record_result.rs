@@ -39,7 +39,11 @@ fuzz_target!(|data: &[u8]| {
     match g.record_result(text.as_bytes()) {
         Ok(()) => {
             let s = g.stats();
-            assert_eq!(contract::count(&s, "pending_calls"), waiting.len() as u64 - 1, "a recorded result freed no call");
+            assert_eq!(
+                contract::count(&s, "pending_calls"),
+                waiting.len() as u64 - 1,
+                "a recorded result freed no call"
+            );
             contract::round_trip(&g);
         }
         Err(f) => {

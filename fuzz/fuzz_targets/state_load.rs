@@ -52,7 +52,11 @@ fn load_into(g: &CGuard, state: &[u8], signed: Option<&str>) {
             g.report();
         }
         Err(f) => {
-            let allowed = if state.to_str().is_ok() { Status::AURAGUARD_ERR_STATE } else { Status::AURAGUARD_ERR_INVALID_ARGUMENT };
+            let allowed = if state.to_str().is_ok() {
+                Status::AURAGUARD_ERR_STATE
+            } else {
+                Status::AURAGUARD_ERR_INVALID_ARGUMENT
+            };
             contract::status_in("state_load", &f, &[allowed]);
             contract::unchanged(g, &before, "state_load", &f);
         }

@@ -121,7 +121,13 @@ impl CGuard {
     }
 
     /// `auraguard_check_tool`; the decision checked and parsed.
-    pub fn check_tool(&self, tool: &[u8], args: Option<&[u8]>, ticket: Option<&[u8]>, side_effect: i32) -> Outcome<Value> {
+    pub fn check_tool(
+        &self,
+        tool: &[u8],
+        args: Option<&[u8]>,
+        ticket: Option<&[u8]>,
+        side_effect: i32,
+    ) -> Outcome<Value> {
         let tool = c_text(tool);
         let args = args.map(c_text);
         let ticket = ticket.map(c_text);
