@@ -54,7 +54,7 @@ impl Setup {
             "max_text_bytes": 1024,
         });
         if let Some(m) = self.max_cost {
-            c["max_cost_per_run"] = json!(f64::from(m) / 50.0);
+            c["max_cost_per_run"] = json!((f64::from(m) + 1.0) / 50.0);
         }
         c.to_string()
     }
