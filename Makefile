@@ -60,11 +60,6 @@ test-rust: lint header-check
 	PROPTEST_CASES=40000 $(CARGO) test --release --locked --test hostile
 	PROPTEST_CASES=20000 $(CARGO) test --release --locked --lib json_scan
 
-## fuzz: the hostile-input property tests at length (PROPTEST_CASES to change)
-fuzz:
-	PROPTEST_CASES=$${PROPTEST_CASES:-1000000} $(CARGO) test --release --locked --test hostile
-	PROPTEST_CASES=$${PROPTEST_CASES:-1000000} $(CARGO) test --release --locked --lib json_scan
-
 lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --release --locked --all-targets -- -D warnings
@@ -78,4 +73,4 @@ clean:
 	$(CARGO) clean
 	rm -rf build dist
 
-include mk/c.mk mk/go.mk mk/csharp.mk mk/ruby.mk mk/bench.mk mk/dist.mk
+include mk/c.mk mk/go.mk mk/csharp.mk mk/ruby.mk mk/bench.mk mk/dist.mk mk/fuzz.mk
