@@ -1,0 +1,262 @@
+//! One MCP session and its guard: every message of the session passes
+//! through here, in either direction, and is either forwarded unchanged or
+//! answered by the proxy. The transports (stdio, HTTP) only move bytes.
+//!
+//! What a session remembers: the `tools/call` requests the guard allowed
+//! that await the server's answer (by request id, with the guard's
+//! `call_id`), the `tools/list` requests in flight (their answers say which
+//! tools are destructive), and the tools so annotated.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use auraguard::{Action, ErrorKind, EventSink, Guard, SharedGuard, ToolResult};
+use serde_json::{Map, Value};
+
+use super::config::ProxyConfig;
+use super::jsonrpc::{self, classify, id_key, Kind, INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST};
+use super::tool_result;
+
+/// What to do with a message.
+#[derive(Debug, PartialEq)]
+pub enum Route {
+    /// Pass it on, as it came.
+    Forward,
+    /// Do not pass it on; send this back to where it came from.
+    Reply(Value),
+    /// Do not pass it on; there is nothing to answer.
+    Drop(String),
+}
+
+/// An allowed call awaiting the server's answer.
+struct Pending {
+    call_id: u64,
+    side_effect: bool,
+    /// The call's progress token, if the client asked for progress.
+    progress: Option<String>,
+}
+
+/// How many cancelled calls are remembered, to drop what the server still
+/// sends for them.
+const CANCELLED_KEPT: usize = 1024;
+
+#[derive(Default)]
+struct State {
+    pending: HashMap<String, Pending>,
+    listings: HashSet<String>,
+    destructive: HashSet<String>,
+    /// Request ids and progress tokens of cancelled calls: the client no
+    /// longer expects their answer or progress.
+    cancelled: HashSet<String>,
+}
+
+impl State {
+    fn forget_later(&mut self, key: String) {
+        if self.cancelled.len() >= CANCELLED_KEPT {
+            self.cancelled.clear();
+        }
+        self.cancelled.insert(key);
+    }
+}
+
+pub struct Session {
+    guard: SharedGuard,
+    cfg: Arc<ProxyConfig>,
+    state: Mutex<State>,
+}
+
+impl Session {
+    pub fn new(cfg: Arc<ProxyConfig>, sink: Option<EventSink>) -> Session {
+        let guard = SharedGuard::new(Guard::new(cfg.guard.clone()));
+        if sink.is_some() {
+            guard.set_event_sink(sink).expect("a fresh guard takes a sink");
+        }
+        Session { guard, cfg, state: Mutex::new(State::default()) }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // The state holds plain maps that no panic leaves half-changed.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A message from the client (one element of a batch at most).
+    pub fn from_client(&self, msg: &Value) -> Route {
+        match classify(msg) {
+            Err((id, why)) => Route::Reply(jsonrpc::error(id, INVALID_REQUEST, why)),
+            Ok(Kind::Request { id, method: "tools/call" }) => self.check_call(id, msg),
+            Ok(Kind::Request { id, method: "tools/list" }) => {
+                self.state().listings.insert(id_key(id));
+                Route::Forward
+            }
+            Ok(Kind::Notification { method: "notifications/cancelled" }) => {
+                if let Some(id) = msg.pointer("/params/requestId") {
+                    if let Some(progress) = self.finish(id, failure("cancelled"), "the client cancelled it") {
+                        let mut state = self.state();
+                        state.forget_later(format!("id {}", id_key(id)));
+                        if let Some(token) = progress {
+                            state.forget_later(format!("progress {token}"));
+                        }
+                    }
+                }
+                Route::Forward
+            }
+            Ok(Kind::Notification { method: "tools/call" }) => Route::Drop(
+                "a tools/call without an id (a notification) was dropped: its result could not be recorded".into(),
+            ),
+            Ok(_) => Route::Forward,
+        }
+    }
+
+    /// A message from the server (one element of a batch at most).
+    pub fn from_server(&self, msg: &Value) -> Route {
+        match classify(msg) {
+            Err((id, why)) => Route::Reply(jsonrpc::error(id, INVALID_REQUEST, why)),
+            Ok(Kind::Response { id }) => {
+                if self.state().cancelled.remove(&format!("id {}", id_key(id))) {
+                    return Route::Drop(String::new());
+                }
+                self.on_response(id, msg);
+                Route::Forward
+            }
+            Ok(Kind::Notification { method: "notifications/progress" }) => {
+                let token = msg.pointer("/params/progressToken").map(id_key);
+                match token {
+                    Some(t) if self.state().cancelled.contains(&format!("progress {t}")) => Route::Drop(String::new()),
+                    _ => Route::Forward,
+                }
+            }
+            Ok(_) => Route::Forward,
+        }
+    }
+
+    fn check_call(&self, id: &Value, msg: &Value) -> Route {
+        let params = msg.get("params");
+        let Some(tool) = params.and_then(|p| p.get("name")).and_then(Value::as_str) else {
+            return Route::Reply(jsonrpc::error(
+                id.clone(),
+                INVALID_PARAMS,
+                "tools/call needs `params.name`, a string",
+            ));
+        };
+        let empty = Map::new();
+        let args = match params.and_then(|p| p.get("arguments")) {
+            None | Some(Value::Null) => &empty,
+            Some(Value::Object(m)) => m,
+            Some(_) => {
+                return Route::Reply(jsonrpc::error(
+                    id.clone(),
+                    INVALID_PARAMS,
+                    "tools/call `params.arguments` must be an object",
+                ))
+            }
+        };
+        let key = id_key(id);
+        let mut state = self.state();
+        if state.pending.contains_key(&key) {
+            return Route::Reply(jsonrpc::error(
+                id.clone(),
+                INVALID_REQUEST,
+                format!("request id {key} is already in use by a tools/call in flight"),
+            ));
+        }
+        let ticket = self.cfg.ticket_arg(tool).and_then(|arg| match args.get(arg) {
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        });
+        let side_effect = state.destructive.contains(tool).then_some(true);
+        let decision = match self.guard.with(|g| g.check_tool(tool, args, ticket.as_deref(), side_effect)) {
+            Ok(d) => d,
+            Err(e) => {
+                let code = if e.kind() == ErrorKind::InvalidArgument { INVALID_PARAMS } else { INTERNAL_ERROR };
+                return Route::Reply(jsonrpc::error(
+                    id.clone(),
+                    code,
+                    format!("auraguard could not check this call: {e}"),
+                ));
+            }
+        };
+        match decision.action {
+            Action::Allow => {
+                let call_id = decision.call_id.expect("an allow carries its call id");
+                let side_effect = decision.idempotency_key.is_some();
+                let progress = params.and_then(|p| p.pointer("/_meta/progressToken")).map(id_key);
+                state.pending.insert(key, Pending { call_id, side_effect, progress });
+                Route::Forward
+            }
+            // A result kept by digest only cannot be handed back: the
+            // server answers again (the guard counted the repeat).
+            Action::Cache if !tool_result::replayable(&decision) => Route::Forward,
+            _ => Route::Reply(jsonrpc::result(id.clone(), tool_result::answer(tool, &decision))),
+        }
+    }
+
+    fn on_response(&self, id: &Value, msg: &Value) {
+        let key = id_key(id);
+        let mut state = self.state();
+        if state.listings.remove(&key) {
+            for tool in msg.pointer("/result/tools").and_then(Value::as_array).into_iter().flatten() {
+                let hint = |k: &str| tool.pointer(&format!("/annotations/{k}")).and_then(Value::as_bool);
+                if let (Some(name), Some(true), false) = (
+                    tool.get("name").and_then(Value::as_str),
+                    hint("destructiveHint"),
+                    hint("readOnlyHint") == Some(true),
+                ) {
+                    state.destructive.insert(name.to_string());
+                }
+            }
+            return;
+        }
+        let Some(p) = state.pending.remove(&key) else { return };
+        drop(state);
+        let result =
+            ToolResult { call_id: Some(p.call_id), ..tool_result::from_server(msg, self.cfg.guard.max_json_bytes) };
+        if let Err(e) = self.guard.record_result(result) {
+            eprintln!("auraguard mcp: could not record the result of request {key}: {e}");
+        }
+    }
+
+    /// Record an allowed call that will get no answer from the server.
+    /// Returns its progress token when it was awaiting one.
+    fn finish(&self, id: &Value, mut result: ToolResult, why: &str) -> Option<Option<String>> {
+        let p = self.state().pending.remove(&id_key(id))?;
+        // The server may have acted before the call was abandoned: a side
+        // effect counts as executed, so it is never silently repeated.
+        result.side_effect_executed = Some(p.side_effect);
+        result.call_id = Some(p.call_id);
+        if let Err(e) = self.guard.record_result(result) {
+            eprintln!("auraguard mcp: could not record request {id} ({why}): {e}");
+        }
+        Some(p.progress)
+    }
+
+    /// The server is gone: record every call in flight as failed, and the
+    /// error replies the client is owed.
+    pub fn server_gone(&self, why: &str) -> Vec<Value> {
+        let ids: Vec<String> = self.state().pending.keys().cloned().collect();
+        ids.into_iter()
+            .filter_map(|key| serde_json::from_str::<Value>(&key).ok())
+            .map(|id| {
+                self.finish(&id, failure("server_exited"), why);
+                jsonrpc::error(id, INTERNAL_ERROR, format!("the MCP server {why} before answering this call"))
+            })
+            .collect()
+    }
+
+    /// Whether a tool was announced as destructive.
+    pub fn is_destructive(&self, tool: &str) -> bool {
+        self.state().destructive.contains(tool)
+    }
+
+    /// The guard's report, as JSON.
+    pub fn report(&self) -> Value {
+        match self.guard.report() {
+            Ok(r) => serde_json::to_value(r).expect("a report serializes"),
+            Err(e) => serde_json::json!({"error": e.to_string()}),
+        }
+    }
+}
+
+fn failure(code: &str) -> ToolResult {
+    ToolResult::failed(code)
+}
