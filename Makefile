@@ -25,6 +25,7 @@ export PATH := $(PATH):/usr/local/go/bin:$(HOME)/.cargo/bin
 all: build
 
 ## build: the release library (libauraguard.so, libauraguard.a) and the CLI
+## (the workspace: the library at the root, the command line in cli/)
 build:
 	$(CARGO) build --release --locked
 	@# The library's soname is libauraguard.so.$(SOMAJOR); programs linked in the
@@ -52,7 +53,7 @@ deps:
 
 ## test: every suite, every language
 test: deps
-	$(MAKE) test-rust test-c test-go test-csharp test-ruby
+	$(MAKE) test-rust test-c test-go test-csharp test-ruby test-mcp
 
 ## test-rust: unit, integration and property tests, lint, header freshness,
 ## and a short run (about a minute) of the hostile-input property tests
@@ -79,4 +80,4 @@ clean:
 	$(CARGO) clean
 	rm -rf build
 
-include mk/c.mk mk/go.mk mk/csharp.mk mk/ruby.mk mk/bench.mk
+include mk/c.mk mk/go.mk mk/csharp.mk mk/ruby.mk mk/bench.mk mk/mcp.mk

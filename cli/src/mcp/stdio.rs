@@ -24,6 +24,10 @@ const EXIT_GRACE: Duration = Duration::from_secs(5);
 /// Messages queued for one destination before its reader waits.
 const QUEUE: usize = 64;
 
+/// Queued after the last message for a peer whose input is to be closed
+/// (no message is empty).
+const CLOSE: Vec<u8> = Vec::new();
+
 /// Why the proxy is stopping.
 enum End {
     ClientLeft,
@@ -61,6 +65,7 @@ pub async fn run(command: &[String], outputs: &Outputs) -> u8 {
         tokio::spawn(async move {
             let mut input = BufReader::new(tokio::io::stdin());
             pump(&mut input, max, &session, From::Client, &to_server, &to_client).await;
+            let _ = to_server.send(CLOSE).await;
         })
     };
     let mut server_reader = {
@@ -158,11 +163,15 @@ async fn pump<R: tokio::io::AsyncBufRead + Unpin>(
     }
 }
 
-/// Write queued messages to one peer. After a write fails (the peer left)
+/// Write queued messages to one peer, until `CLOSE` or the last sender
+/// has gone; then its input closes. After a write fails (the peer left)
 /// the rest is discarded, so that no reader waits on a full queue.
 async fn drain<W: AsyncWrite + Unpin>(mut queue: mpsc::Receiver<Vec<u8>>, mut out: W, peer: &str) {
     let mut open = true;
     while let Some(msg) = queue.recv().await {
+        if msg.is_empty() {
+            break;
+        }
         if open {
             if let Err(e) = write_frame(&mut out, &msg).await {
                 eprintln!("auraguard mcp: cannot write to {peer}: {e}");
