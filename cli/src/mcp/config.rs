@@ -33,8 +33,6 @@ pub struct ProxyConfig {
     pub guard: Config,
     pub tools: HashMap<String, ToolOptions>,
     pub max_message_bytes: usize,
-    /// Whether the secret key was generated for this process (none configured).
-    pub generated_key: bool,
 }
 
 impl ProxyConfig {
@@ -62,12 +60,11 @@ impl ProxyConfig {
             Some(section) => parse_section(section)?,
         };
         obj.entry("max_pending_calls").or_insert(Value::from(DEFAULT_MAX_PENDING_CALLS));
-        let generated_key = !obj.contains_key("secret_key");
-        if generated_key {
+        if !obj.contains_key("secret_key") {
             obj.insert("secret_key".to_string(), Value::String(random_key()?));
         }
         let guard = Config::from_value(&Value::Object(obj)).map_err(|e| e.to_string())?;
-        Ok(ProxyConfig { guard, tools, max_message_bytes, generated_key })
+        Ok(ProxyConfig { guard, tools, max_message_bytes })
     }
 
     pub fn ticket_arg(&self, tool: &str) -> Option<&str> {
@@ -146,7 +143,6 @@ mod tests {
         assert_eq!(c.ticket_arg("refund"), Some("order_id"));
         assert_eq!(c.ticket_arg("other"), None);
         assert_eq!(c.max_message_bytes, 4096);
-        assert!(!c.generated_key);
         assert!(c.guard.side_effect_tools.contains("refund"));
         assert_eq!(c.guard.max_pending_calls, DEFAULT_MAX_PENDING_CALLS as usize);
     }
@@ -154,7 +150,7 @@ mod tests {
     #[test]
     fn defaults_draw_a_key_and_keep_a_configured_pending_limit() {
         let c = ProxyConfig::from_value(json!({"max_pending_calls": 2})).unwrap();
-        assert!(c.generated_key);
+        assert!(!c.guard.secret_key.is_empty(), "a key is drawn");
         assert_eq!(c.guard.max_pending_calls, 2);
         assert_eq!(c.max_message_bytes, DEFAULT_MAX_MESSAGE_BYTES);
     }

@@ -10,10 +10,12 @@
 
 pub mod config;
 pub mod frame;
+pub mod http;
 pub mod jsonrpc;
 pub mod output;
 pub mod relay;
 pub mod session;
+pub mod sse;
 pub mod stdio;
 pub mod tool_result;
 
@@ -41,7 +43,7 @@ pub struct McpArgs {
     #[arg(long)]
     pub listen: Option<String>,
     /// With --listen: the MCP server's streamable-HTTP endpoint (http://...).
-    #[arg(long, requires = "listen")]
+    #[arg(long)]
     pub upstream: Option<String>,
     /// With --listen: how many sessions may be open at once.
     #[arg(long, default_value_t = 256, requires = "listen")]
@@ -53,6 +55,9 @@ pub struct McpArgs {
     #[arg(last = true)]
     pub command: Vec<String>,
 }
+
+/// How many ended sessions' reports the final report holds at most.
+pub const KEPT_REPORTS: usize = 10_000;
 
 /// What every session shares: the configuration, the events file, and the
 /// reports of the sessions that ended.
@@ -78,9 +83,14 @@ impl Outputs {
         }
     }
 
-    /// Keep the report of an ended session for the final report.
+    /// Keep the report of an ended session for the final report (the
+    /// most recent `KEPT_REPORTS`, so a long-lived listener stays bounded).
     pub fn keep(&self, report: Value) {
-        self.ended.lock().unwrap_or_else(|p| p.into_inner()).push(report);
+        let mut ended = self.ended.lock().unwrap_or_else(|p| p.into_inner());
+        if ended.len() >= KEPT_REPORTS {
+            ended.remove(0);
+        }
+        ended.push(report);
     }
 
     pub fn ended(&self) -> Vec<Value> {
@@ -113,12 +123,22 @@ pub fn run(args: McpArgs) -> u8 {
         }
     };
     let code = match (&args.listen, args.command.is_empty()) {
+        (None, true) if args.upstream.is_some() => {
+            eprintln!("auraguard mcp: --upstream needs --listen ADDR");
+            2
+        }
         (None, true) => {
             eprintln!("auraguard mcp: say which MCP server to start, after `--` (e.g. auraguard mcp -- npx -y @modelcontextprotocol/server-everything), or --listen with --upstream");
             2
         }
         (None, false) => runtime.block_on(stdio::run(&args.command, &outputs)),
-        (Some(_listen), _) => 2,
+        (Some(listen), true) => runtime.block_on(http::run(listen, &args, outputs)),
+        (Some(_), false) => {
+            eprintln!(
+                "auraguard mcp: --listen proxies an HTTP server (--upstream URL); it takes no command after `--`"
+            );
+            2
+        }
     };
     // A read of stdin may still be blocked in the runtime's thread pool;
     // it must not hold the exit.

@@ -243,11 +243,6 @@ impl Session {
             .collect()
     }
 
-    /// Whether a tool was announced as destructive.
-    pub fn is_destructive(&self, tool: &str) -> bool {
-        self.state().destructive.contains(tool)
-    }
-
     /// The guard's report, as JSON.
     pub fn report(&self) -> Value {
         match self.guard.report() {
