@@ -255,3 +255,96 @@ impl Session {
 fn failure(code: &str) -> ToolResult {
     ToolResult::failed(code)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn session(cfg: Value) -> Session {
+        Session::new(Arc::new(ProxyConfig::from_value(cfg).unwrap()), None)
+    }
+
+    fn call(id: u64, tool: &str, args: Value) -> Value {
+        json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": tool, "arguments": args}})
+    }
+
+    fn answer(id: u64, text: &str) -> Value {
+        json!({"jsonrpc": "2.0", "id": id, "result": {"content": [{"type": "text", "text": text}]}})
+    }
+
+    fn reply_of(route: Route) -> Value {
+        match route {
+            Route::Reply(v) => v,
+            other => panic!("expected a reply, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn allowed_calls_are_recorded_and_a_repeat_is_answered_from_the_cache() {
+        let s = session(json!({}));
+        for id in 1..=2 {
+            assert_eq!(s.from_client(&call(id, "lookup", json!({"q": "x"}))), Route::Forward);
+            assert_eq!(s.from_server(&answer(id, "found")), Route::Forward);
+        }
+        let cached = reply_of(s.from_client(&call(3, "lookup", json!({"q": "x"}))));
+        assert_eq!(cached["id"], 3);
+        assert_eq!(cached["result"]["content"][0]["text"], "found");
+        assert_eq!(cached["result"]["_meta"]["auraguard"]["action"], "cache");
+        let stats = &s.report()["stats"];
+        assert_eq!((stats["tool_calls_executed"].as_u64(), stats["pending_calls"].as_u64()), (Some(2), Some(0)));
+    }
+
+    #[test]
+    fn a_tool_announced_as_destructive_runs_once() {
+        let s = session(json!({}));
+        assert_eq!(s.from_client(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})), Route::Forward);
+        let listing = json!({"jsonrpc": "2.0", "id": 1, "result": {"tools": [
+            {"name": "wipe", "annotations": {"destructiveHint": true}},
+            {"name": "peek", "annotations": {"destructiveHint": true, "readOnlyHint": true}},
+        ]}});
+        s.from_server(&listing);
+        assert_eq!(s.from_client(&call(2, "wipe", json!({"disk": "a"}))), Route::Forward);
+        s.from_server(&answer(2, "wiped"));
+        let again = reply_of(s.from_client(&call(3, "wipe", json!({"disk": "a"}))));
+        assert_eq!(again["result"]["_meta"]["auraguard"]["reason"], "idempotent_replay");
+        let other = reply_of(s.from_client(&call(4, "wipe", json!({"disk": "b"}))));
+        assert_eq!(other["result"]["_meta"]["auraguard"]["reason"], "side_effect_limit_exceeded");
+        assert_eq!(other["result"]["isError"], true);
+        // A read-only tool is no side effect, whatever its other hints say.
+        for id in 5..=6 {
+            assert_eq!(s.from_client(&call(id, "peek", json!({"n": id}))), Route::Forward);
+            s.from_server(&answer(id, "ok"));
+        }
+    }
+
+    #[test]
+    fn a_cancelled_call_is_recorded_and_what_follows_for_it_is_dropped() {
+        let s = session(json!({}));
+        let mut c = call(1, "slow", json!({}));
+        c["params"]["_meta"] = json!({"progressToken": "p1"});
+        assert_eq!(s.from_client(&c), Route::Forward);
+        let cancel = json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 1}});
+        assert_eq!(s.from_client(&cancel), Route::Forward);
+        let progress = json!({"jsonrpc": "2.0", "method": "notifications/progress", "params": {"progressToken": "p1", "progress": 1}});
+        assert!(matches!(s.from_server(&progress), Route::Drop(_)));
+        assert!(matches!(s.from_server(&answer(1, "late")), Route::Drop(_)));
+        let stats = &s.report()["stats"];
+        assert_eq!((stats["tool_calls_failed"].as_u64(), stats["pending_calls"].as_u64()), (Some(1), Some(0)));
+    }
+
+    #[test]
+    fn bad_calls_get_errors_and_change_nothing() {
+        let s = session(json!({}));
+        let no_name = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {}});
+        assert_eq!(reply_of(s.from_client(&no_name))["error"]["code"], INVALID_PARAMS);
+        assert_eq!(reply_of(s.from_client(&call(2, "t", json!([1]))))["error"]["code"], INVALID_PARAMS);
+        assert_eq!(s.from_client(&call(3, "t", json!({}))), Route::Forward);
+        let reused = reply_of(s.from_client(&call(3, "t", json!({"other": 1}))));
+        assert!(reused["error"]["message"].as_str().unwrap().contains("already in use"));
+        let gone = s.server_gone("exited with status 1");
+        assert_eq!(gone.len(), 1);
+        assert_eq!(gone[0]["id"], 3);
+        assert_eq!(s.report()["stats"]["tool_calls_executed"], 1);
+    }
+}
