@@ -80,7 +80,9 @@ pub async fn run(listen: &str, args: &McpArgs, outputs: Outputs) -> u8 {
     let proxy = Arc::new(Proxy {
         outputs: Arc::new(outputs),
         upstream,
-        client: Client::builder(TokioExecutor::new()).build_http(),
+        // A fresh connection per request: reusing an idle one races with the
+        // server closing it, and a POST cannot safely be sent twice.
+        client: Client::builder(TokioExecutor::new()).pool_max_idle_per_host(0).build_http(),
         sessions: Mutex::new(HashMap::new()),
         opening: Mutex::new(0),
         max_sessions: args.max_sessions,
@@ -293,7 +295,8 @@ impl Proxy {
         let response = match self.client.request(upstream).await {
             Ok(r) => r,
             Err(e) => {
-                let why = format!("the upstream MCP server {} cannot be reached: {e}", self.upstream);
+                let cause = std::error::Error::source(&e).map(|c| format!(": {c}")).unwrap_or_default();
+                let why = format!("the upstream MCP server {} cannot be reached: {e}{cause}", self.upstream);
                 eprintln!("auraguard mcp: {why}");
                 return reply(StatusCode::BAD_GATEWAY, jsonrpc::error(Value::Null, INTERNAL_ERROR, why));
             }
