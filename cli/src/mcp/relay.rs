@@ -28,8 +28,8 @@ pub struct Outcome {
 
 fn route(session: &Session, from: From, msg: &Value) -> Route {
     match from {
-        From::Client => session.from_client(msg),
-        From::Server => session.from_server(msg),
+        From::Client => session.client_message(msg),
+        From::Server => session.server_message(msg),
     }
 }
 

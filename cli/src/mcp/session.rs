@@ -80,7 +80,7 @@ impl Session {
     }
 
     /// A message from the client (one element of a batch at most).
-    pub fn from_client(&self, msg: &Value) -> Route {
+    pub fn client_message(&self, msg: &Value) -> Route {
         match classify(msg) {
             Err((id, why)) => Route::Reply(jsonrpc::error(id, INVALID_REQUEST, why)),
             Ok(Kind::Request { id, method: "tools/call" }) => self.check_call(id, msg),
@@ -108,7 +108,7 @@ impl Session {
     }
 
     /// A message from the server (one element of a batch at most).
-    pub fn from_server(&self, msg: &Value) -> Route {
+    pub fn server_message(&self, msg: &Value) -> Route {
         match classify(msg) {
             Err((id, why)) => Route::Reply(jsonrpc::error(id, INVALID_REQUEST, why)),
             Ok(Kind::Response { id }) => {
@@ -284,10 +284,10 @@ mod tests {
     fn allowed_calls_are_recorded_and_a_repeat_is_answered_from_the_cache() {
         let s = session(json!({}));
         for id in 1..=2 {
-            assert_eq!(s.from_client(&call(id, "lookup", json!({"q": "x"}))), Route::Forward);
-            assert_eq!(s.from_server(&answer(id, "found")), Route::Forward);
+            assert_eq!(s.client_message(&call(id, "lookup", json!({"q": "x"}))), Route::Forward);
+            assert_eq!(s.server_message(&answer(id, "found")), Route::Forward);
         }
-        let cached = reply_of(s.from_client(&call(3, "lookup", json!({"q": "x"}))));
+        let cached = reply_of(s.client_message(&call(3, "lookup", json!({"q": "x"}))));
         assert_eq!(cached["id"], 3);
         assert_eq!(cached["result"]["content"][0]["text"], "found");
         assert_eq!(cached["result"]["_meta"]["auraguard"]["action"], "cache");
@@ -298,23 +298,23 @@ mod tests {
     #[test]
     fn a_tool_announced_as_destructive_runs_once() {
         let s = session(json!({}));
-        assert_eq!(s.from_client(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})), Route::Forward);
+        assert_eq!(s.client_message(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})), Route::Forward);
         let listing = json!({"jsonrpc": "2.0", "id": 1, "result": {"tools": [
             {"name": "wipe", "annotations": {"destructiveHint": true}},
             {"name": "peek", "annotations": {"destructiveHint": true, "readOnlyHint": true}},
         ]}});
-        s.from_server(&listing);
-        assert_eq!(s.from_client(&call(2, "wipe", json!({"disk": "a"}))), Route::Forward);
-        s.from_server(&answer(2, "wiped"));
-        let again = reply_of(s.from_client(&call(3, "wipe", json!({"disk": "a"}))));
+        s.server_message(&listing);
+        assert_eq!(s.client_message(&call(2, "wipe", json!({"disk": "a"}))), Route::Forward);
+        s.server_message(&answer(2, "wiped"));
+        let again = reply_of(s.client_message(&call(3, "wipe", json!({"disk": "a"}))));
         assert_eq!(again["result"]["_meta"]["auraguard"]["reason"], "idempotent_replay");
-        let other = reply_of(s.from_client(&call(4, "wipe", json!({"disk": "b"}))));
+        let other = reply_of(s.client_message(&call(4, "wipe", json!({"disk": "b"}))));
         assert_eq!(other["result"]["_meta"]["auraguard"]["reason"], "side_effect_limit_exceeded");
         assert_eq!(other["result"]["isError"], true);
         // A read-only tool is no side effect, whatever its other hints say.
         for id in 5..=6 {
-            assert_eq!(s.from_client(&call(id, "peek", json!({"n": id}))), Route::Forward);
-            s.from_server(&answer(id, "ok"));
+            assert_eq!(s.client_message(&call(id, "peek", json!({"n": id}))), Route::Forward);
+            s.server_message(&answer(id, "ok"));
         }
     }
 
@@ -323,12 +323,12 @@ mod tests {
         let s = session(json!({}));
         let mut c = call(1, "slow", json!({}));
         c["params"]["_meta"] = json!({"progressToken": "p1"});
-        assert_eq!(s.from_client(&c), Route::Forward);
+        assert_eq!(s.client_message(&c), Route::Forward);
         let cancel = json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 1}});
-        assert_eq!(s.from_client(&cancel), Route::Forward);
+        assert_eq!(s.client_message(&cancel), Route::Forward);
         let progress = json!({"jsonrpc": "2.0", "method": "notifications/progress", "params": {"progressToken": "p1", "progress": 1}});
-        assert!(matches!(s.from_server(&progress), Route::Drop(_)));
-        assert!(matches!(s.from_server(&answer(1, "late")), Route::Drop(_)));
+        assert!(matches!(s.server_message(&progress), Route::Drop(_)));
+        assert!(matches!(s.server_message(&answer(1, "late")), Route::Drop(_)));
         let stats = &s.report()["stats"];
         assert_eq!((stats["tool_calls_failed"].as_u64(), stats["pending_calls"].as_u64()), (Some(1), Some(0)));
     }
@@ -337,10 +337,10 @@ mod tests {
     fn bad_calls_get_errors_and_change_nothing() {
         let s = session(json!({}));
         let no_name = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {}});
-        assert_eq!(reply_of(s.from_client(&no_name))["error"]["code"], INVALID_PARAMS);
-        assert_eq!(reply_of(s.from_client(&call(2, "t", json!([1]))))["error"]["code"], INVALID_PARAMS);
-        assert_eq!(s.from_client(&call(3, "t", json!({}))), Route::Forward);
-        let reused = reply_of(s.from_client(&call(3, "t", json!({"other": 1}))));
+        assert_eq!(reply_of(s.client_message(&no_name))["error"]["code"], INVALID_PARAMS);
+        assert_eq!(reply_of(s.client_message(&call(2, "t", json!([1]))))["error"]["code"], INVALID_PARAMS);
+        assert_eq!(s.client_message(&call(3, "t", json!({}))), Route::Forward);
+        let reused = reply_of(s.client_message(&call(3, "t", json!({"other": 1}))));
         assert!(reused["error"]["message"].as_str().unwrap().contains("already in use"));
         let gone = s.server_gone("exited with status 1");
         assert_eq!(gone.len(), 1);

@@ -13,7 +13,7 @@ import time
 import httpx
 import pytest
 from mcp import ClientSession
-from mcp.client.streamable_http import streamablehttp_client
+from mcp.client.streamable_http import streamable_http_client
 
 from conftest import EVERYTHING, NODE, PROXY, decision_of, text_of
 
@@ -86,7 +86,7 @@ async def test_an_sdk_session_over_http_is_guarded(upstream, tmp_path):
     async def progress(value, total, message):
         seen.append(value)
 
-    async with streamablehttp_client(proxy.url) as (read, write, _):
+    async with streamable_http_client(proxy.url) as (read, write, _):
         async with ClientSession(read, write) as s:
             await s.initialize()
             assert "echo" in {t.name for t in (await s.list_tools()).tools}
