@@ -31,7 +31,8 @@ pub enum Route {
 /// An allowed call awaiting the server's answer.
 struct Pending {
     call_id: u64,
-    side_effect: bool,
+    /// Set for a side effect: the key the guard's ledger files it under.
+    idempotency_key: Option<String>,
     /// The call's progress token, if the client asked for progress.
     progress: Option<String>,
 }
@@ -179,9 +180,9 @@ impl Session {
         match decision.action {
             Action::Allow => {
                 let call_id = decision.call_id.expect("an allow carries its call id");
-                let side_effect = decision.idempotency_key.is_some();
                 let progress = params.and_then(|p| p.pointer("/_meta/progressToken")).map(id_key);
-                state.pending.insert(key, Pending { call_id, side_effect, progress });
+                let idempotency_key = decision.idempotency_key;
+                state.pending.insert(key, Pending { call_id, idempotency_key, progress });
                 Route::Forward
             }
             // A result kept by digest only cannot be handed back: the
@@ -222,7 +223,7 @@ impl Session {
         let p = self.state().pending.remove(&id_key(id))?;
         // The server may have acted before the call was abandoned: a side
         // effect counts as executed, so it is never silently repeated.
-        result.side_effect_executed = Some(p.side_effect);
+        result.side_effect_executed = Some(p.idempotency_key.is_some());
         result.call_id = Some(p.call_id);
         if let Err(e) = self.guard.record_result(result) {
             eprintln!("auraguard mcp: could not record request {id} ({why}): {e}");
@@ -241,6 +242,12 @@ impl Session {
                 jsonrpc::error(id, INTERNAL_ERROR, format!("the MCP server {why} before answering this call"))
             })
             .collect()
+    }
+
+    /// The ledger key of a side effect in flight.
+    #[cfg(test)]
+    fn idempotency_key(&self, id: u64) -> Option<String> {
+        self.state().pending.get(&id.to_string()).and_then(|p| p.idempotency_key.clone())
     }
 
     /// The guard's report, as JSON.
@@ -331,6 +338,20 @@ mod tests {
         assert!(matches!(s.server_message(&answer(1, "late")), Route::Drop(_)));
         let stats = &s.report()["stats"];
         assert_eq!((stats["tool_calls_failed"].as_u64(), stats["pending_calls"].as_u64()), (Some(1), Some(0)));
+    }
+
+    #[test]
+    fn a_ticket_argument_keys_a_side_effect_by_its_value_across_sessions() {
+        let refund = |s: &Session, id: u64, order: &str| {
+            assert_eq!(s.client_message(&call(id, "refund", json!({"order_id": order, "amount": 5}))), Route::Forward);
+            s.idempotency_key(id).expect("a refund is a side effect")
+        };
+        let ticketed = json!({"secret_key": "k", "mcp": {"tools": {"refund": {"ticket_arg": "order_id"}}}});
+        let (a, b) = (session(ticketed.clone()), session(ticketed));
+        assert_eq!(refund(&a, 1, "A-1"), refund(&b, 1, "A-1"), "the same order, the same key in every session");
+        assert_ne!(refund(&a, 2, "A-2"), refund(&b, 2, "A-1"));
+        let (c, d) = (session(json!({"secret_key": "k"})), session(json!({"secret_key": "k"})));
+        assert_ne!(refund(&c, 1, "A-1"), refund(&d, 1, "A-1"), "without a ticket, a key belongs to its run");
     }
 
     #[test]

@@ -117,7 +117,7 @@ async def test_jittered_queries_get_the_rewrite_text(tmp_path):
     assert len(text.split("\n\n")[0]) > 20, "the guard's instruction to the model comes first"
 
 
-async def test_a_ticket_argument_keys_the_side_effect(tmp_path):
+async def test_a_tool_with_a_ticket_argument_still_runs_once_per_ticket(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     config = write_config(
