@@ -59,6 +59,23 @@ def upstream():
     proc.wait()
 
 
+@pytest.fixture
+def listen(upstream, tmp_path):
+    """Start proxies in front of `upstream`; any left running are killed after the test."""
+    started = []
+
+    def start(*extra):
+        proxy = Listener(upstream, tmp_path, *extra)
+        started.append(proxy)
+        return proxy
+
+    yield start
+    for proxy in started:
+        if proxy.proc.poll() is None:
+            proxy.proc.kill()
+            proxy.proc.wait()
+
+
 class Listener:
     def __init__(self, upstream, tmp_path, *extra):
         self.report = tmp_path / "report.json"
@@ -79,8 +96,8 @@ class Listener:
         return code, self.stderr.read_text(), json.loads(self.report.read_text())
 
 
-async def test_an_sdk_session_over_http_is_guarded(upstream, tmp_path):
-    proxy = Listener(upstream, tmp_path)
+async def test_an_sdk_session_over_http_is_guarded(listen):
+    proxy = listen()
     seen = []
 
     async def progress(value, total, message):
@@ -107,8 +124,8 @@ async def test_an_sdk_session_over_http_is_guarded(upstream, tmp_path):
     assert any(e["event"] == "intervention" and e["session_id"] == session["session_id"] for e in events)
 
 
-async def test_a_request_for_an_unknown_session_is_refused(upstream, tmp_path):
-    proxy = Listener(upstream, tmp_path)
+async def test_a_request_for_an_unknown_session_is_refused(listen):
+    proxy = listen()
     async with httpx.AsyncClient() as http:
         r = await http.post(proxy.url, headers={**HEADERS, "mcp-session-id": "nope"},
                             json={"jsonrpc": "2.0", "id": 1, "method": "ping"})
@@ -148,9 +165,9 @@ async def one_session(http, url, n):
     return 200, (sid, texts)
 
 
-async def test_a_thousand_sessions_each_with_its_own_guard_within_the_session_limit(upstream, tmp_path):
+async def test_a_thousand_sessions_each_with_its_own_guard_within_the_session_limit(listen):
     wave, waves = 100, 10
-    proxy = Listener(upstream, tmp_path, "--max-sessions", str(wave), "--idle-timeout", "600")
+    proxy = listen("--max-sessions", str(wave), "--idle-timeout", "600")
     async with httpx.AsyncClient(limits=httpx.Limits(max_connections=wave), timeout=120) as http:
         for w in range(waves):
             results = await asyncio.gather(*(one_session(http, proxy.url, w * wave + i) for i in range(wave)))
@@ -175,8 +192,8 @@ async def test_a_thousand_sessions_each_with_its_own_guard_within_the_session_li
     assert all(s["report"]["stats"]["tool_calls_executed"] == 2 for s in sessions)
 
 
-async def test_idle_sessions_expire_and_make_room(upstream, tmp_path):
-    proxy = Listener(upstream, tmp_path, "--max-sessions", "3", "--idle-timeout", "1")
+async def test_idle_sessions_expire_and_make_room(listen):
+    proxy = listen("--max-sessions", "3", "--idle-timeout", "1")
     async with httpx.AsyncClient(timeout=60) as http:
         first = await asyncio.gather(*(one_session(http, proxy.url, i) for i in range(3)))
         assert [status for status, _ in first] == [200] * 3

@@ -16,6 +16,20 @@ INIT = {
 }
 
 
+RUNNING = []
+
+
+@pytest.fixture(autouse=True)
+def _stop_leftovers():
+    """A failed test leaves no proxy (or server) running."""
+    yield
+    while RUNNING:
+        proc = RUNNING.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 class Raw:
     """A client that writes frames by hand and reads answers line by line."""
 
@@ -24,6 +38,7 @@ class Raw:
             [PROXY] + proxy_args(server, config=config, report=report),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
+        RUNNING.append(self.proc)
 
     def send(self, frame):
         data = frame if isinstance(frame, bytes) else json.dumps(frame).encode()
