@@ -2,6 +2,7 @@
 #
 #   make demo     build and run the demo (the first thing to try)
 #   make test     every test suite in every language (installs what is missing)
+#   make dist     the release artifacts (tarball, Go module, NuGet package, gems) in dist/
 #
 # Each language's rules live in mk/<language>.mk.
 
@@ -27,10 +28,8 @@ all: build
 ## build: the release library (libauraguard.so, libauraguard.a) and the CLI
 ## (the workspace: the library at the root, the command line in cli/)
 build:
+	@# build.rs lays the soname link libauraguard.so.$(SOMAJOR) beside the library.
 	$(CARGO) build --release --locked
-	@# The library's soname is libauraguard.so.$(SOMAJOR); programs linked in the
-	@# tree find it under that name too.
-	ln -sf libauraguard.so $(LIB_DIR)/libauraguard.so.$(SOMAJOR)
 
 ## header: regenerate include/auraguard.h from src/ffi/ with cbindgen
 header:
@@ -53,7 +52,7 @@ deps:
 
 ## test: every suite, every language
 test: deps
-	$(MAKE) test-rust test-c test-go test-csharp test-ruby test-mcp
+	$(MAKE) test-rust test-c test-go test-csharp test-ruby test-dist test-mcp
 
 ## test-rust: unit, integration and property tests, lint, header freshness,
 ## and a short run (about a minute) of the hostile-input property tests
@@ -78,6 +77,6 @@ conformance: build
 
 clean:
 	$(CARGO) clean
-	rm -rf build
+	rm -rf build dist
 
-include mk/c.mk mk/go.mk mk/csharp.mk mk/ruby.mk mk/bench.mk mk/mcp.mk
+include mk/c.mk mk/go.mk mk/csharp.mk mk/ruby.mk mk/bench.mk mk/dist.mk mk/mcp.mk

@@ -53,6 +53,48 @@ typedef enum {
 } auraguard_status;
 
 /**
+ * What the agent should do with a call or message. The values never change.
+ */
+typedef enum {
+  /**
+   * Execute the tool, then report with `auraguard_record_result`.
+   */
+  AURAGUARD_ACTION_ALLOW = 0,
+  /**
+   * Do not execute; tell the model it was refused.
+   */
+  AURAGUARD_ACTION_BLOCK = 1,
+  /**
+   * Do not execute; reuse `cached_result` (in the decision's JSON).
+   */
+  AURAGUARD_ACTION_CACHE = 2,
+  /**
+   * Do not execute; add `injected_system` to the prompt and ask again.
+   */
+  AURAGUARD_ACTION_REWRITE = 3,
+  /**
+   * Stop the run and hand it to a person with `escalation_packet`.
+   */
+  AURAGUARD_ACTION_ESCALATE = 4,
+  /**
+   * Stop the run and send `finalized_output`.
+   */
+  AURAGUARD_ACTION_FINALIZE = 5,
+} auraguard_action;
+
+/**
+ * A decision: its action, reason, call id and idempotency key, and its
+ * whole JSON text.
+ *
+ * Opaque. Made by `auraguard_check_tool_decision` and
+ * `auraguard_check_output_decision`, owned by the caller, freed exactly
+ * once with `auraguard_decision_free`. Immutable: it may be read from
+ * several threads at once. The strings its accessors return belong to it
+ * and stay valid until it is freed.
+ */
+typedef struct auraguard_decision auraguard_decision;
+
+/**
  * A guard: the state of one agent run and its configuration.
  *
  * Opaque. Created by `auraguard_guard_new`, freed exactly once by
@@ -70,12 +112,92 @@ typedef struct auraguard_guard auraguard_guard;
  * produced the event, before that call returns, after the guard's lock is
  * released: it may call functions on any guard, this one included, but
  * must not free the guard it was called from.
+ *
+ * The callback must return normally: a `longjmp` out of it, a C++
+ * exception, or a thread cancelled inside it leaves the delivery unfinished,
+ * and a later `auraguard_set_event_callback` on this guard then waits for
+ * it forever. Language wrappers copy the event here and run their handlers
+ * after the library call returns.
  */
 typedef void (*auraguard_event_fn)(const char *event_json, void *user_data);
 
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * `auraguard_check_tool`, with the decision as a handle instead of JSON.
+ *
+ * The arguments and failures are those of `auraguard_check_tool`. On
+ * success `*decision_out` receives a new decision, owned by the caller
+ * (free it with `auraguard_decision_free`); on failure it is untouched.
+ */
+auraguard_status auraguard_check_tool_decision(auraguard_guard *guard,
+                                               const char *tool,
+                                               const char *args_json,
+                                               const char *ticket_id,
+                                               int32_t side_effect,
+                                               auraguard_decision **decision_out,
+                                               char **error_out);
+
+/**
+ * `auraguard_check_output`, with the decision as a handle instead of JSON.
+ *
+ * On success `*decision_out` receives a new decision owned by the caller
+ * (free it with `auraguard_decision_free`), or NULL when there is nothing
+ * to do; on failure it is untouched. `text` is only read during the call.
+ */
+auraguard_status auraguard_check_output_decision(auraguard_guard *guard,
+                                                 const char *text,
+                                                 auraguard_decision **decision_out,
+                                                 char **error_out);
+
+/**
+ * The decision's action. NULL is not a decision and reads as
+ * `AURAGUARD_ACTION_BLOCK`, so that a caller that executes only on
+ * `AURAGUARD_ACTION_ALLOW` fails closed.
+ */
+auraguard_action auraguard_decision_action(const auraguard_decision *decision);
+
+/**
+ * The decision's reason, e.g. "allow" or "identical_toolcall_loop_cache".
+ * Owned by the decision (valid until `auraguard_decision_free`); NULL for a
+ * NULL decision.
+ */
+const char *auraguard_decision_reason(const auraguard_decision *decision);
+
+/**
+ * The call id of an allowed call, for `auraguard_record_result`.
+ *
+ * Returns true and writes `*call_id_out` when the decision carries one (an
+ * allow); returns false and leaves `*call_id_out` untouched otherwise, or
+ * when either pointer is NULL.
+ */
+bool auraguard_decision_call_id(const auraguard_decision *decision, uint64_t *call_id_out);
+
+/**
+ * The idempotency key of an allowed side-effect call (32 hex digits), to
+ * hand to the tool's API so that a retry is not executed twice. Owned by
+ * the decision (valid until `auraguard_decision_free`); NULL when the
+ * decision has none or is NULL.
+ */
+const char *auraguard_decision_idempotency_key(const auraguard_decision *decision);
+
+/**
+ * The whole decision as JSON, the text `auraguard_check_tool` returns, for
+ * the fields without an accessor (`cached_result`, `injected_system`,
+ * `escalation_packet`, `finalized_output`). Owned by the decision (valid
+ * until `auraguard_decision_free`; never pass it to
+ * `auraguard_string_free`); NULL for a NULL decision.
+ */
+const char *auraguard_decision_json(const auraguard_decision *decision);
+
+/**
+ * Free a decision and the strings it owns. NULL is a no-op. Call it
+ * exactly once per decision; the handle and its strings are invalid
+ * afterwards.
+ */
+void auraguard_decision_free(auraguard_decision *decision);
 
 /**
  * Create a guard from a JSON configuration (see the configuration table in
@@ -223,6 +345,8 @@ auraguard_status auraguard_reset(auraguard_guard *guard, char **error_out);
  * soon as this function returns; called from inside a callback it cannot
  * wait (it would wait on itself), and calls already delivering may finish
  * with the old callback. See `auraguard_event_fn` for when the callback runs.
+ * Registrations from several threads at once are applied one after the
+ * other: the last one applied is the callback that receives the events.
  */
 auraguard_status auraguard_set_event_callback(auraguard_guard *guard,
                                               auraguard_event_fn fn,
@@ -233,6 +357,10 @@ auraguard_status auraguard_set_event_callback(auraguard_guard *guard,
  * Free a string returned by this library (decisions, JSON, text, error
  * messages). NULL is a no-op. Never pass it a string from elsewhere, and
  * never free these strings with libc `free`.
+ *
+ * Returned strings are read-only: the library needs their length to free
+ * them, so a string whose bytes were changed (a NUL written inside it, say)
+ * must not be passed here.
  */
 void auraguard_string_free(char *s);
 

@@ -34,7 +34,7 @@ $(CS_LIB): $(CS_LIB_SRC) | $(CS_OUT)
 $(CS_TESTS): $(CS_LIB) $(CS_TEST_SRC)
 	@test -n "$(CS_NUNIT_FW)" || { echo "nunit.framework.dll not found: apt-get install libnunit-cil-dev"; exit 1; }
 	cp $(CS_NUNIT_FW) $(CS_OUT)/
-	$(CS_MCS) $(CS_FLAGS) -target:library -r:$(CS_LIB) -r:$(CS_NUNIT_FW) -out:$@ $(CS_TEST_SRC)
+	$(CS_MCS) $(CS_FLAGS) -target:library -r:$(CS_LIB) -r:$(CS_NUNIT_FW) -r:System.Net.Http -out:$@ $(CS_TEST_SRC)
 
 $(CS_QUICK): $(CS_LIB) $(ROOT)/examples/csharp/Quickstart.cs
 	$(CS_MCS) $(CS_FLAGS) -r:$(CS_LIB) -out:$@ $(ROOT)/examples/csharp/Quickstart.cs
@@ -54,6 +54,11 @@ test-csharp: build csharp-build
 	cd $(CS_OUT) && $(CS_ENV) $(CS_NUNIT) -nologo -xml=$(CS_OUT)/TestResult.xml $(CS_TESTS)
 	cd $(CS_OUT) && $(CS_ENV) $(CS_MONO) $(CS_QUICK)
 	cd $(CS_OUT) && $(CS_ENV) $(CS_MONO) $(CS_AGENT)
+	@# Without the library on any path, the error says where it looked and how to fix it.
+	@if ldconfig -p | grep -q libauraguard; then echo "csharp: libauraguard is installed; missing-library check skipped"; \
+	else cd $(CS_OUT) && ! out=$$(env -u LD_LIBRARY_PATH $(CS_MONO) $(CS_QUICK) 2>&1) && \
+	  echo "$$out" | grep -q "could not be loaded. Searched" && echo "$$out" | grep -q "make build" && \
+	  echo "csharp: a missing library is reported with the paths searched"; fi
 
 bench-csharp: build $(CS_BENCH)
 	$(CS_ENV) $(CS_MONO) -O=all $(CS_BENCH)

@@ -25,7 +25,12 @@ have node || need_apt+=(nodejs)
 have npm || need_apt+=(npm)
 have python3 || need_apt+=(python3)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need_apt+=(python3-venv)
+have zip || need_apt+=(zip)
+have unzip || need_apt+=(unzip)
 have mcs || need_apt+=(mono-mcs)
+# The .NET Framework 4.6.1 reference assemblies the NuGet package's DLL is
+# compiled against, and ikdasm, which reads its metadata back.
+{ [ -d /usr/lib/mono/4.6.1-api ] && have ikdasm; } || need_apt+=(mono-devel)
 have mono || need_apt+=(mono-runtime)
 have nunit-console || need_apt+=(nunit-console)
 [ -e /usr/lib/cli/nunit.framework-2.6/nunit.framework.dll ] || ls /usr/lib/cli/nunit.framework*/nunit.framework.dll >/dev/null 2>&1 \

@@ -179,6 +179,34 @@ impl Default for Config {
     }
 }
 
+// Upper bounds of the count-type keys. Each keeps every step of a check
+// proportional to the recent-call window at most, keeps the arithmetic on
+// counts far from overflow, and keeps the largest state a run can reach
+// loadable by `state_load`.
+
+/// The recent-call window; every per-call scan is bounded by it.
+pub const MAX_WINDOW: u64 = 1000;
+/// Thresholds and streak lengths.
+pub const MAX_THRESHOLD: u64 = 1_000_000;
+/// Per-tool and per-run call caps.
+pub const MAX_CALLS: u64 = 1_000_000_000;
+/// Entry-count caps of the run's collections (cache, ledger, logs).
+pub const MAX_ENTRIES: u64 = 1_000_000;
+/// Distinct tools tracked in a run.
+pub const MAX_TOOLS: u64 = 100_000;
+/// Calls awaiting their results at once.
+pub const MAX_PENDING: u64 = 10_000;
+/// Smallest `max_json_bytes`: room for any result object without a payload.
+pub const MIN_JSON_BYTES: u64 = 1024;
+/// Smallest `max_text_bytes`: room for a short sentence.
+pub const MIN_TEXT_BYTES: u64 = 64;
+/// Largest `max_json_bytes` and `max_text_bytes`.
+pub const MAX_JSON_BYTES: u64 = 64 << 20;
+pub const MAX_TEXT_BYTES: u64 = 16 << 20;
+
+/// Largest configuration text accepted.
+pub const MAX_CONFIG_BYTES: usize = 4 << 20;
+
 /// Every key a configuration object may hold.
 pub const CONFIG_KEYS: &[&str] = &[
     "secret_key",
@@ -223,6 +251,12 @@ pub const CONFIG_KEYS: &[&str] = &[
 impl Config {
     /// Parse and validate a configuration from JSON text.
     pub fn from_json(text: &str) -> Result<Config> {
+        if text.len() > MAX_CONFIG_BYTES {
+            return Err(Error::config(format!(
+                "configuration is {} bytes, over the limit of {MAX_CONFIG_BYTES} bytes",
+                text.len()
+            )));
+        }
         let value: Value =
             serde_json::from_str(text).map_err(|e| Error::config(format!("configuration is not valid JSON: {e}")))?;
         Config::from_value(&value)
@@ -244,23 +278,23 @@ impl Config {
                     }
                     c.secret_key = SecretKey::new(s.as_bytes().to_vec());
                 }
-                "tool_loop_window" => c.tool_loop_window = count(k, v, 1)?,
-                "repeat_toolcall_threshold" => c.repeat_toolcall_threshold = count(k, v, 1)?,
+                "tool_loop_window" => c.tool_loop_window = count(k, v, 1, MAX_WINDOW)?,
+                "repeat_toolcall_threshold" => c.repeat_toolcall_threshold = count(k, v, 1, MAX_THRESHOLD)?,
                 "arg_jitter_similarity_threshold" => c.arg_jitter_similarity_threshold = unit(k, v)?,
-                "arg_jitter_repeat_threshold" => c.arg_jitter_repeat_threshold = count(k, v, 1)?,
-                "max_calls_per_tool" => c.max_calls_per_tool = opt(v, |v| count(k, v, 1))?,
-                "sequence_repeat_threshold" => c.sequence_repeat_threshold = count(k, v, 2)?,
-                "max_sequence_length" => c.max_sequence_length = count(k, v, 2)?,
+                "arg_jitter_repeat_threshold" => c.arg_jitter_repeat_threshold = count(k, v, 1, MAX_THRESHOLD)?,
+                "max_calls_per_tool" => c.max_calls_per_tool = opt(v, |v| count(k, v, 1, MAX_CALLS))?,
+                "sequence_repeat_threshold" => c.sequence_repeat_threshold = count(k, v, 2, MAX_THRESHOLD)?,
+                "max_sequence_length" => c.max_sequence_length = count(k, v, 2, MAX_WINDOW + 1)?,
                 "sequence_detection_enabled" => c.sequence_detection_enabled = boolean(k, v)?,
-                "error_retry_threshold" => c.error_retry_threshold = count(k, v, 1)?,
+                "error_retry_threshold" => c.error_retry_threshold = count(k, v, 1, MAX_THRESHOLD)?,
                 "quarantine_error_codes" => c.quarantine_error_codes = string_set(k, v)?,
-                "side_effect_max_executed_per_run" => c.side_effect_max_executed_per_run = count(k, v, 1)?,
+                "side_effect_max_executed_per_run" => c.side_effect_max_executed_per_run = count(k, v, 1, MAX_CALLS)?,
                 "side_effect_tools" => c.side_effect_tools = string_set(k, v)?,
-                "no_state_change_threshold" => c.no_state_change_threshold = count(k, v, 1)?,
+                "no_state_change_threshold" => c.no_state_change_threshold = count(k, v, 1, MAX_THRESHOLD)?,
                 "stall_text_similarity_threshold" => c.stall_text_similarity_threshold = unit(k, v)?,
                 "stall_pattern_threshold" => c.stall_pattern_threshold = unit(k, v)?,
-                "stall_pattern_streak_threshold" => c.stall_pattern_streak_threshold = count(k, v, 1)?,
-                "stall_rewrite_max_attempts" => c.stall_rewrite_max_attempts = count(k, v, 0)?,
+                "stall_pattern_streak_threshold" => c.stall_pattern_streak_threshold = count(k, v, 1, MAX_THRESHOLD)?,
+                "stall_rewrite_max_attempts" => c.stall_rewrite_max_attempts = count(k, v, 0, MAX_THRESHOLD)?,
                 "max_cost_per_run" => c.max_cost_per_run = opt(v, |v| positive(k, v))?,
                 "cost_warning_threshold" => c.cost_warning_threshold = unit(k, v)?,
                 "query_arg_keys_by_tool" => c.query_arg_keys_by_tool = string_lists(k, v)?,
@@ -271,18 +305,18 @@ impl Config {
                     c.arg_ignore_keys =
                         string_lists(k, v)?.into_iter().map(|(t, keys)| (t, keys.into_iter().collect())).collect()
                 }
-                "max_cache_entries" => c.max_cache_entries = count(k, v, 1)?,
-                "max_unique_calls_tracked" => c.max_unique_calls_tracked = count(k, v, 1)?,
-                "max_cost_events" => c.max_cost_events = count(k, v, 1)?,
+                "max_cache_entries" => c.max_cache_entries = count(k, v, 1, MAX_ENTRIES)?,
+                "max_unique_calls_tracked" => c.max_unique_calls_tracked = count(k, v, 1, MAX_ENTRIES)?,
+                "max_cost_events" => c.max_cost_events = count(k, v, 1, MAX_ENTRIES)?,
                 "tool_policies" => c.tool_policies = tool_policies(v)?,
-                "max_pending_calls" => c.max_pending_calls = count(k, v, 1)?,
+                "max_pending_calls" => c.max_pending_calls = count(k, v, 1, MAX_PENDING)?,
                 "shadow_mode" => c.shadow_mode = boolean(k, v)?,
                 "strict_mode" => c.strict_mode = boolean(k, v)?,
-                "max_json_bytes" => c.max_json_bytes = count(k, v, 2)?,
-                "max_text_bytes" => c.max_text_bytes = count(k, v, 1)?,
-                "max_intervention_log" => c.max_intervention_log = count(k, v, 1)?,
-                "max_ledger_entries" => c.max_ledger_entries = count(k, v, 1)?,
-                "max_tools_tracked" => c.max_tools_tracked = count(k, v, 1)?,
+                "max_json_bytes" => c.max_json_bytes = count(k, v, MIN_JSON_BYTES, MAX_JSON_BYTES)?,
+                "max_text_bytes" => c.max_text_bytes = count(k, v, MIN_TEXT_BYTES, MAX_TEXT_BYTES)?,
+                "max_intervention_log" => c.max_intervention_log = count(k, v, 1, MAX_ENTRIES)?,
+                "max_ledger_entries" => c.max_ledger_entries = count(k, v, 1, MAX_ENTRIES)?,
+                "max_tools_tracked" => c.max_tools_tracked = count(k, v, 1, MAX_TOOLS)?,
                 _ => return Err(unknown_key(k, CONFIG_KEYS, "")),
             }
         }
@@ -346,10 +380,10 @@ fn opt<T>(v: &Value, f: impl FnOnce(&Value) -> Result<T>) -> Result<Option<T>> {
     }
 }
 
-fn count<T: TryFrom<u64>>(key: &str, v: &Value, min: u64) -> Result<T> {
-    let n = v.as_u64().ok_or_else(|| wrong(key, &format!("an integer >= {min}"), v))?;
-    if n < min {
-        return Err(Error::config(format!("config key `{key}` must be >= {min}, got {n}")));
+fn count<T: TryFrom<u64>>(key: &str, v: &Value, min: u64, max: u64) -> Result<T> {
+    let n = v.as_u64().ok_or_else(|| wrong(key, &format!("an integer from {min} to {max}"), v))?;
+    if n < min || n > max {
+        return Err(Error::config(format!("config key `{key}` must be from {min} to {max}, got {n}")));
     }
     T::try_from(n).map_err(|_| Error::config(format!("config key `{key}` is too large: {n}")))
 }
@@ -456,7 +490,7 @@ fn tool_policies(v: &Value) -> Result<HashMap<String, ToolPolicy>> {
                         _ => return Err(wrong(&path, "one of \"allow\", \"deny\", \"human\"", item)),
                     }
                 }
-                "max_calls" => policy.max_calls = opt(item, |x| count(&path, x, 1))?,
+                "max_calls" => policy.max_calls = opt(item, |x| count(&path, x, 1, MAX_CALLS))?,
                 "risk" => policy.risk = item.as_str().ok_or_else(|| wrong(&path, "a string", item))?.to_string(),
                 "require_args" => policy.require_args = string_list(&path, item)?,
                 "deny_reason" => {
@@ -555,6 +589,14 @@ mod tests {
             (json!({"tool_policies": {"t": {"access": "maybe"}}}), "tool_policies.t.access"),
             (json!({"cost_model": {"tool_cost_by_name": {"x": -1}}}), "cost_model.tool_cost_by_name.x"),
             (json!({"max_pending_calls": 0}), "max_pending_calls"),
+            // Upper bounds: no count can overflow a step or stretch it past the window.
+            (json!({"sequence_repeat_threshold": u64::MAX / 2}), "sequence_repeat_threshold"),
+            (json!({"max_sequence_length": 1_000_000_000u64}), "max_sequence_length"),
+            (json!({"tool_loop_window": 1001}), "tool_loop_window"),
+            (json!({"max_pending_calls": 10_001}), "max_pending_calls"),
+            (json!({"max_json_bytes": 2}), "max_json_bytes"),
+            (json!({"max_text_bytes": 1}), "max_text_bytes"),
+            (json!({"tool_policies": {"t": {"max_calls": u64::MAX}}}), "tool_policies.t.max_calls"),
         ] {
             let mut cfg = cfg;
             cfg["secret_key"] = json!("k");

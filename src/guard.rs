@@ -203,6 +203,10 @@ impl Guard {
         }
     }
 
+    pub(crate) fn is_listening(&self) -> bool {
+        self.listening
+    }
+
     /// The events produced since the last call.
     pub fn take_events(&mut self) -> Vec<Event> {
         std::mem::take(&mut self.run.events)
@@ -245,9 +249,11 @@ impl Guard {
         self.scratch.clear();
         self.scratch.push_str("args:");
         let ignore = self.cfg.arg_ignore_keys.get(tool);
-        let view = scanner
-            .canonical_args(text, ignore, &mut self.scratch)
-            .map_err(|e| Error::invalid(format!("args is not valid JSON: {}", e.message())))?;
+        let view = scanner.canonical_args(text, ignore, &mut self.scratch).map_err(|e| match e.message() {
+            // Valid JSON of the wrong shape says so, not "not valid JSON".
+            m if m.starts_with("args") => e,
+            m => Error::invalid(format!("args is not valid JSON: {m}")),
+        })?;
         let id = self.admit(tool, ticket_id)?;
         let args_sig = self.signer.sign(&[self.scratch.as_bytes()]);
         self.decide(id, Args::Scanned(view), args_sig, ticket_id, side_effect)
@@ -369,7 +375,6 @@ impl Guard {
             return d;
         }
         if let Some(d) = sequence::check(cfg, run, tool) {
-            run.quarantine(tool, "sequence_loop");
             return d;
         }
         Decision::allow()
@@ -429,7 +434,7 @@ impl Guard {
             run_id: self.run.run_id.clone(),
             tool: call.map(|c| c.name.clone()),
             action: action.to_string(),
-            reason: reason.to_string(),
+            reason: crate::primitives::stall::loggable_reason(&self.signer, reason),
             args_sig: call.map(|c| hex(&c.args_sig)),
         };
         self.run.log_intervention(&self.cfg, entry, self.listening);
@@ -572,8 +577,8 @@ impl Guard {
             return Ok(None);
         };
         if self.cfg.shadow_mode {
+            // Counted, not logged, as the reference does for messages.
             self.run.counters.shadow_would_deny += 1;
-            self.log(None, "shadow_deny", &decision.reason);
             return Ok(None);
         }
         match decision.action {

@@ -4,8 +4,8 @@
 //! into a `serde_json::Value` only to print them again in canonical form
 //! costs more than everything else the guard does. This scanner validates
 //! the text and writes the canonical form (keys sorted by code point, no
-//! whitespace, strings re-escaped the one canonical way, numbers printed as
-//! `serde_json` prints them) in one pass, reusing its buffers between calls.
+//! whitespace, strings re-escaped the one canonical way, numbers written as
+//! the reference signs them, see [`crate::json_number`]) in one pass, reusing its buffers between calls.
 //! It produces byte for byte what `signature::write_canonical` writes for the
 //! parsed value; a property test holds the two to it.
 
@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 use std::ops::Range;
 
 use crate::error::{Error, Result};
+use crate::json_number::{write_number, NumberForm};
 use crate::signature::write_string;
 
 /// Deepest nesting accepted, as `serde_json`'s own limit.
@@ -43,6 +44,9 @@ pub struct Scanner {
     keys: String,
     tmp: String,
     top: Vec<TopMember>,
+    /// Whether the last text scanned held a float beyond binary64's range
+    /// (canonical `Infinity`: signable, but no JSON to keep).
+    infinite: bool,
 }
 
 /// The top-level members of the last arguments object scanned.
@@ -237,6 +241,12 @@ impl Scanner {
         Scanner::default()
     }
 
+    /// Whether the text last scanned held a number beyond binary64's range,
+    /// written `Infinity` in its canonical form: fine to sign, not JSON to keep.
+    pub fn saw_infinite(&self) -> bool {
+        self.infinite
+    }
+
     /// Write the canonical form of the JSON object `text` (members named in
     /// `ignore` left out) to `out`, remembering its top-level members.
     pub fn canonical_args(
@@ -248,6 +258,7 @@ impl Scanner {
         self.members.clear();
         self.keys.clear();
         self.top.clear();
+        self.infinite = false;
         let mut c = Cursor { src: text.as_bytes(), text, pos: 0 };
         if c.peek() != Some(b'{') {
             return Err(Error::invalid("args must be a JSON object"));
@@ -264,6 +275,7 @@ impl Scanner {
     pub fn canonical_value(&mut self, text: &str, out: &mut String) -> Result<()> {
         self.members.clear();
         self.keys.clear();
+        self.infinite = false;
         let mut c = Cursor { src: text.as_bytes(), text, pos: 0 };
         self.value(&mut c, out, 0)?;
         c.skip_ws();
@@ -325,9 +337,9 @@ impl Scanner {
             Some(b'n') => c.literal("null").map(|()| out.push_str("null")),
             Some(b'-' | b'0'..=b'9') => {
                 let text = c.number()?;
-                let n: serde_json::Number = text.parse().map_err(|e| c.err(&format!("invalid number ({e})")))?;
-                use std::fmt::Write as _;
-                let _ = write!(out, "{n}");
+                if write_number(out, text) == NumberForm::Infinite {
+                    self.infinite = true;
+                }
                 Ok(())
             }
             Some(_) => Err(c.err("expected a value")),
@@ -455,6 +467,7 @@ impl Scanner {
     pub fn canonical_result(&mut self, text: &str, payload: &mut String) -> Result<ResultFields> {
         self.members.clear();
         self.keys.clear();
+        self.infinite = false;
         payload.clear();
         payload.push_str("null");
         let mut c = Cursor { src: text.as_bytes(), text, pos: 0 };

@@ -36,6 +36,7 @@ pub mod error;
 pub mod events;
 pub mod ffi;
 pub mod guard;
+pub mod json_number;
 pub mod json_scan;
 pub mod messages;
 pub mod primitives;

@@ -1,7 +1,7 @@
 //! Stats (the counters of a run), the report (interventions grouped by
 //! primitive and tool, side effects, cost) and its readable text form.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -54,13 +54,16 @@ pub struct ReasonCount {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     pub stats: Stats,
-    /// Interventions by primitive, over the retained log.
+    /// Interventions by primitive, over the whole run.
     pub by_primitive: BTreeMap<String, u64>,
-    /// Interventions by tool, over the retained log.
+    /// Interventions by tool, over the whole run.
     pub by_tool: BTreeMap<String, u64>,
+    /// Interventions on assistant messages (`check_output`), over the whole run.
+    pub assistant_output: u64,
     pub side_effects: BTreeMap<String, SideEffects>,
     pub quarantines: BTreeMap<String, String>,
-    /// The most frequent reasons, most frequent first (at most 10).
+    /// The most frequent reasons over the whole run, most frequent first
+    /// (at most 10).
     pub top_reasons: Vec<ReasonCount>,
     /// executed / (executed + denied); 1 when nothing happened.
     pub efficiency: f64,
@@ -70,20 +73,33 @@ pub struct Report {
     pub cost_events: Vec<CostEvent>,
 }
 
-/// The primitive a reason code belongs to.
+/// The primitive a reason code belongs to, by the reference's prefixes.
+/// (`tool_quarantined:*` and forced outcomes fall under `other` there too.)
 pub fn primitive_of(reason: &str) -> &'static str {
-    let head = reason.split(':').next().unwrap_or(reason);
-    match head {
-        "identical_toolcall_loop" | "identical_toolcall_loop_cache" => "repeat_detection",
-        "arg_jitter_loop" => "jitter_detection",
-        "tool_quarantined" | "error_retry" => "circuit_breaker",
-        "side_effect_limit_exceeded" | "idempotent_replay" => "side_effect_gating",
-        "cost_budget_exceeded" => "cost_budget",
-        "sequence_loop" => "sequence_detection",
-        "max_calls_per_tool" => "per_tool_cap",
-        h if h.starts_with("policy_") => "tool_policy",
-        h if h.starts_with("stall_") || h.starts_with("forced_") || h == "no_state_change_loop" => "stall_detection",
-        _ => "other",
+    let r = reason;
+    let starts = |prefixes: &[&str]| prefixes.iter().any(|p| r.starts_with(p));
+    if starts(&["identical_toolcall"]) {
+        "repeat_detection"
+    } else if starts(&["arg_jitter", "query_jitter"]) {
+        "jitter_detection"
+    } else if starts(&["error_", "quarantine"]) {
+        "circuit_breaker"
+    } else if starts(&["idempotent", "side_effect"]) {
+        "side_effect_gating"
+    } else if starts(&["stall", "no_state_change"]) {
+        "stall_detection"
+    } else if starts(&["cost_", "budget"]) {
+        "cost_budget"
+    } else if starts(&["policy_", "tool_denied"]) {
+        "tool_policy"
+    } else if starts(&["sequence_loop"]) {
+        "sequence_detection"
+    } else if starts(&["max_calls"]) {
+        "per_tool_cap"
+    } else if r == "shadow_allow" {
+        "shadow_mode"
+    } else {
+        "other"
     }
 }
 
@@ -127,16 +143,9 @@ impl Guard {
     pub fn report(&self) -> Report {
         let stats = self.stats();
         let log = &self.run.interventions;
-        let mut by_primitive = BTreeMap::new();
-        let mut by_tool = BTreeMap::new();
-        let mut reasons: HashMap<&str, u64> = HashMap::new();
-        for i in log {
-            *by_primitive.entry(primitive_of(&i.reason).to_string()).or_insert(0) += 1;
-            *by_tool.entry(i.tool.as_deref().unwrap_or("(assistant output)").to_string()).or_insert(0) += 1;
-            *reasons.entry(&i.reason).or_insert(0) += 1;
-        }
+        let tally = &self.run.counters.tally;
         let mut top: Vec<ReasonCount> =
-            reasons.into_iter().map(|(reason, count)| ReasonCount { reason: reason.to_string(), count }).collect();
+            tally.by_reason.iter().map(|(reason, &count)| ReasonCount { reason: reason.clone(), count }).collect();
         top.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.reason.cmp(&b.reason)));
         top.truncate(10);
         let side_effects = self
@@ -156,8 +165,9 @@ impl Guard {
         Report {
             quarantines: stats.quarantined_tools.clone(),
             stats,
-            by_primitive,
-            by_tool,
+            by_primitive: tally.by_primitive.clone(),
+            by_tool: tally.by_tool.clone(),
+            assistant_output: tally.assistant_output,
             side_effects,
             top_reasons: top,
             efficiency,
@@ -182,7 +192,7 @@ impl Guard {
 pub fn render_text(r: &Report) -> String {
     let s = &r.stats;
     let mut out = String::new();
-    let _ = writeln!(out, "Guard report (run {})", s.run_id);
+    let _ = writeln!(out, "Guard report (run {})", printable(&s.run_id));
     let _ = writeln!(out, "  tool calls executed   {:>8}   failed {}", s.tool_calls_executed, s.tool_calls_failed);
     let _ = writeln!(
         out,
@@ -207,28 +217,52 @@ pub fn render_text(r: &Report) -> String {
     if !r.by_tool.is_empty() {
         let _ = writeln!(out, "Interventions by tool:");
         for (t, n) in &r.by_tool {
-            let _ = writeln!(out, "  {t:<22}{n:>6}");
+            let _ = writeln!(out, "  {:<22}{n:>6}", printable(t));
         }
+    }
+    if r.assistant_output > 0 {
+        let _ = writeln!(out, "Interventions on assistant output: {}", r.assistant_output);
     }
     if !r.side_effects.is_empty() {
         let _ = writeln!(out, "Side effects (attempted / executed):");
         for (t, se) in &r.side_effects {
-            let _ = writeln!(out, "  {t:<22}{:>6} / {}", se.attempted, se.executed);
+            let _ = writeln!(out, "  {:<22}{:>6} / {}", printable(t), se.attempted, se.executed);
         }
     }
     if !r.quarantines.is_empty() {
         let _ = writeln!(out, "Quarantined tools:");
         for (t, why) in &r.quarantines {
-            let _ = writeln!(out, "  {t:<22}{why}");
+            let _ = writeln!(out, "  {:<22}{}", printable(t), printable(why));
         }
     }
     if !r.top_reasons.is_empty() {
         let _ = writeln!(out, "Top reasons:");
         for rc in &r.top_reasons {
-            let _ = writeln!(out, "  {:>4}  {}", rc.count, rc.reason);
+            let _ = writeln!(out, "  {:>4}  {}", rc.count, printable(&rc.reason));
         }
     }
     out
+}
+
+/// Text as it may go to a terminal: control characters, line and
+/// paragraph separators and bidirectional overrides (which can forge or
+/// hide report lines) written as `\u{..}` escapes; everything else as is.
+fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let risky = |c: char| {
+        c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(risky) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if risky(c) {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
 }
 
 #[cfg(test)]
@@ -236,17 +270,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn report_text_escapes_what_could_forge_a_line() {
+        assert_eq!(printable("search_kb"), "search_kb");
+        assert_eq!(printable("café"), "café");
+        assert_eq!(printable("a\nTop reasons:\x1b[2J"), "a\\u{a}Top reasons:\\u{1b}[2J");
+        assert_eq!(printable("x\u{202e}y"), "x\\u{202e}y");
+    }
+
+    #[test]
     fn reasons_map_to_primitives() {
         for (reason, p) in [
             ("identical_toolcall_loop", "repeat_detection"),
             ("identical_toolcall_loop_cache", "repeat_detection"),
             ("arg_jitter_loop", "jitter_detection"),
-            ("tool_quarantined:error_retry:5xx", "circuit_breaker"),
+            ("tool_quarantined:error_retry:5xx", "other"),
+            ("error_retry:timeout", "circuit_breaker"),
+            ("query_jitter", "jitter_detection"),
+            ("side_effect_in_flight", "side_effect_gating"),
+            ("shadow_allow", "shadow_mode"),
             ("side_effect_limit_exceeded", "side_effect_gating"),
             ("idempotent_replay", "side_effect_gating"),
             ("no_state_change_loop", "stall_detection"),
             ("stall_fallback_escalate", "stall_detection"),
-            ("forced_escalate:x", "stall_detection"),
+            ("forced_escalate:x", "other"),
             ("cost_budget_exceeded", "cost_budget"),
             ("policy_deny:never", "tool_policy"),
             ("policy_missing_args:a", "tool_policy"),

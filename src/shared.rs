@@ -104,9 +104,11 @@ impl SharedGuard {
     /// Register (or, with `None`, remove) the event sink. Returns once no
     /// delivery to the previous sink is under way (see the module docs).
     pub fn set_event_sink(&self, sink: Option<EventSink>) -> Result<()> {
-        let listening = sink.is_some();
-        self.lock()?.set_listening(listening);
+        // The sink and the guard's listening flag change in one step, under
+        // the sinks lock (always taken before the guard's, never after): two
+        // registrations at once cannot leave a sink that is never called.
         let mut s = self.sinks()?;
+        self.lock()?.set_listening(sink.is_some());
         let old = std::mem::replace(&mut s.sink, sink);
         if IN_SINK.with(Cell::get) == 0 {
             while s.delivering > 0 {
@@ -165,5 +167,29 @@ impl SharedGuard {
             g.reset();
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concurrent_registrations_leave_the_flag_and_the_sink_in_agreement() {
+        let g = Arc::new(SharedGuard::from_json(r#"{"secret_key": "k"}"#).unwrap());
+        for _ in 0..200 {
+            let threads: Vec<_> = (0..4)
+                .map(|i| {
+                    let g = Arc::clone(&g);
+                    std::thread::spawn(move || {
+                        let sink: Option<EventSink> = (i % 2 == 0).then(|| Arc::new(|_: &Event| {}) as EventSink);
+                        g.set_event_sink(sink).unwrap();
+                    })
+                })
+                .collect();
+            threads.into_iter().for_each(|t| t.join().unwrap());
+            let registered = g.sinks().unwrap().sink.is_some();
+            assert_eq!(g.lock().unwrap().is_listening(), registered);
+        }
     }
 }

@@ -1,18 +1,22 @@
 //! What the guard keeps instead of raw data: canonical JSON and HMAC-SHA256
 //! signatures under the guard's secret key.
 //!
-//! The HMAC state is keyed once per guard (the inner and outer pads are
-//! hashed up front) and cloned for each signature, so a signature costs two
-//! SHA-256 compressions of the message and no allocation.
+//! HMAC comes from the `hmac` crate, keyed once per guard (the inner and
+//! outer pads are hashed up front) and cloned for each signature, so a
+//! signature costs two SHA-256 compressions of the message and no
+//! allocation. Every key-derived state, the guard's and each per-call copy,
+//! is wiped once used.
 
+use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
-use sha2::digest::generic_array::GenericArray;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 /// A full HMAC-SHA256 signature.
 pub type Sig = [u8; 32];
+
+type HmacSha256 = Hmac<Sha256>;
 
 /// Lower-case hex of a signature (64 characters).
 pub fn hex(sig: &[u8]) -> String {
@@ -26,67 +30,39 @@ pub fn parse_hex(s: &str) -> Option<Sig> {
     Some(out)
 }
 
-/// SHA-256's initial state.
-const H0: [u32; 8] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
-
-fn compress(state: &mut [u32; 8], block: &[u8; 64]) {
-    sha2::compress256(state, std::slice::from_ref(GenericArray::from_slice(block)));
-}
-
 /// Signs data under one secret key: HMAC-SHA256 (RFC 2104).
-///
-/// The states after the key's inner and outer pads are computed once, so a
-/// signature of a short message costs two or three SHA-256 compressions, on
-/// the stack, with no allocation. Both states are wiped when dropped.
 pub struct Signer {
-    inner: [u32; 8],
-    outer: [u32; 8],
+    keyed: HmacSha256,
 }
 
 impl Signer {
     pub fn new(key: &[u8]) -> Signer {
-        let mut block = [0u8; 64];
-        if key.len() > 64 {
-            block[..32].copy_from_slice(&Sha256::digest(key));
-        } else {
-            block[..key.len()].copy_from_slice(key);
+        Signer { keyed: HmacSha256::new_from_slice(key).expect("HMAC accepts keys of any length") }
+    }
+
+    /// A copy of the keyed state with `parts` fed in; the caller wipes it.
+    fn keyed_with(&self, parts: &[&[u8]]) -> HmacSha256 {
+        let mut mac = self.keyed.clone();
+        for part in parts {
+            mac.update(part);
         }
-        let pad = |byte: u8| {
-            let mut state = H0;
-            let padded: [u8; 64] = std::array::from_fn(|i| block[i] ^ byte);
-            compress(&mut state, &padded);
-            state
-        };
-        let signer = Signer { inner: pad(0x36), outer: pad(0x5c) };
-        wipe(&mut block);
-        signer
+        mac
     }
 
     /// HMAC(key, parts concatenated).
     pub fn sign(&self, parts: &[&[u8]]) -> Sig {
-        let mut state = self.inner;
-        let mut block = [0u8; 64];
-        let mut fill = 0;
-        let mut len: u64 = 64; // the inner pad's block
-        for part in parts {
-            len += part.len() as u64;
-            let mut rest: &[u8] = part;
-            while !rest.is_empty() {
-                let take = rest.len().min(64 - fill);
-                block[fill..fill + take].copy_from_slice(&rest[..take]);
-                fill += take;
-                rest = &rest[take..];
-                if fill == 64 {
-                    compress(&mut state, &block);
-                    fill = 0;
-                }
-            }
-        }
-        let inner = finish(state, &mut block, fill, len);
-        // The outer hash: the outer pad's state, then the inner digest.
-        let mut block = [0u8; 64];
-        block[..32].copy_from_slice(&inner);
-        finish(self.outer, &mut block, 32, 64 + 32)
+        let mut mac = self.keyed_with(parts);
+        let sig: Sig = mac.finalize_reset().into_bytes().into();
+        wipe(&mut mac);
+        sig
+    }
+
+    /// Whether `mac` is HMAC(key, parts concatenated), compared in constant time.
+    pub fn verify(&self, parts: &[&[u8]], mac: &[u8]) -> bool {
+        let mut state = self.keyed_with(parts);
+        let ok = state.verify_slice_reset(mac).is_ok();
+        wipe(&mut state);
+        ok
     }
 
     /// `args_sig`: HMAC of `"args:" + canonical(args without ignored keys)`.
@@ -133,48 +109,27 @@ impl Signer {
     pub fn state_mac(&self, body: &str) -> Sig {
         self.sign(&[b"state:", body.as_bytes()])
     }
+
+    /// Whether `mac` is the MAC of a saved state's body (constant time).
+    pub fn verify_state_mac(&self, body: &str, mac: &[u8]) -> bool {
+        self.verify(&[b"state:", body.as_bytes()], mac)
+    }
 }
 
 impl Drop for Signer {
     fn drop(&mut self) {
         // The pad states are derived from the key: leave nothing behind.
-        wipe_words(&mut self.inner);
-        wipe_words(&mut self.outer);
+        wipe(&mut self.keyed);
     }
 }
 
-/// Pad the last block (`fill` bytes used, `len` bytes hashed in all),
-/// compress, and return the digest.
-fn finish(mut state: [u32; 8], block: &mut [u8; 64], fill: usize, len: u64) -> Sig {
-    block[fill] = 0x80;
-    block[fill + 1..].fill(0);
-    if fill >= 56 {
-        compress(&mut state, block);
-        block.fill(0);
-    }
-    block[56..].copy_from_slice(&(len * 8).to_be_bytes());
-    compress(&mut state, block);
-    let mut out = [0u8; 32];
-    for (chunk, word) in out.chunks_exact_mut(4).zip(state) {
-        chunk.copy_from_slice(&word.to_be_bytes());
-    }
-    out
-}
-
-fn wipe(bytes: &mut [u8]) {
-    for b in bytes.iter_mut() {
-        // SAFETY: a valid, exclusively borrowed byte.
-        unsafe { std::ptr::write_volatile(b, 0) };
-    }
-    std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
-}
-
-fn wipe_words(words: &mut [u32; 8]) {
-    for w in words.iter_mut() {
-        // SAFETY: a valid, exclusively borrowed word.
-        unsafe { std::ptr::write_volatile(w, 0) };
-    }
-    std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
+/// Overwrite a keyed HMAC state with zeros.
+fn wipe(state: &mut HmacSha256) {
+    // SAFETY: an HMAC-SHA256 state is flat data (hash states of `u32`
+    // words, a block buffer of bytes and its position) with no pointers,
+    // references or drop glue, so all zero bytes are a valid value for it;
+    // it is not used again except to be dropped.
+    unsafe { zeroize::zeroize_flat_type(state as *mut HmacSha256) }
 }
 
 /// Canonical JSON: object keys sorted (by code point, which is UTF-8 byte
@@ -191,7 +146,7 @@ pub fn write_canonical(out: &mut String, v: &Value) {
         Value::Bool(true) => out.push_str("true"),
         Value::Bool(false) => out.push_str("false"),
         Value::Number(n) => {
-            let _ = write!(out, "{n}");
+            crate::json_number::write_number(out, n.as_str());
         }
         Value::String(s) => write_string(out, s),
         Value::Array(items) => {
@@ -334,21 +289,30 @@ mod tests {
     }
 
     #[test]
-    fn agrees_with_the_hmac_crate_on_any_key_and_message() {
-        use hmac::{Hmac, Mac};
-        for key_len in [0usize, 1, 31, 63, 64, 65, 200] {
-            let key: Vec<u8> = (0..key_len).map(|i| (i * 7 + 3) as u8).collect();
-            let s = Signer::new(&key);
-            for msg_len in [0usize, 1, 54, 55, 56, 63, 64, 65, 119, 120, 128, 1000] {
-                let msg: Vec<u8> = (0..msg_len).map(|i| (i * 13 + 1) as u8).collect();
-                let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key).unwrap();
-                mac.update(&msg);
-                let expected: [u8; 32] = mac.finalize().into_bytes().into();
-                assert_eq!(s.sign(&[&msg]), expected, "key {key_len}, message {msg_len}");
-                let (a, b) = msg.split_at(msg_len / 3);
-                assert_eq!(s.sign(&[a, b]), expected, "split message");
-            }
+    fn a_signer_signs_alike_after_many_uses_and_split_messages() {
+        // The per-call copy is wiped after use: the keyed state must not be.
+        let s = Signer::new(b"Jefe");
+        let expected = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+        for _ in 0..3 {
+            assert_eq!(hex(&s.sign(&[b"what do ya want for nothing?"])), expected);
         }
+        assert_eq!(hex(&s.sign(&[b"what ", b"do ya want ", b"", b"for nothing?"])), expected);
+        // RFC 4231 test case 6: a key longer than the block.
+        let long = Signer::new(&[0xaa; 131]);
+        assert_eq!(
+            hex(&long.sign(&[b"Test Using Larger Than Block-Size Key - Hash Key First"])),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
+    }
+
+    #[test]
+    fn state_macs_verify_only_their_own_body() {
+        let s = Signer::new(b"k");
+        let mac = s.state_mac("{\"a\":1}");
+        assert!(s.verify_state_mac("{\"a\":1}", &mac));
+        assert!(!s.verify_state_mac("{\"a\":2}", &mac));
+        assert!(!s.verify_state_mac("{\"a\":1}", &mac[..31]));
+        assert!(!Signer::new(b"other").verify_state_mac("{\"a\":1}", &mac));
     }
 
     #[test]

@@ -279,8 +279,7 @@ impl Guard {
             .filter(|m| m.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
             .and_then(parse_hex)
             .ok_or_else(|| bad("missing or malformed `mac`"))?;
-        let expected = self.signer.state_mac(&canonical(body));
-        if !constant_time_eq(&mac, &expected) {
+        if !self.signer.verify_state_mac(&canonical(body), &mac) {
             return Err(bad("its MAC does not verify: it was modified, or saved under a different secret key"));
         }
         let body: Body = serde_json::from_value(body.clone()).map_err(|e| bad(&format!("malformed body: {e}")))?;
@@ -432,8 +431,4 @@ fn sorted_toks(set: &HashSet<u128, SigHashing>) -> Vec<String> {
     let mut v: Vec<u128> = set.iter().copied().collect();
     v.sort_unstable();
     v.iter().map(tok_hex).collect()
-}
-
-fn constant_time_eq(a: &Sig, b: &Sig) -> bool {
-    a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -6,7 +6,7 @@
 //! resolves its configuration once, so the hot path indexes a vector instead
 //! of hashing the tool's name again and again.
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::Arc;
 
@@ -78,6 +78,12 @@ impl ToolState {
             error_streaks: HashMap::new(),
             jitter_history: VecDeque::new(),
         }
+    }
+
+    /// Quarantine the tool for the rest of the run (the one way every
+    /// primitive does it); a later reason replaces an earlier one.
+    pub fn set_quarantine(&mut self, why: impl Into<String>) {
+        self.quarantine = Some(why.into());
     }
 }
 
@@ -179,6 +185,50 @@ pub struct Counters {
     pub shadow_would_deny: u64,
     pub missed_results: u64,
     pub interventions: u64,
+    /// Every intervention of the run, counted by primitive, tool and reason.
+    #[serde(default)]
+    pub tally: Tally,
+}
+
+/// Interventions counted over the whole run: the log keeps only the most
+/// recent ones, the report's aggregates come from here. Bounded: tools by
+/// `max_tools_tracked`, primitives by their fixed list, reasons by
+/// [`MAX_TALLIED_REASONS`].
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tally {
+    pub by_primitive: BTreeMap<String, u64>,
+    /// By tool name; decisions on assistant messages are counted apart, so
+    /// no tool name can be mistaken for them.
+    pub by_tool: BTreeMap<String, u64>,
+    pub assistant_output: u64,
+    pub by_reason: BTreeMap<String, u64>,
+}
+
+/// Distinct reasons counted one by one; later new ones are counted under
+/// [`OTHER_REASONS`].
+pub const MAX_TALLIED_REASONS: usize = 1000;
+pub const OTHER_REASONS: &str = "(other reasons)";
+
+impl Tally {
+    fn count(&mut self, entry: &Intervention) {
+        *self.by_primitive.entry(crate::report::primitive_of(&entry.reason).to_string()).or_insert(0) += 1;
+        match &entry.tool {
+            Some(t) => *self.by_tool.entry(t.to_string()).or_insert(0) += 1,
+            None => self.assistant_output += 1,
+        }
+        let reason = if self.by_reason.contains_key(&entry.reason) || self.by_reason.len() < MAX_TALLIED_REASONS {
+            entry.reason.as_str()
+        } else {
+            OTHER_REASONS
+        };
+        match self.by_reason.get_mut(reason) {
+            Some(n) => *n += 1,
+            None => {
+                self.by_reason.insert(reason.to_string(), 1);
+            }
+        }
+    }
 }
 
 /// The stall detector's memory.
@@ -307,11 +357,6 @@ impl RunState {
         &self.tools[id.0 as usize].name
     }
 
-    /// Quarantine a tool; a later reason replaces an earlier one.
-    pub fn quarantine(&mut self, tool: ToolId, why: impl Into<String>) {
-        self.tool_mut(tool).quarantine = Some(why.into());
-    }
-
     /// Push an allowed call into the recent-call window, keeping its size.
     pub fn push_window(&mut self, cfg: &Config, entry: WindowEntry) {
         if self.window.len() >= cfg.tool_loop_window {
@@ -324,6 +369,7 @@ impl RunState {
     /// recent `max_intervention_log`).
     pub fn log_intervention(&mut self, cfg: &Config, entry: Intervention, listening: bool) {
         self.counters.interventions += 1;
+        self.counters.tally.count(&entry);
         if listening {
             self.push_event(Event::Intervention(entry.clone()));
         }

@@ -38,6 +38,47 @@ fn any_config() -> impl Strategy<Value = Value> {
     prop::collection::btree_map(keys, any_json(), 0..6).prop_map(|m| Value::Object(m.into_iter().collect()))
 }
 
+/// Configurations whose count-type keys take extreme values.
+fn count_config() -> impl Strategy<Value = Value> {
+    let keys = prop::sample::select(vec![
+        "tool_loop_window",
+        "repeat_toolcall_threshold",
+        "arg_jitter_repeat_threshold",
+        "max_calls_per_tool",
+        "sequence_repeat_threshold",
+        "max_sequence_length",
+        "error_retry_threshold",
+        "side_effect_max_executed_per_run",
+        "no_state_change_threshold",
+        "stall_pattern_streak_threshold",
+        "stall_rewrite_max_attempts",
+        "max_cache_entries",
+        "max_unique_calls_tracked",
+        "max_cost_events",
+        "max_pending_calls",
+        "max_json_bytes",
+        "max_text_bytes",
+        "max_intervention_log",
+        "max_ledger_entries",
+        "max_tools_tracked",
+    ]);
+    let value = prop_oneof![
+        0u64..4,
+        Just(1000u64),
+        Just(1001u64),
+        Just(1_000_000u64),
+        Just(u64::from(u32::MAX)),
+        Just(u64::MAX / 2),
+        Just(u64::MAX),
+        any::<u64>(),
+    ];
+    prop::collection::btree_map(keys, value, 0..6).prop_map(|m| {
+        let mut obj: serde_json::Map<String, Value> = m.into_iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+        obj.insert("secret_key".into(), json!("k"));
+        Value::Object(obj)
+    })
+}
+
 fn text_strategy() -> impl Strategy<Value = String> {
     prop_oneof![
         ".{0,200}",
@@ -141,6 +182,47 @@ proptest! {
     }
 
     #[test]
+    fn any_accepted_count_configuration_runs_calls(cfg in count_config(), ops in prop::collection::vec(op_strategy(), 1..30)) {
+        // Whatever count values a configuration accepts, calls run under it
+        // (no overflow, no step longer than the window) and four distinct
+        // tools in a row are never a sequence loop.
+        let Ok(config) = Config::from_value(&cfg) else { return Ok(()) };
+        let mut g = Guard::new(config);
+        for tool in ["a", "b", "c", "d"] {
+            match g.check_tool(tool, &serde_json::Map::new(), None, None) {
+                Ok(d) => prop_assert!(!d.reason.starts_with("sequence_loop"), "{}", d.reason),
+                // A small max_tools_tracked refuses new tools: an error, not a decision.
+                Err(e) => prop_assert_eq!(e.kind(), ErrorKind::InvalidArgument),
+            }
+            let _ = g.record_result_json(r#"{"ok": true}"#);
+        }
+        for op in &ops {
+            // Small caps refuse some inputs; every refusal is an invalid argument.
+            let refused = match op {
+                Op::Check { tool, args, ticket, side_effect } => match args.as_object() {
+                    Some(m) => g.check_tool(tool, m, ticket.as_deref(), *side_effect).err(),
+                    None => g.check_tool_json(tool, Some(&args.to_string()), None, None).err(),
+                },
+                Op::CheckText { tool, args } => g.check_tool_json(tool, Some(args), None, None).err(),
+                Op::Record(v) => g.record_result_json(&v.to_string()).err(),
+                Op::RecordText(t) => g.record_result_json(t).err(),
+                Op::Output(t) => g.check_output(t).err(),
+                Op::Tokens(a, b, c) => g.record_tokens(*a, *b, *c).err(),
+                Op::Reset => {
+                    g.reset();
+                    None
+                }
+                Op::Save | Op::LoadGarbage(_) => None,
+            };
+            if let Some(e) = refused {
+                prop_assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{}", e);
+            }
+        }
+        let saved = g.save_state();
+        g.load_state(&saved).unwrap();
+    }
+
+    #[test]
     fn any_configuration_text_never_panics(text in ".{0,80}") {
         let _ = Config::from_json(&text);
     }
@@ -207,6 +289,13 @@ fn oversized_inputs_are_refused_with_the_limit() {
     let e = g.record_result_json(&format!(r#"{{"ok": true, "payload": "{}"}}"#, "z".repeat(2000))).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
     assert!(g.check_tool_json(&"t".repeat(5000), None, None, None).is_err(), "tool names are bounded");
+    // Valid JSON of the wrong shape is named as such.
+    let e = g.check_tool_json("search_kb", Some("[1]"), None, None).unwrap_err();
+    assert_eq!(e.message(), "args must be a JSON object");
+    // The configuration itself is bounded.
+    let huge = format!(r#"{{"secret_key": "{}"}}"#, "k".repeat(5 << 20));
+    let e = Config::from_json(&huge).unwrap_err();
+    assert!(e.message().contains("over the limit"), "{e}");
     assert_eq!(g.stats().tool_calls_executed + g.stats().tool_calls_denied, 0, "nothing was counted");
 }
 

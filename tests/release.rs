@@ -44,3 +44,27 @@ fn the_readme_documents_every_configuration_key() {
         assert!(readme.contains(&format!("| `{key}` |")), "README.md's configuration table lacks {key}");
     }
 }
+
+#[test]
+fn the_readme_says_how_to_install_each_artifact_before_the_quickstarts() {
+    let readme = repo("README.md");
+    let v = auraguard::VERSION;
+    let install = readme.find("\n## Install\n").expect("README.md has no Install section");
+    let usage = readme.find("\n## Usage\n").expect("README.md has no Usage section");
+    assert!(install < usage, "README.md's Install section comes after the quickstarts");
+    let section = &readme[install..usage];
+    for needle in [
+        "### C\n".to_string(),
+        format!("tar -xzf libauraguard-{v}-linux-x86_64.tar.gz"),
+        "$(pkg-config --cflags --libs auraguard)".to_string(),
+        "### Go\n".to_string(),
+        format!("go get github.com/auraguard/libauraguard/bindings/go@v{v}"),
+        "### C#\n".to_string(),
+        format!("unzip AuraGuard.{v}.nupkg"),
+        "mcs -r:AuraGuard.dll".to_string(),
+        "### Ruby\n".to_string(),
+        format!("gem install --local auraguard-{v}-x86_64-linux.gem"),
+    ] {
+        assert!(section.contains(&needle), "README.md's Install section lacks {needle}");
+    }
+}

@@ -273,6 +273,87 @@ fn a_stall_is_rewritten_then_the_forced_escalation_is_accepted() {
 }
 
 #[test]
+fn the_model_s_reason_text_is_never_kept_only_its_signature() {
+    let mut g = guard(json!({}));
+    g.set_listening(true);
+    let sorry = "I'm sorry for the delay, I'm still checking on your order.";
+    g.check_output(sorry).unwrap();
+    g.check_output(sorry).unwrap();
+    let reply = r#"{"action": "escalate", "reason": "Jane Doe at 12 Elm St wants it today", "escalation": {}}"#;
+    let d = g.check_output(reply).unwrap().unwrap();
+    // The decision hands the reason back, as the reference does ...
+    assert_eq!(d.reason, "forced_escalate:Jane Doe at 12 Elm St wants it today");
+    // ... but the log, the report, the events and a saved state keep none of it.
+    let kept = [g.report_json(), g.report_text(), g.save_state()]
+        .into_iter()
+        .chain(g.take_events().iter().map(|e| e.to_json()))
+        .collect::<Vec<_>>();
+    for text in &kept {
+        assert!(!text.contains("Jane") && !text.contains("Elm"), "{text}");
+    }
+    let logged = g.report().interventions.last().unwrap().reason.clone();
+    assert!(logged.starts_with("forced_escalate:text#") && logged.len() == "forced_escalate:text#".len() + 16);
+    // A short code is kept as it is.
+    let mut g = guard(json!({}));
+    g.check_output(sorry).unwrap();
+    g.check_output(sorry).unwrap();
+    g.check_output(r#"{"action": "escalate", "reason": "needs_manager", "escalation": {}}"#).unwrap();
+    assert_eq!(g.report().interventions.last().unwrap().reason, "forced_escalate:needs_manager");
+}
+
+#[test]
+fn the_report_counts_every_intervention_not_only_the_retained_ones() {
+    let mut g = guard(json!({"max_intervention_log": 2, "max_calls_per_tool": 1}));
+    check(&mut g, "get_order", json!({"id": 0}));
+    ok(&mut g, json!(0));
+    // The cap's decision, then the quarantine it set, four times.
+    assert_eq!(check(&mut g, "get_order", json!({"id": 1})).reason, "max_calls_per_tool");
+    for i in 2..=5 {
+        assert_eq!(check(&mut g, "get_order", json!({"id": i})).reason, "tool_quarantined:max_calls_per_tool");
+    }
+    let sorry = "I'm sorry for the delay, I'm still checking on your order.";
+    g.check_output(sorry).unwrap();
+    g.check_output(sorry).unwrap();
+    let r = g.report();
+    assert_eq!(r.log_retained, 2);
+    assert_eq!(r.by_tool["get_order"], 5);
+    assert_eq!(r.assistant_output, 1);
+    // Grouped by the reference's prefixes: a quarantine falls under `other`.
+    assert_eq!(r.by_primitive["per_tool_cap"], 1);
+    assert_eq!(r.by_primitive["other"], 4);
+    assert_eq!(r.by_primitive["stall_detection"], 1);
+    assert_eq!(r.top_reasons[0].reason, "tool_quarantined:max_calls_per_tool");
+    assert_eq!(r.top_reasons[0].count, 4);
+    // A saved state carries the counts.
+    let saved = g.save_state();
+    let mut h = guard(json!({"max_intervention_log": 2, "max_calls_per_tool": 1}));
+    h.load_state(&saved).unwrap();
+    assert_eq!(h.report().by_tool["get_order"], 5);
+}
+
+#[test]
+fn a_tool_named_like_the_assistant_label_is_still_a_tool() {
+    let mut g = guard(json!({"max_calls_per_tool": 1}));
+    for _ in 0..2 {
+        check(&mut g, "(assistant output)", json!({}));
+        ok(&mut g, json!(1));
+    }
+    let r = g.report();
+    assert_eq!(r.assistant_output, 0);
+    assert_eq!(r.by_tool["(assistant output)"], 1);
+}
+
+#[test]
+fn shadow_mode_counts_message_checks_without_logging_them() {
+    let mut g = guard(json!({"shadow_mode": true, "secret_key": "k"}));
+    let sorry = "I'm sorry for the delay, I'm still checking on your order.";
+    g.check_output(sorry).unwrap();
+    assert!(g.check_output(sorry).unwrap().is_none());
+    let s = g.stats();
+    assert_eq!((s.shadow_would_deny, s.interventions_count), (1, 0));
+}
+
+#[test]
 fn a_stall_that_ignores_the_instruction_escalates() {
     let mut g = guard(json!({}));
     let sorry = "Apologies for the trouble, let me check again.";

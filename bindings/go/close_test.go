@@ -1,6 +1,7 @@
 package auraguard
 
 import (
+	"context"
 	"errors"
 	"runtime"
 	"sync"
@@ -35,7 +36,7 @@ func TestUseAfterCloseIsAnError(t *testing.T) {
 	wantErr(t, g.LoadState([]byte("{}")), ErrClosed)
 	wantErr(t, g.Reset(), ErrClosed)
 	wantErr(t, g.OnEvent(func(Event) {}), ErrClosed)
-	_, err = g.Run("get_order", nil, func() (any, error) { return nil, nil })
+	_, err = g.Run(context.Background(), "get_order", nil, func(context.Context) (any, error) { return nil, nil })
 	wantErr(t, err, ErrClosed)
 }
 

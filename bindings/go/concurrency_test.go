@@ -1,8 +1,12 @@
 package auraguard
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -84,5 +88,68 @@ func TestGoroutinesShareAGuard(t *testing.T) {
 	}
 	if s.PendingCalls != 0 || s.MissedResults != 0 {
 		t.Fatalf("pending %d, missed %d", s.PendingCalls, s.MissedResults)
+	}
+}
+
+// N goroutines × M Run calls on one guard sized with Concurrency: every
+// call that ran is in tool_calls_executed, none was pushed out.
+func TestConcurrencyKeepsEveryRecord(t *testing.T) {
+	const workers, calls = 8, 500
+	g := newGuard(t, Config{Concurrency: Int(workers), MaxCallsPerTool: Int(workers * calls)})
+	var ran atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < calls; i++ {
+				_, err := g.Run(context.Background(), "lookup", args("key", fmt.Sprintf("%d-%d", w, i)),
+					func(context.Context) (any, error) { ran.Add(1); return i, nil })
+				if err != nil {
+					t.Errorf("worker %d call %d: %v", w, i, err)
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	s := stats(t, g)
+	if ran.Load() != workers*calls || s.ToolCallsExecuted != workers*calls || s.MissedResults != 0 {
+		t.Fatalf("ran %d, tool_calls_executed %d, missed %d; want %d, %d, 0",
+			ran.Load(), s.ToolCallsExecuted, s.MissedResults, workers*calls, workers*calls)
+	}
+}
+
+// Beyond its concurrency a guard refuses a Run before checking it, rather
+// than losing the record of a call in flight.
+func TestRunBeyondTheConcurrencyIsRefused(t *testing.T) {
+	g := newGuard(t, Config{})
+	inside, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error)
+	go func() {
+		_, err := g.Run(context.Background(), "slow", nil, func(context.Context) (any, error) {
+			close(inside)
+			<-release
+			return "ok", nil
+		})
+		done <- err
+	}()
+	<-inside
+	_, err := g.Run(context.Background(), "other", nil, func(context.Context) (any, error) {
+		t.Fatal("a refused Run must not execute")
+		return nil, nil
+	})
+	if !errors.Is(err, ErrBusy) || !strings.Contains(err.Error(), "Concurrency") {
+		t.Fatalf("err = %v, want ErrBusy naming the setting", err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if s := stats(t, g); s.ToolCallsExecuted != 1 || s.MissedResults != 0 {
+		t.Fatalf("executed %d, missed %d", s.ToolCallsExecuted, s.MissedResults)
+	}
+	if _, err := New(Config{SecretKey: testKey, Concurrency: Int(0)}); !errors.Is(err, ErrConfig) {
+		t.Fatalf("Concurrency 0: %v, want ErrConfig", err)
 	}
 }

@@ -71,6 +71,13 @@ type Config struct {
 	MaxInterventionLog *int `json:"max_intervention_log"`
 	MaxLedgerEntries   *int `json:"max_ledger_entries"`
 	MaxToolsTracked    *int `json:"max_tools_tracked"`
+
+	// Concurrency is the number of goroutines that may run tools through
+	// the guard at once (Run, or CheckTool/RecordResult pairs). It raises
+	// MaxPendingCalls to at least this, so that no allowed call is pushed out
+	// before its result is recorded; Run refuses with ErrBusy beyond it. Nil
+	// means MaxPendingCalls (1 by default). Not sent to the engine.
+	Concurrency *int `json:"-"`
 }
 
 // CostModel prices tool calls and tokens in USD; nil fields keep the defaults.

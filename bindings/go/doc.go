@@ -20,13 +20,19 @@
 //		// Block: tell the model; Escalate / Finalize: end the run
 //	}
 //
-// Run does the three steps for one call. CheckOutput checks an assistant
+// Run (auraguard.Run[T], or the method Guard.Run) does the three steps for
+// one call with a context: it records a failure under the class Classify
+// gives its error, records a side-effect tool whose outcome is unknown (a
+// timeout after the request left) as executed so a retry never runs it
+// twice, and decodes a replay into T. CheckOutput checks an assistant
 // message for a stall before it is sent.
 //
 // A Guard is safe for concurrent use by many goroutines; calls on one guard
-// are serialized inside the library. With Config.MaxPendingCalls above 1,
-// several allowed calls may await their results at once: pass each
-// decision's CallID to RecordResult.
+// are serialized inside the library. Set Config.Concurrency to the number of
+// goroutines that run tools through it at once: it sizes MaxPendingCalls so
+// that no allowed call is pushed out before its result is recorded, and Run
+// returns ErrBusy beyond it. With your own CheckTool/RecordResult loop, pass
+// each decision's CallID to RecordResult.
 //
 // Errors from the library are *Error values that match ErrInvalidArgument,
 // ErrConfig, ErrMisuse, ErrState or ErrInternal with errors.Is; a Guard

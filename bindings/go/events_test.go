@@ -1,7 +1,11 @@
 package auraguard
 
 import (
+	"context"
+	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -88,5 +92,63 @@ func TestEventHandlerPanicSurfacesInTheCaller(t *testing.T) {
 	// The guard is intact: the result was recorded before the handler ran.
 	if s := stats(t, g); s.ToolCallsExecuted != 1 {
 		t.Fatalf("tool_calls_executed = %d, want 1", s.ToolCallsExecuted)
+	}
+}
+
+// A handler's panic in Run surfaces once the call is recorded.
+func TestEventHandlerPanicInRunSurfacesAfterTheRecord(t *testing.T) {
+	g := newGuard(t, Config{})
+	if err := g.OnEvent(func(Event) { panic("handler bug") }); err != nil {
+		t.Fatal(err)
+	}
+	ran := 0
+	func() {
+		defer func() {
+			if r := recover(); r != "handler bug" {
+				t.Fatalf("recovered %v, want the handler's panic", r)
+			}
+		}()
+		g.Run(bg, "get_order", args("order_id", "1"), func(context.Context) (any, error) { ran++; return 1, nil })
+	}()
+	if s := stats(t, g); ran != 1 || s.ToolCallsExecuted != 1 || s.PendingCalls != 0 {
+		t.Fatalf("ran %d, executed %d, pending %d", ran, s.ToolCallsExecuted, s.PendingCalls)
+	}
+}
+
+// Handlers run after the native call has returned, so one may replace the
+// handler, and goroutines may subscribe and unsubscribe while others call:
+// none of it waits on the library.
+func TestSubscribingWhileEventsFlowNeverBlocks(t *testing.T) {
+	g := newGuard(t, Config{Concurrency: Int(4)})
+	var seen atomic.Int64
+	var handler func(Event)
+	handler = func(Event) {
+		seen.Add(1)
+		if err := g.OnEvent(handler); err != nil { // from inside a handler
+			t.Error(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				if w%2 == 0 {
+					g.OnEvent(handler)
+					g.OnEvent(nil)
+				}
+				g.Run(bg, "get_order", args("order_id", fmt.Sprint(w, i)), func(context.Context) (any, error) { return i, nil })
+			}
+		}(w)
+	}
+	wg.Wait()
+	if err := g.OnEvent(handler); err != nil {
+		t.Fatal(err)
+	}
+	before := seen.Load()
+	recordOK(t, g, check(t, g, "get_order", args("order_id", "last")), nil)
+	if seen.Load() != before+1 {
+		t.Fatalf("after the churn a cost event reached the handler %d times, want 1", seen.Load()-before)
 	}
 }

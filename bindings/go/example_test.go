@@ -1,6 +1,7 @@
 package auraguard_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -58,13 +59,13 @@ func ExampleGuard_Run() {
 	}
 	defer guard.Close()
 
-	refund := func() (any, error) {
+	refund := func(context.Context) (any, error) {
 		fmt.Println("refunding order A")
 		return "refund R-1 sent", nil
 	}
 	args := map[string]any{"order_id": "A", "amount": 30}
 	for _, ticket := range []string{"T-1", "T-1", "T-2"} {
-		out, err := guard.Run("refund", args, refund, auraguard.WithTicket(ticket))
+		out, err := guard.Run(context.Background(), "refund", args, refund, auraguard.WithTicket(ticket))
 		var denied *auraguard.DeniedError
 		switch {
 		case errors.As(err, &denied):
@@ -72,13 +73,13 @@ func ExampleGuard_Run() {
 		case err != nil:
 			panic(err)
 		default:
-			fmt.Println(ticket, "result:", out) // fresh, or a CachedPayload on replay
+			fmt.Println(ticket, "result:", out) // the same shape, fresh or replayed
 		}
 	}
 	// Output:
 	// refunding order A
 	// T-1 result: refund R-1 sent
-	// T-1 result: "refund R-1 sent"
+	// T-1 result: refund R-1 sent
 	// T-2 denied: side_effect_limit_exceeded
 }
 

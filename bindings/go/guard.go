@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"runtime/cgo"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -29,12 +30,20 @@ type Guard struct {
 	eventHandle cgo.Handle // passed to the library as the callback's user data
 	eventMu     sync.Mutex // serializes OnEvent
 	listening   bool       // whether the native callback is registered
+
+	capacity       int          // max_pending_calls: Run calls allowed in flight at once
+	runs           atomic.Int64 // Run calls in flight
+	recordFailures atomic.Uint64
+	classify       atomic.Pointer[func(error) Failure]
 }
 
 // New creates a Guard from a typed configuration. Nil fields of cfg keep
 // the engine's defaults. A rejected configuration gives an error matching
 // ErrConfig whose message names the key.
 func New(cfg Config) (*Guard, error) {
+	if err := applyConcurrency(&cfg); err != nil {
+		return nil, err
+	}
 	raw, err := json.Marshal(cfg)
 	if err != nil {
 		return nil, &Error{Status: StatusConfig, Message: "configuration cannot be encoded: " + err.Error()}
@@ -55,7 +64,7 @@ func NewFromJSON(config []byte) (*Guard, error) {
 	if err := statusError(status, msg); err != nil {
 		return nil, err
 	}
-	g := &Guard{ptr: ptr, events: &eventSink{}}
+	g := &Guard{ptr: ptr, events: &eventSink{}, capacity: pendingCapacity(config)}
 	g.eventHandle = cgo.NewHandle(g.events)
 	// A safety net for a Guard that is dropped without Close.
 	runtime.SetFinalizer(g, (*Guard).Close)
@@ -158,6 +167,11 @@ func WithSideEffect(yes bool) CallOption {
 // json.RawMessage), or nil for no arguments. On Allow, execute the tool and
 // report with RecordResult, passing the decision's CallID.
 func (g *Guard) CheckTool(tool string, args any, opts ...CallOption) (Decision, error) {
+	return g.checkTool(nil, tool, args, opts...)
+}
+
+// checkTool is CheckTool keeping a handler's panic in faults (nil: raise it).
+func (g *Guard) checkTool(faults *handlerFaults, tool string, args any, opts ...CallOption) (Decision, error) {
 	o := callOptions{sideEffect: -1}
 	for _, opt := range opts {
 		opt(&o)
@@ -175,7 +189,7 @@ func (g *Guard) CheckTool(tool string, args any, opts ...CallOption) (Decision, 
 		argsPtr = in[1]
 	}
 	var out []byte
-	err = g.call(func(p *C.auraguard_guard, msg **C.char) C.auraguard_status {
+	err = g.callWith(faults, func(p *C.auraguard_guard, msg **C.char) C.auraguard_status {
 		var decision *C.char
 		status := C.auraguard_check_tool(p, in[0], argsPtr, in[2], o.sideEffect, &decision, msg)
 		out = takeBytes(decision)
@@ -214,13 +228,18 @@ func (g *Guard) CheckOutput(text string) (*Decision, error) {
 
 // RecordResult reports the outcome of an allowed call.
 func (g *Guard) RecordResult(r Result) error {
+	return g.recordWith(nil, r)
+}
+
+// recordWith is RecordResult keeping a handler's panic in faults (nil: raise it).
+func (g *Guard) recordWith(faults *handlerFaults, r Result) error {
 	raw, err := r.appendJSON(make([]byte, 0, 128))
 	if err != nil {
 		return &Error{Status: StatusInvalidArgument, Message: "result cannot be encoded: " + err.Error()}
 	}
 	raw = append(raw, 0) // no other NUL: encoding/json escapes it in strings
 	in := (*C.char)(unsafe.Pointer(&raw[0]))
-	return g.call(func(p *C.auraguard_guard, msg **C.char) C.auraguard_status {
+	return g.callWith(faults, func(p *C.auraguard_guard, msg **C.char) C.auraguard_status {
 		return C.auraguard_record_result(p, in, msg)
 	})
 }
@@ -253,8 +272,25 @@ func (g *Guard) Reset() error {
 
 // call runs one native call on the guard: it refuses a closed guard, keeps
 // the guard alive for the call's duration, turns the status into an error,
-// and re-raises a panic that an event handler raised during the call.
+// then runs the event handlers on the events queued meanwhile and re-raises
+// the first panic one of them raised.
 func (g *Guard) call(fn func(p *C.auraguard_guard, msg **C.char) C.auraguard_status) error {
+	var faults handlerFaults
+	defer faults.rethrow()
+	return g.callWith(&faults, fn)
+}
+
+// callWith is call keeping a handler's panic in faults (nil: raise it).
+func (g *Guard) callWith(faults *handlerFaults, fn func(p *C.auraguard_guard, msg **C.char) C.auraguard_status) error {
+	if faults == nil {
+		return g.call(fn)
+	}
+	err := g.native(fn)
+	g.events.dispatch(faults)
+	return err
+}
+
+func (g *Guard) native(fn func(p *C.auraguard_guard, msg **C.char) C.auraguard_status) error {
 	p, err := g.acquire()
 	if err != nil {
 		return err
@@ -263,6 +299,22 @@ func (g *Guard) call(fn func(p *C.auraguard_guard, msg **C.char) C.auraguard_sta
 	var msg *C.char
 	status := fn(p, &msg)
 	runtime.KeepAlive(g)
-	g.events.rethrow()
 	return statusError(status, msg)
+}
+
+// SetErrorClassifier replaces Classify for this guard's Run calls; nil
+// restores Classify. fn may call Classify for the cases it leaves alone.
+func (g *Guard) SetErrorClassifier(fn func(error) Failure) {
+	if fn == nil {
+		g.classify.Store(nil)
+		return
+	}
+	g.classify.Store(&fn)
+}
+
+func (g *Guard) classifier() func(error) Failure {
+	if fn := g.classify.Load(); fn != nil {
+		return *fn
+	}
+	return Classify
 }

@@ -19,12 +19,9 @@ static auraguard_status auraguard_go_listen(auraguard_guard *guard, uintptr_t si
 */
 import "C"
 
-// listen registers (or removes) the native callback that feeds g.events.
-func (g *Guard) listen(on bool) error {
+// listen registers the native callback that feeds g.events, once per guard.
+func (g *Guard) listen() error {
 	return g.call(func(p *C.auraguard_guard, msg **C.char) C.auraguard_status {
-		if on {
-			return C.auraguard_go_listen(p, C.uintptr_t(g.eventHandle), msg)
-		}
-		return C.auraguard_set_event_callback(p, nil, nil, msg)
+		return C.auraguard_go_listen(p, C.uintptr_t(g.eventHandle), msg)
 	})
 }

@@ -3,8 +3,8 @@ package auraguard
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"reflect"
 )
 
 // DeniedError is returned by Run when the guard did not let the tool run
@@ -20,9 +20,8 @@ func (e *DeniedError) Error() string {
 	return fmt.Sprintf("auraguard: %s not run: %s (%s)", e.Tool, e.Decision.Action, e.Decision.Reason)
 }
 
-// CachedPayload is a tool result that Run reused from the guard's cache
-// instead of executing the tool: the JSON the result was recorded as. It
-// prints as that JSON, and json.Unmarshal (or Decode) reads it back.
+// CachedPayload is a recorded tool result as its JSON. Run[CachedPayload]
+// returns it as it is; it prints as that JSON, and Decode reads it back.
 type CachedPayload []byte
 
 func (p CachedPayload) String() string { return string(p) }
@@ -33,97 +32,141 @@ func (p CachedPayload) MarshalJSON() ([]byte, error) { return json.RawMessage(p)
 // Decode unmarshals the payload into v.
 func (p CachedPayload) Decode(v any) error { return json.Unmarshal(p, v) }
 
-// ErrorCoder is implemented by errors that know their error code ("429",
-// "503", "timeout", ...). Run records a failed call under that code, which
-// is what the guard's retry and quarantine rules look at.
-type ErrorCoder interface {
-	ErrorCode() string
-}
-
-// SideEffectReporter is implemented by errors that know whether the side
-// effect may have happened anyway (a timeout after the request was sent).
-type SideEffectReporter interface {
-	SideEffectExecuted() bool
-}
-
-// DefaultErrorCode is the error code Run records for an error that neither
-// implements ErrorCoder nor is a timeout.
-const DefaultErrorCode = "error"
-
 // Run guards one tool call: it checks the call, executes fn when allowed,
-// records the outcome and returns fn's result.
+// records the outcome under the decision's call id and returns fn's value.
 //
-//   - Allow: fn runs. Its error is returned as is and recorded as a failure
-//     with the error's code (see ErrorCoder; a timeout is "timeout",
-//     anything else DefaultErrorCode). A panic in fn is recorded as a
-//     failure and re-raised.
-//   - Cache: fn does not run; the stored payload is returned as a
-//     CachedPayload (decode it into the type fn returns).
+//   - Allow: fn runs with ctx. A nil error records a success with fn's value
+//     as the payload. An error is returned as it is and recorded as the
+//     failure Classify (or the guard's classifier) makes of it; for a
+//     side-effect tool an outcome that is not known to be "not executed"
+//     is recorded as executed, so a retry is never executed twice. A panic
+//     in fn is recorded the same way (code "panic") and re-raised.
+//   - Cache with a successful result: fn does not run; the recorded JSON is
+//     decoded into T, so a replay has the type of the first call.
 //   - Anything else: fn does not run; the error is a *DeniedError.
 //
-// Errors of the guard itself (a misuse in strict mode, a closed guard) are
-// returned as they are. If recording a successful call fails, Run returns
-// fn's result together with that error: the tool did run.
-func (g *Guard) Run(tool string, args any, fn func() (any, error), opts ...CallOption) (any, error) {
-	d, err := g.CheckTool(tool, args, opts...)
+// With T = any, every call, first or replayed, returns the value as JSON
+// reads it back (map[string]any, []any, float64, string, bool, nil), so
+// both have the same shape; a value that cannot be written as JSON is
+// returned as fn gave it. With T = CachedPayload a replay returns the JSON.
+//
+// A cancelled ctx before the check returns ctx.Err() and checks nothing.
+// If the outcome cannot be recorded after fn ran (the value is not JSON or
+// too large, the call id was dropped), Run records it without the payload
+// when it can, returns fn's value anyway, and reports the problem as a
+// "record_failed" event and in RecordFailures. Errors of the guard itself
+// before fn runs (a misuse in strict mode, a closed guard, ErrBusy) are
+// returned as they are.
+func Run[T any](ctx context.Context, g *Guard, tool string, args any, fn func(context.Context) (T, error), opts ...CallOption) (out T, err error) {
+	if err := ctx.Err(); err != nil {
+		return out, err
+	}
+	if err := g.enterRun(); err != nil {
+		return out, err
+	}
+	defer g.leaveRun()
+	// The call's events reach the handler once the call is recorded, so that
+	// a handler can never leave an allowed call without its result; the
+	// handler's panic is raised then, unless fn's own panic is under way.
+	faults := handlerFaults{hold: true}
+	defer func() {
+		if r := recover(); r != nil {
+			g.events.release(&faults)
+			panic(r)
+		}
+		g.events.release(&faults)
+		faults.rethrow()
+	}()
+	d, err := g.checkTool(&faults, tool, args, opts...)
 	if err != nil {
-		return nil, err
+		return out, err
 	}
 	switch d.Action {
 	case Allow:
-		return g.execute(d, fn)
+		return execute(ctx, g, &faults, tool, d, fn)
 	case Cache:
 		if d.CachedResult != nil && d.CachedResult.OK {
-			return CachedPayload(d.CachedResult.Payload), nil
+			return decodeCached[T](tool, d.CachedResult.Payload)
 		}
 	}
-	return nil, &DeniedError{Tool: tool, Decision: d}
+	return out, &DeniedError{Tool: tool, Decision: d}
+}
+
+// Run is Run[any] as a method: see the package function Run.
+func (g *Guard) Run(ctx context.Context, tool string, args any, fn func(context.Context) (any, error), opts ...CallOption) (any, error) {
+	return Run(ctx, g, tool, args, fn, opts...)
 }
 
 // execute runs an allowed call and records its outcome under its call id.
-func (g *Guard) execute(d Decision, fn func() (any, error)) (out any, err error) {
+func execute[T any](ctx context.Context, g *Guard, faults *handlerFaults, tool string, d Decision, fn func(context.Context) (T, error)) (out T, err error) {
+	sideEffect := d.IdempotencyKey != ""
 	finished := false
 	defer func() {
 		if !finished { // fn panicked: the call still needs its result
-			_ = g.RecordResult(Result{OK: false, ErrorCode: "panic", CallID: d.CallID})
+			g.recordFailure(faults, tool, d, Failure{Code: "panic", Outcome: OutcomeUnknown}, sideEffect)
 		}
 	}()
-	out, err = fn()
+	out, err = fn(ctx)
 	finished = true
 	if err != nil {
-		r := Result{OK: false, ErrorCode: errorCode(err), CallID: d.CallID}
-		var se SideEffectReporter
-		if errors.As(err, &se) {
-			executed := se.SideEffectExecuted()
-			r.SideEffectExecuted = &executed
+		f := g.classifier()(err)
+		if f.Code == "" {
+			f.Code = DefaultErrorCode
 		}
-		if recErr := g.RecordResult(r); recErr != nil {
-			return nil, fmt.Errorf("%w (recording the failure failed too: %v)", err, recErr)
+		g.recordFailure(faults, tool, d, f, sideEffect)
+		var zero T
+		return zero, err
+	}
+	payload, recErr := json.Marshal(out)
+	if recErr != nil {
+		recErr = fmt.Errorf("the value cannot be written as JSON: %w", recErr)
+	} else {
+		recErr = g.recordWith(faults, Result{OK: true, Payload: json.RawMessage(payload), CallID: d.CallID})
+	}
+	if recErr != nil {
+		// The tool ran: record that it succeeded, without the payload.
+		if again := g.recordWith(faults, Result{OK: true, CallID: d.CallID}); again != nil {
+			recErr = fmt.Errorf("%w; recording without the payload failed too: %v", recErr, again)
 		}
-		return nil, err
+		g.recordFailed(tool, recErr)
+		return out, nil
 	}
-	// A payload encoding/json cannot encode is recorded as null: the call
-	// did succeed, only its result cannot be cached.
-	var payload json.RawMessage
-	if raw, mErr := json.Marshal(out); mErr == nil {
-		payload = raw
-	}
-	if recErr := g.RecordResult(Result{OK: true, Payload: payload, CallID: d.CallID}); recErr != nil {
-		return out, recErr
+	if dyn, ok := any(&out).(*any); ok {
+		var v any
+		if json.Unmarshal(payload, &v) == nil {
+			*dyn = v
+		}
 	}
 	return out, nil
 }
 
-func errorCode(err error) string {
-	var coder ErrorCoder
-	if errors.As(err, &coder) {
-		if code := coder.ErrorCode(); code != "" {
-			return code
-		}
+// recordFailure records a failed call; a side-effect tool whose outcome is
+// not known to be "not executed" is recorded as executed.
+func (g *Guard) recordFailure(faults *handlerFaults, tool string, d Decision, f Failure, sideEffect bool) {
+	r := Result{OK: false, ErrorCode: f.Code, CallID: d.CallID}
+	if sideEffect || f.Outcome != OutcomeUnknown {
+		executed := f.Outcome != NotExecuted
+		r.SideEffectExecuted = &executed
 	}
-	var timeout interface{ Timeout() bool }
-	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &timeout) && timeout.Timeout()) {
-		return "timeout"
+	g.recordOutcome(faults, tool, r)
+}
+
+// recordOutcome records r, reporting a refusal as a record failure.
+func (g *Guard) recordOutcome(faults *handlerFaults, tool string, r Result) {
+	if err := g.recordWith(faults, r); err != nil {
+		g.recordFailed(tool, err)
 	}
-	return DefaultErrorCode
+}
+
+// decodeCached turns a cached payload into the type fn returns.
+func decodeCached[T any](tool string, payload json.RawMessage) (out T, err error) {
+	if raw, ok := any(&out).(*CachedPayload); ok {
+		*raw = CachedPayload(payload)
+		return out, nil
+	}
+	if err := json.Unmarshal(payload, &out); err != nil {
+		return out, &Error{Status: StatusInvalidArgument, Message: fmt.Sprintf(
+			"the cached result of %s cannot be decoded into %v: %v", tool, reflect.TypeOf(&out).Elem(), err)}
+	}
+	return out, nil
 }

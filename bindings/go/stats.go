@@ -96,6 +96,19 @@ func (g *Guard) ReportData() (ReportData, error) {
 	return r, err
 }
 
+// ReportJSON returns the run's report as the library writes it: the JSON
+// that ReportData decodes, fields unknown to this version included.
+func (g *Guard) ReportJSON() ([]byte, error) {
+	var raw []byte
+	err := g.call(func(p *C.auraguard_guard, msg **C.char) C.auraguard_status {
+		var out *C.char
+		status := C.auraguard_report_json(p, &out, msg)
+		raw = takeBytes(out)
+		return status
+	})
+	return raw, err
+}
+
 // Report returns the run's report as text for a person.
 func (g *Guard) Report() (string, error) {
 	var text string

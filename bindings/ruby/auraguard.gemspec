@@ -10,8 +10,9 @@ Gem::Specification.new do |spec|
     Ruby binding for libauraguard, reliability middleware for tool-using AI agents:
     before each tool call the guard decides (allow, block, cache, rewrite, escalate,
     finalize) to stop loops, duplicate side effects, stalls and runaway cost.
-    Needs the native library libauraguard (set AURAGUARD_LIB to its path, or install
-    it where the system finds shared libraries).
+    The platform gem (e.g. x86_64-linux) carries the native library; the plain gem
+    needs libauraguard installed where the system finds shared libraries, or
+    AURAGUARD_LIB set to its path.
   TEXT
   spec.authors = ["The libauraguard authors"]
   spec.license = "Apache-2.0"
@@ -21,4 +22,15 @@ Gem::Specification.new do |spec|
   spec.require_paths = ["lib"]
 
   spec.add_dependency "ffi", "~> 1.15"
+
+  # A platform gem, built by `make dist` from a copy of this folder that holds
+  # the native library in vendor/, which LibraryPath loads first.
+  platform = ENV.fetch("AURAGUARD_GEM_PLATFORM", "")
+  unless platform.empty?
+    vendored = "vendor/libauraguard.so"
+    raise "AURAGUARD_GEM_PLATFORM is set but #{vendored} is missing" unless File.file?(File.join(__dir__, vendored))
+
+    spec.platform = Gem::Platform.new(platform)
+    spec.files << vendored
+  end
 end

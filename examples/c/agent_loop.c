@@ -8,6 +8,7 @@
  * tools, the model stalls and the guard asks it to finalize or escalate.
  */
 #include <auraguard.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,71 +28,80 @@ static const tool_call script[] = {
     {"search_kb", "{\"query\":\"refund policy Germany 2025\"}"},
 };
 
-/* Whether a decision has this action. The engine writes compact JSON, so
- * the exact text `"action":"allow"` is what to look for. */
-static int is_action(const char *decision, const char *action) {
-    char needle[48];
-    snprintf(needle, sizeof needle, "\"action\":\"%s\"", action);
-    return strstr(decision, needle) != NULL;
-}
-
-/* Stand-in for the real tools. */
+/* Stand-in for the real tools: the result JSON, without the call id. */
 static const char *execute(const tool_call *call) {
     if (strcmp(call->tool, "refund") == 0)
-        return "{\"ok\":true,\"payload\":{\"refund_id\":\"R-1\"}}";
+        return "\"ok\":true,\"payload\":{\"refund_id\":\"R-1\"}";
     if (strcmp(call->tool, "search_kb") == 0)
-        return "{\"ok\":true,\"payload\":[\"Refunds are accepted within 30 days.\"]}";
-    return "{\"ok\":true,\"payload\":{\"status\":\"delivered\"}}";
+        return "\"ok\":true,\"payload\":[\"Refunds are accepted within 30 days.\"]";
+    return "\"ok\":true,\"payload\":{\"status\":\"delivered\"}";
+}
+
+/* Report an allowed call's result under its call id. */
+static void record(auraguard_guard *guard, uint64_t call_id, const char *result) {
+    char json[256];
+    char *error = NULL;
+    snprintf(json, sizeof json, "{%s,\"call_id\":%" PRIu64 "}", result, call_id);
+    if (auraguard_record_result(guard, json, &error) != AURAGUARD_OK) {
+        fprintf(stderr, "record_result failed: %s\n", error);
+        auraguard_string_free(error);
+    }
 }
 
 /* One tool call through the guard. Returns 0 when the run must stop. */
 static int guarded_call(auraguard_guard *guard, const tool_call *call) {
-    char *decision = NULL;
+    auraguard_decision *d = NULL;
     char *error = NULL;
-    if (auraguard_check_tool(guard, call->tool, call->args_json, "T-1", -1, &decision, &error) !=
+    if (auraguard_check_tool_decision(guard, call->tool, call->args_json, "T-1", -1, &d, &error) !=
         AURAGUARD_OK) {
         fprintf(stderr, "check_tool failed: %s\n", error);
         auraguard_string_free(error);
         return 0;
     }
     int keep_going = 1;
-    if (is_action(decision, "allow")) {
-        /* Run the tool, then report its result (the most recent allowed call). */
-        if (auraguard_record_result(guard, execute(call), &error) != AURAGUARD_OK) {
-            fprintf(stderr, "record_result failed: %s\n", error);
-            auraguard_string_free(error);
-        }
-        printf("%-10s executed\n", call->tool);
-    } else if (is_action(decision, "cache")) {
-        /* Give the model decision.cached_result instead of calling the tool. */
-        printf("%-10s answered from cache: %s\n", call->tool, decision);
-    } else if (is_action(decision, "block")) {
-        /* Tell the model the call was refused and why (decision.reason). */
-        printf("%-10s blocked: %s\n", call->tool, decision);
-    } else if (is_action(decision, "rewrite")) {
-        /* Add decision.injected_system to the model's next prompt. */
-        printf("%-10s rewritten: %s\n", call->tool, decision);
-    } else {
-        /* escalate (hand decision.escalation_packet to a person) or
-         * finalize (send decision.finalized_output.reply_draft): the run ends. */
-        printf("%-10s run ends: %s\n", call->tool, decision);
+    uint64_t call_id = 0;
+    switch (auraguard_decision_action(d)) {
+    case AURAGUARD_ACTION_ALLOW:
+        /* Run the tool (a side effect gets the idempotency key for its API),
+         * then report its result under the call's id. */
+        auraguard_decision_call_id(d, &call_id);
+        record(guard, call_id, execute(call));
+        printf("%-10s executed%s%s\n", call->tool, auraguard_decision_idempotency_key(d) ? ", key " : "",
+               auraguard_decision_idempotency_key(d) ? auraguard_decision_idempotency_key(d) : "");
+        break;
+    case AURAGUARD_ACTION_CACHE:
+        /* Give the model cached_result (in the JSON) instead of calling the tool. */
+        printf("%-10s answered from cache: %s\n", call->tool, auraguard_decision_json(d));
+        break;
+    case AURAGUARD_ACTION_BLOCK:
+        /* Tell the model the call was refused and why. */
+        printf("%-10s blocked: %s\n", call->tool, auraguard_decision_reason(d));
+        break;
+    case AURAGUARD_ACTION_REWRITE:
+        /* Add injected_system (in the JSON) to the model's next prompt. */
+        printf("%-10s rewritten: %s\n", call->tool, auraguard_decision_reason(d));
+        break;
+    default:
+        /* escalate (hand escalation_packet to a person) or finalize (send
+         * finalized_output.reply_draft): the run ends. */
+        printf("%-10s run ends: %s\n", call->tool, auraguard_decision_json(d));
         keep_going = 0;
     }
-    auraguard_string_free(decision);
+    auraguard_decision_free(d);
     return keep_going;
 }
 
 /* One assistant message through the guard. Returns 0 when the run must stop. */
 static int guarded_message(auraguard_guard *guard, const char *text) {
-    char *decision = NULL;
-    if (auraguard_check_output(guard, text, &decision, NULL) != AURAGUARD_OK) return 0;
-    if (decision == NULL) {
+    auraguard_decision *d = NULL;
+    if (auraguard_check_output_decision(guard, text, &d, NULL) != AURAGUARD_OK) return 0;
+    if (d == NULL) {
         printf("assistant  message sent\n");
         return 1;
     }
-    printf("assistant  %s\n", decision);
-    int keep_going = is_action(decision, "rewrite");
-    auraguard_string_free(decision);
+    printf("assistant  %s\n", auraguard_decision_json(d));
+    int keep_going = auraguard_decision_action(d) == AURAGUARD_ACTION_REWRITE;
+    auraguard_decision_free(d);
     return keep_going;
 }
 

@@ -2,10 +2,14 @@
 //
 // The "model" is scripted: it looks up an order, jitters its knowledge-base
 // searches, issues the same refund twice, then stalls. Tools run through
-// Guard.Run (check, execute, record); assistant messages go through CheckOutput.
+// Guard.RunAsync (check, execute, record; a timeout of a side-effect tool is
+// recorded as executed, so it is never repeated); assistant messages go
+// through CheckOutput.
 // The program exits non-zero if the guard failed to step in.
 using System;
 using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
 using AuraGuard;
 
 static class AgentLoop
@@ -34,9 +38,10 @@ static class AgentLoop
                              "\"reply_draft\":\"Your refund of 25 EUR is on its way.\"}" },
     };
 
-    // Stand-ins for real tools.
-    private static object Execute(string tool, object args)
+    // Stand-ins for real tools, asynchronous like an HTTP client's calls.
+    private static async Task<object> ExecuteAsync(string tool, object args, CancellationToken token)
     {
+        await Task.Delay(1, token).ConfigureAwait(false);
         switch (tool)
         {
             case "get_order": return new Dictionary<string, object> { { "status", "delivered" }, { "total", 25.0 } };
@@ -58,22 +63,23 @@ static class AgentLoop
 
             foreach (Step step in Script)
             {
-                if (step.Tool != null) CallTool(guard, step);
+                if (step.Tool != null) CallToolAsync(guard, step, CancellationToken.None).GetAwaiter().GetResult();
                 else if (!SendMessage(guard, step.Message)) break;
             }
 
             Console.WriteLine();
-            Console.WriteLine(guard.ReportText());
+            Console.WriteLine(guard.Report());
             GuardStats stats = guard.Stats();
             return stats.InterventionsCount > 0 && stats.ToolCallsExecuted > 0 ? 0 : 1;
         }
     }
 
-    private static void CallTool(Guard guard, Step step)
+    private static async Task CallToolAsync(Guard guard, Step step, CancellationToken token)
     {
         try
         {
-            object result = guard.Run(step.Tool, step.Args, () => Execute(step.Tool, step.Args), ticketId: "T-42");
+            object result = await guard.RunAsync(step.Tool, step.Args, t => ExecuteAsync(step.Tool, step.Args, t),
+                ticketId: "T-42", cancellationToken: token).ConfigureAwait(false);
             Console.WriteLine(step.Tool + " -> " + JsonWriter.ToJson(result));
         }
         catch (GuardDeniedException denied)

@@ -1,7 +1,9 @@
 # A customer-support agent run under the guard. The "model" is a script of the
 # turns a misbehaving model might take: it re-reads the same order, jitters
 # its knowledge-base queries, tries to refund twice and then stalls. The guard
-# turns each of those into an action the loop handles.
+# turns each of those into an action the loop handles. Tool arguments arrive
+# as the JSON text a model writes and reach the guard as they are (RawJSON).
+require "json"
 require "auraguard"
 
 TOOLS = {
@@ -11,15 +13,15 @@ TOOLS = {
 }.freeze
 
 SCRIPT = [
-  [:tool, "get_order", { order_id: "A1" }],
-  [:tool, "get_order", { order_id: "A1" }],
-  [:tool, "get_order", { order_id: "A1" }],
-  [:tool, "search_kb", { query: "refund policy" }],
-  [:tool, "search_kb", { query: "refund policy EU" }],
-  [:tool, "search_kb", { query: "refund policy EU Germany" }],
-  [:tool, "search_kb", { query: "refund policy Germany 2024" }],
-  [:tool, "refund", { order_id: "A1", amount: 42.0 }],
-  [:tool, "refund", { order_id: "A1", amount: 42.0 }],
+  [:tool, "get_order", '{ "order_id": "A1" }'],
+  [:tool, "get_order", '{ "order_id": "A1" }'],
+  [:tool, "get_order", '{ "order_id": "A1" }'],
+  [:tool, "search_kb", '{ "query": "refund policy" }'],
+  [:tool, "search_kb", '{ "query": "refund policy EU" }'],
+  [:tool, "search_kb", '{ "query": "refund policy EU Germany" }'],
+  [:tool, "search_kb", '{ "query": "refund policy Germany 2024" }'],
+  [:tool, "refund", '{ "order_id": "A1", "amount": 42.0 }'],
+  [:tool, "refund", '{ "order_id": "A1", "amount": 42.0 }'],
   [:say, "I have issued the refund."],
   [:say, "I'm sorry for the delay, I'm still checking."],
   [:say, "I'm sorry for the delay, I'm still checking."],
@@ -35,7 +37,9 @@ SCRIPT.each do |kind, what, args|
   guard.record_tokens(input_tokens: 800, output_tokens: 120) # the model turn that produced this step
   if kind == :tool
     begin
-      result = guard.run(what, ticket_id: "T-1", **args) { TOOLS.fetch(what).call(**args) }
+      result = guard.run(what, AuraGuard::RawJSON.new(args), ticket_id: "T-1") do
+        TOOLS.fetch(what).call(**JSON.parse(args, symbolize_names: true))
+      end
       puts "#{what} #{args} -> #{result}"
     rescue AuraGuard::Denied => e
       d = e.decision

@@ -4,6 +4,7 @@ use std::ffi::{c_char, c_void, CString};
 use std::sync::Arc;
 
 use super::{arg_opt_str, arg_str, auraguard_status, boundary, non_null, write_out};
+use crate::decision::Decision;
 use crate::error::Error;
 use crate::shared::SharedGuard;
 
@@ -24,6 +25,12 @@ pub struct auraguard_guard {
 /// produced the event, before that call returns, after the guard's lock is
 /// released: it may call functions on any guard, this one included, but
 /// must not free the guard it was called from.
+///
+/// The callback must return normally: a `longjmp` out of it, a C++
+/// exception, or a thread cancelled inside it leaves the delivery unfinished,
+/// and a later `auraguard_set_event_callback` on this guard then waits for
+/// it forever. Language wrappers copy the event here and run their handlers
+/// after the library call returns.
 pub type auraguard_event_fn = Option<unsafe extern "C" fn(event_json: *const c_char, user_data: *mut c_void)>;
 
 impl auraguard_guard {
@@ -60,10 +67,40 @@ unsafe impl Sync for CCallback {}
 ///
 /// # Safety
 /// `guard` is NULL or a live handle from `auraguard_guard_new`.
-unsafe fn shared<'a>(guard: *const auraguard_guard) -> Result<&'a SharedGuard, Error> {
+pub(super) unsafe fn shared<'a>(guard: *const auraguard_guard) -> Result<&'a SharedGuard, Error> {
     non_null!(guard, "guard");
     // SAFETY: guaranteed by the caller.
     Ok(unsafe { &(*guard).shared })
+}
+
+/// The decision on a tool call, from the arguments of `auraguard_check_tool`.
+///
+/// # Safety
+/// `guard` is NULL or a live handle; the strings are NULL or NUL-terminated.
+pub(super) unsafe fn check_tool(
+    guard: *mut auraguard_guard,
+    tool: *const c_char,
+    args_json: *const c_char,
+    ticket_id: *const c_char,
+    side_effect: i32,
+) -> Result<Decision, Error> {
+    // SAFETY (all four): guaranteed by the caller.
+    let g = unsafe { shared(guard) }?;
+    let tool = unsafe { arg_str(tool, "tool") }?;
+    let args = unsafe { arg_opt_str(args_json, "args_json") }?;
+    let ticket = unsafe { arg_opt_str(ticket_id, "ticket_id") }?;
+    g.check_tool_json(tool, args, ticket, side_effect_flag(side_effect)?)
+}
+
+/// The `side_effect` flag of the check functions: -1 (from the
+/// configuration), 0 or 1.
+pub(super) fn side_effect_flag(flag: i32) -> Result<Option<bool>, Error> {
+    match flag {
+        -1 => Ok(None),
+        0 => Ok(Some(false)),
+        1 => Ok(Some(true)),
+        other => Err(Error::invalid(format!("`side_effect` must be -1, 0 or 1, got {other}"))),
+    }
 }
 
 /// Create a guard from a JSON configuration (see the configuration table in
@@ -133,19 +170,9 @@ pub unsafe extern "C" fn auraguard_check_tool(
     error_out: *mut *mut c_char,
 ) -> auraguard_status {
     boundary(error_out, || {
-        // SAFETY (all four): the caller passes a live handle and NUL-terminated strings.
-        let g = unsafe { shared(guard) }?;
         non_null!(decision_json_out, "decision_json_out");
-        let tool = unsafe { arg_str(tool, "tool") }?;
-        let args = unsafe { arg_opt_str(args_json, "args_json") }?;
-        let ticket = unsafe { arg_opt_str(ticket_id, "ticket_id") }?;
-        let side_effect = match side_effect {
-            -1 => None,
-            0 => Some(false),
-            1 => Some(true),
-            other => return Err(Error::invalid(format!("`side_effect` must be -1, 0 or 1, got {other}"))),
-        };
-        let decision = g.check_tool_json(tool, args, ticket, side_effect)?;
+        // SAFETY: the caller passes a live handle and NUL-terminated strings.
+        let decision = unsafe { check_tool(guard, tool, args_json, ticket_id, side_effect) }?;
         // SAFETY: checked non-NULL above.
         unsafe { write_out(decision_json_out, decision.to_json()) };
         Ok(())
@@ -336,6 +363,8 @@ pub unsafe extern "C" fn auraguard_reset(guard: *mut auraguard_guard, error_out:
 /// soon as this function returns; called from inside a callback it cannot
 /// wait (it would wait on itself), and calls already delivering may finish
 /// with the old callback. See `auraguard_event_fn` for when the callback runs.
+/// Registrations from several threads at once are applied one after the
+/// other: the last one applied is the callback that receives the events.
 #[no_mangle]
 pub unsafe extern "C" fn auraguard_set_event_callback(
     guard: *mut auraguard_guard,

@@ -17,6 +17,7 @@
 // documentation; those are the only safety requirements.
 #![allow(clippy::missing_safety_doc)]
 
+pub mod decision;
 pub mod guard;
 pub mod strings;
 
@@ -63,13 +64,17 @@ impl From<ErrorKind> for auraguard_status {
     }
 }
 
-/// A string handed to C, with any interior NUL replaced so it stays whole.
-pub(crate) fn to_c_string(s: String) -> *mut c_char {
-    let c = CString::new(s).unwrap_or_else(|e| {
+/// A string for C, with any interior NUL replaced so it stays whole.
+pub(crate) fn c_string(s: String) -> CString {
+    CString::new(s).unwrap_or_else(|e| {
         let fixed: Vec<u8> = e.into_vec().into_iter().map(|b| if b == 0 { b'?' } else { b }).collect();
         CString::new(fixed).expect("no NUL left")
-    });
-    c.into_raw()
+    })
+}
+
+/// A string handed to C, owned by the caller (see [`c_string`]).
+pub(crate) fn to_c_string(s: String) -> *mut c_char {
+    c_string(s).into_raw()
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {

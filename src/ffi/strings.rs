@@ -7,6 +7,10 @@ use super::{auraguard_status, StatusCode};
 /// Free a string returned by this library (decisions, JSON, text, error
 /// messages). NULL is a no-op. Never pass it a string from elsewhere, and
 /// never free these strings with libc `free`.
+///
+/// Returned strings are read-only: the library needs their length to free
+/// them, so a string whose bytes were changed (a NUL written inside it, say)
+/// must not be passed here.
 #[no_mangle]
 pub unsafe extern "C" fn auraguard_string_free(s: *mut c_char) {
     if s.is_null() {

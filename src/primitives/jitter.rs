@@ -29,7 +29,7 @@ pub fn check(cfg: &Config, run: &mut RunState, tokens: &mut TokenSigner, call: &
     if similar < cfg.arg_jitter_repeat_threshold {
         return None;
     }
-    state.quarantine = Some("arg_jitter_loop".to_string());
+    state.set_quarantine("arg_jitter_loop");
     Some(Decision::rewrite("arg_jitter_loop", messages::arg_jitter(&call.name)))
 }
 

@@ -15,10 +15,12 @@ pub fn detect(cfg: &Config, window: &VecDeque<WindowEntry>, tool: ToolId) -> Opt
     let total = window.len() + 1;
     let at = |i: usize| if i == window.len() { tool } else { window[i].tool };
     for len in 2..=cfg.max_sequence_length {
-        let need = len * cfg.sequence_repeat_threshold;
-        if total < need {
-            continue;
-        }
+        // Longer cycles need more calls than the window holds: stop there,
+        // so a large `max_sequence_length` costs nothing.
+        let need = match len.checked_mul(cfg.sequence_repeat_threshold) {
+            Some(need) if need <= total => need,
+            _ => break,
+        };
         let start = total - need;
         let pattern = |k: usize| at(start + k);
         // A cycle needs at least two distinct tools.
@@ -32,11 +34,13 @@ pub fn detect(cfg: &Config, window: &VecDeque<WindowEntry>, tool: ToolId) -> Opt
     None
 }
 
-pub fn check(cfg: &Config, run: &RunState, tool: ToolId) -> Option<Decision> {
+/// Step 10: a continued cycle quarantines the tool that would continue it.
+pub fn check(cfg: &Config, run: &mut RunState, tool: ToolId) -> Option<Decision> {
     if !cfg.sequence_detection_enabled {
         return None;
     }
     let ids = detect(cfg, &run.window, tool)?;
+    run.tool_mut(tool).set_quarantine("sequence_loop");
     let pattern = ids.iter().map(|id| &**run.name(*id)).collect::<Vec<_>>().join(" \u{2192} ");
     Some(Decision::rewrite(format!("sequence_loop:{pattern}"), messages::sequence_loop(&pattern)))
 }
@@ -87,9 +91,11 @@ mod tests {
         for t in [a, b, a, b, a] {
             run.push_window(&off, WindowEntry { tool: t, args_sig: [0; 32], ticket_sig: [0; 32] });
         }
-        assert!(check(&off, &run, b).is_none());
+        assert!(check(&off, &mut run, b).is_none());
+        assert!(run.tool_at(b).quarantine.is_none());
         let on = cfg(json!({}));
-        let d = check(&on, &run, b).unwrap();
+        let d = check(&on, &mut run, b).unwrap();
         assert_eq!(d.reason, "sequence_loop:a \u{2192} b");
+        assert_eq!(run.tool_at(b).quarantine.as_deref(), Some("sequence_loop"));
     }
 }

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use crate::config::Config;
 use crate::decision::{Action, Decision, EscalationPacket, FinalizedOutput};
 use crate::messages;
+use crate::signature::Signer;
 use crate::state::RunState;
 use crate::text::{overlap, stall_score, TokenSigner};
 
@@ -43,14 +44,16 @@ pub fn check(cfg: &Config, run: &mut RunState, token_signer: &mut TokenSigner, t
 
     // 3. Saying nearly the same thing again.
     stall.similarity_streak = match &stall.last_tokens {
-        Some(prev) if overlap(prev, &tokens) >= cfg.stall_text_similarity_threshold => stall.similarity_streak + 1,
+        Some(prev) if overlap(prev, &tokens) >= cfg.stall_text_similarity_threshold => {
+            stall.similarity_streak.saturating_add(1)
+        }
         _ => 0,
     };
     stall.last_tokens = Some(tokens);
 
     // 4. Apologising and "still working on it".
     if stall_score(text) >= cfg.stall_pattern_threshold {
-        stall.pattern_streak += 1;
+        stall.pattern_streak = stall.pattern_streak.saturating_add(1);
     } else {
         stall.pattern_streak = 0;
     }
@@ -71,6 +74,29 @@ pub fn check(cfg: &Config, run: &mut RunState, token_signer: &mut TokenSigner, t
         "stall_fallback_escalate",
         EscalationPacket::new(Value::Null, &["loop_detected", "stall"], messages::summary_stall_fallback()),
     ))
+}
+
+/// Longest reason code a forced outcome keeps in the log, events and a
+/// saved state.
+pub const MAX_LOGGED_REASON_CODE: usize = 64;
+
+/// The reason of a forced outcome as the log, the events and a saved state
+/// keep it. The model wrote it: a short code (`customer_confirmed`, letters,
+/// digits, `_`, `-`, `.`) is kept, any other text is replaced by `text#`
+/// and 16 hex digits of its signature, so no assistant text is ever stored
+/// while equal reasons still count together. Other reasons are kept as they are.
+pub fn loggable_reason(signer: &Signer, reason: &str) -> String {
+    let Some((head, text)) = reason.split_once(':').filter(|(h, _)| h.starts_with("forced_")) else {
+        return reason.to_string();
+    };
+    let is_code = !text.is_empty()
+        && text.len() <= MAX_LOGGED_REASON_CODE
+        && text.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    if is_code {
+        return reason.to_string();
+    }
+    let sig = signer.sign(&[b"reason:", text.as_bytes()]);
+    format!("{head}:text#{}", crate::signature::hex(&sig[..8]))
 }
 
 fn non_blank(v: Option<&Value>) -> Option<&str> {

@@ -11,14 +11,8 @@ fail() { echo "install check: $*" >&2; exit 1; }
 
 $make_cmd --no-print-directory install DESTDIR="$stage" PREFIX="$prefix" >/dev/null
 root="$stage$prefix"
-for f in include/auraguard.h lib/libauraguard.a lib/pkgconfig/auraguard.pc \
-         "lib/libauraguard.so.$version"; do
-  [ -f "$root/$f" ] || fail "$f was not installed"
-done
-[ "$(readlink "$root/lib/libauraguard.so.$somajor")" = "libauraguard.so.$version" ] \
-  || fail "lib/libauraguard.so.$somajor does not point to libauraguard.so.$version"
-[ "$(readlink "$root/lib/libauraguard.so")" = "libauraguard.so.$somajor" ] \
-  || fail "lib/libauraguard.so does not point to libauraguard.so.$somajor"
+. tests/c/library_layout.sh
+check_library_layout "$root" "$version"
 
 # The .pc names the final prefix; the sysroot maps it into the staging tree.
 export PKG_CONFIG_PATH="$root/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$stage"

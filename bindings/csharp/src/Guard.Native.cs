@@ -66,10 +66,13 @@ namespace AuraGuard
             internal static extern IntPtr auraguard_version();
         }
 
-        /// <summary>NUL-terminated UTF-8 for a native string parameter; null stays null (NULL).</summary>
-        private static byte[] ToUtf8(string s)
+        /// <summary>NUL-terminated UTF-8 for a native string parameter; null stays null (NULL).
+        /// A NUL inside the string is refused: the library would read only up to it.</summary>
+        private static byte[] ToUtf8(string s, string parameter)
         {
             if (s == null) return null;
+            if (s.IndexOf('\0') >= 0)
+                throw new ArgumentException(parameter + " contains a NUL character", parameter);
             var bytes = new byte[Encoding.UTF8.GetByteCount(s) + 1];
             Encoding.UTF8.GetBytes(s, 0, s.Length, bytes, 0);
             return bytes;

@@ -15,18 +15,20 @@ namespace AuraGuard
         public const string Version = "0.1.0";
 
         private readonly GuardHandle _handle;
+        private readonly int _capacity;
 
         /// <summary>Creates a guard from a typed configuration.</summary>
         /// <exception cref="AuraGuardException">Status <see cref="GuardStatus.Config"/>
         /// with a message naming the rejected key.</exception>
         public Guard(GuardConfig config)
-            : this(CreateHandle((config ?? Throw<GuardConfig>("config")).ToJson()))
+            : this((config ?? Throw<GuardConfig>("config")).ToJson())
         {
         }
 
-        private Guard(GuardHandle handle)
+        private Guard(string configJson)
         {
-            _handle = handle;
+            _handle = CreateHandle(configJson);
+            _capacity = PendingCapacity(configJson);
             _nativeCallback = OnNativeEvent;
         }
 
@@ -36,20 +38,29 @@ namespace AuraGuard
         public static Guard FromJson(string configJson)
         {
             if (configJson == null) throw new ArgumentNullException("configJson");
-            return new Guard(CreateHandle(configJson));
+            return new Guard(configJson);
         }
 
         /// <summary>The native library's version string.</summary>
         public static string NativeVersion
         {
-            get { return FromUtf8(Native.auraguard_version()); }
+            get { return FromUtf8(NativeLibrary.Call(() => Native.auraguard_version())); }
         }
 
         private static GuardHandle CreateHandle(string configJson)
         {
             GuardHandle handle;
             IntPtr error;
-            GuardStatus status = Native.auraguard_guard_new(ToUtf8(configJson), out handle, out error);
+            byte[] config = ToUtf8(configJson, "configJson");
+            GuardStatus status;
+            try
+            {
+                status = Native.auraguard_guard_new(config, out handle, out error);
+            }
+            catch (DllNotFoundException e)
+            {
+                throw NativeLibrary.NotFound(e);
+            }
             try
             {
                 Check(status, error);
@@ -76,14 +87,20 @@ namespace AuraGuard
         /// for malformed or oversized input.</exception>
         public Decision CheckTool(string tool, object args = null, string ticketId = null, bool? sideEffect = null)
         {
+            return CheckToolCore(tool, args, ticketId, sideEffect, null);
+        }
+
+        private Decision CheckToolCore(string tool, object args, string ticketId, bool? sideEffect, HandlerFaults faults)
+        {
             if (tool == null) throw new ArgumentNullException("tool");
-            byte[] argsJson = args == null ? null : ToUtf8(JsonWriter.ToJson(args));
+            byte[] argsJson = args == null ? null : ToUtf8(JsonWriter.ToJson(args), "args");
             int flag = sideEffect.HasValue ? (sideEffect.Value ? 1 : 0) : -1;
             ThrowIfDisposed();
             IntPtr decision, error;
-            GuardStatus status = Native.auraguard_check_tool(_handle, ToUtf8(tool), argsJson, ToUtf8(ticketId),
+            byte[] toolName = ToUtf8(tool, "tool"), ticket = ToUtf8(ticketId, "ticketId");
+            GuardStatus status = Native.auraguard_check_tool(_handle, toolName, argsJson, ticket,
                 flag, out decision, out error);
-            KeepAliveForEvents();
+            DeliverEvents(faults);
             Check(status, error);
             return Decision.Parse(TakeString(decision));
         }
@@ -104,24 +121,36 @@ namespace AuraGuard
         public void RecordResult(bool ok, object payload = null, string errorCode = null,
             bool? sideEffectExecuted = null, ulong? callId = null)
         {
+            RecordResultCore(ok, payload, errorCode, sideEffectExecuted, callId, null);
+        }
+
+        private void RecordResultCore(bool ok, object payload, string errorCode, bool? sideEffectExecuted,
+            ulong? callId, HandlerFaults faults)
+        {
             var result = new JsonObjectBuilder();
             result.Add("ok", ok);
             result.Add("payload", payload);
             result.Add("error_code", errorCode);
             result.Add("side_effect_executed", sideEffectExecuted);
             result.Add("call_id", callId);
-            RecordResultJson(result.ToJson());
+            RecordResultJson(result.ToJson(), faults);
         }
 
         /// <summary>Reports a result given as the engine's result JSON
         /// (<c>{"ok": true, "payload": ..., "call_id": N}</c>).</summary>
         public void RecordResultJson(string resultJson)
         {
+            RecordResultJson(resultJson, null);
+        }
+
+        private void RecordResultJson(string resultJson, HandlerFaults faults)
+        {
             if (resultJson == null) throw new ArgumentNullException("resultJson");
+            byte[] json = ToUtf8(resultJson, "resultJson");
             ThrowIfDisposed();
             IntPtr error;
-            GuardStatus status = Native.auraguard_record_result(_handle, ToUtf8(resultJson), out error);
-            KeepAliveForEvents();
+            GuardStatus status = Native.auraguard_record_result(_handle, json, out error);
+            DeliverEvents(faults);
             Check(status, error);
         }
 
@@ -134,8 +163,9 @@ namespace AuraGuard
             if (text == null) throw new ArgumentNullException("text");
             ThrowIfDisposed();
             IntPtr decision, error;
-            GuardStatus status = Native.auraguard_check_output(_handle, ToUtf8(text), out decision, out error);
-            KeepAliveForEvents();
+            byte[] message = ToUtf8(text, "text");
+            GuardStatus status = Native.auraguard_check_output(_handle, message, out decision, out error);
+            DeliverEvents(null);
             Check(status, error);
             string json = TakeString(decision);
             return json == null ? null : Decision.Parse(json);
@@ -153,7 +183,7 @@ namespace AuraGuard
             IntPtr error;
             GuardStatus status = Native.auraguard_record_tokens(_handle, inputTokens, outputTokens,
                 costUsd ?? double.NaN, out error);
-            KeepAliveForEvents();
+            DeliverEvents(null);
             Check(status, error);
         }
 
@@ -166,9 +196,25 @@ namespace AuraGuard
             return GuardStats.Parse(TakeString(json));
         }
 
-        /// <summary>The run's report as JSON: interventions by primitive and tool,
-        /// side effects, quarantines, top reasons, recent interventions, cost events.</summary>
+        /// <summary>The run's report as text for a person (as in every binding).</summary>
         public string Report()
+        {
+            ThrowIfDisposed();
+            IntPtr text, error;
+            Check(Native.auraguard_report_text(_handle, out text, out error), error);
+            return TakeString(text);
+        }
+
+        /// <summary>The same as <see cref="Report"/>.</summary>
+        public string ReportText()
+        {
+            return Report();
+        }
+
+        /// <summary>The run's report as the library writes it, JSON: stats, interventions by
+        /// primitive and tool, side effects, quarantines, top reasons, recent interventions,
+        /// cost events.</summary>
+        public string ReportJson()
         {
             ThrowIfDisposed();
             IntPtr json, error;
@@ -176,13 +222,11 @@ namespace AuraGuard
             return TakeString(json);
         }
 
-        /// <summary>The run's report as text for a person.</summary>
-        public string ReportText()
+        /// <summary><see cref="ReportJson"/> read into a <see cref="JsonObject"/>
+        /// (e.g. <c>data["stats"]</c>, <c>data["by_tool"]</c>).</summary>
+        public JsonObject ReportData()
         {
-            ThrowIfDisposed();
-            IntPtr text, error;
-            Check(Native.auraguard_report_text(_handle, out text, out error), error);
-            return TakeString(text);
+            return (JsonObject)JsonReader.Parse(ReportJson());
         }
 
         /// <summary>The run's state as opaque JSON (signatures, counts, reasons and costs,
@@ -203,7 +247,8 @@ namespace AuraGuard
             if (stateJson == null) throw new ArgumentNullException("stateJson");
             ThrowIfDisposed();
             IntPtr error;
-            Check(Native.auraguard_state_load(_handle, ToUtf8(stateJson), out error), error);
+            byte[] state = ToUtf8(stateJson, "stateJson");
+            Check(Native.auraguard_state_load(_handle, state, out error), error);
         }
 
         /// <summary>Starts a new run, keeping the configuration.</summary>
@@ -221,12 +266,15 @@ namespace AuraGuard
             _handle.Dispose();
         }
 
-        // The calls that can raise events must keep this object, and so the
-        // callback delegate it holds, reachable until the native call returns:
-        // a host's last use of a guard may be such a call.
-        private void KeepAliveForEvents()
+        // max_pending_calls of a configuration the engine accepted: how many Run
+        // calls may be in flight at once.
+        private static int PendingCapacity(string configJson)
         {
-            GC.KeepAlive(this);
+            var o = JsonReader.Parse(configJson) as JsonObject;
+            object value;
+            if (o != null && o.TryGetValue("max_pending_calls", out value) && value is long && (long)value >= 1)
+                return (int)Math.Min((long)value, int.MaxValue);
+            return 1;
         }
 
         private void ThrowIfDisposed()

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 
 namespace AuraGuard
@@ -60,6 +61,24 @@ namespace AuraGuard
         public int? MaxToolsTracked { get; set; }
 
         /// <summary>The configuration JSON given to the engine.</summary>
+        /// <summary>
+        /// How many threads or concurrent tasks may run tools through the guard at once
+        /// (Run, RunAsync, or CheckTool/RecordResult pairs). Raises
+        /// <see cref="MaxPendingCalls"/> to at least this, so that no allowed call is pushed
+        /// out before its result is recorded; Run refuses with
+        /// <see cref="GuardBusyException"/> beyond it. Null: <see cref="MaxPendingCalls"/>
+        /// (1 by default). Not an engine key.
+        /// </summary>
+        public int? Concurrency { get; set; }
+
+        private int? PendingCalls()
+        {
+            if (!Concurrency.HasValue) return MaxPendingCalls;
+            if (Concurrency.Value < 1)
+                throw new AuraGuardException(GuardStatus.Config, "Concurrency must be at least 1, got " + Concurrency.Value);
+            return Math.Max(MaxPendingCalls ?? 1, Concurrency.Value);
+        }
+
         public string ToJson()
         {
             var o = new JsonObjectBuilder();
@@ -98,7 +117,7 @@ namespace AuraGuard
                     policies[pair.Key] = pair.Value == null ? null : pair.Value.ToDictionary();
                 o.Add("tool_policies", policies);
             }
-            o.Add("max_pending_calls", MaxPendingCalls);
+            o.Add("max_pending_calls", PendingCalls());
             o.Add("shadow_mode", ShadowMode);
             o.Add("strict_mode", StrictMode);
             o.Add("max_json_bytes", MaxJsonBytes);

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Threading;
 using NUnit.Framework;
 using AuraGuard;
 
@@ -58,19 +59,79 @@ namespace AuraGuard.Tests
         }
 
         [Test]
-        public void AThrowingHandlerDoesNotBreakTheGuardOrOtherHandlers()
+        public void AThrowingHandlerSurfacesAfterTheCallAndTheOtherHandlersStillRun()
         {
             using (var guard = TestSupport.NewGuard())
             {
                 int later = 0;
-                guard.Event += (s, e) => { throw new InvalidOperationException("handler bug"); };
+                var bug = new InvalidOperationException("handler bug");
+                guard.Event += (s, e) => { throw bug; };
                 guard.Event += (s, e) => later++;
 
                 Decision d = guard.CheckTool("get_order", new { order_id = "1" });
                 Assert.AreEqual(GuardAction.Allow, d.Action);
-                guard.RecordResult(true, "x", callId: d.CallId);
+                var thrown = Assert.Throws<InvalidOperationException>(
+                    () => guard.RecordResult(true, "x", callId: d.CallId)); // a cost event
+                Assert.AreSame(bug, thrown);
                 Assert.Greater(later, 0);
-                Assert.AreEqual(GuardAction.Allow, guard.CheckTool("get_order", new { order_id = "2" }).Action);
+                // The result was recorded before the handlers ran.
+                Assert.AreEqual(1, guard.Stats().ToolCallsExecuted);
+                Assert.AreEqual(0, guard.Stats().PendingCalls);
+            }
+        }
+
+        [Test]
+        public void AThrowingHandlerInRunSurfacesOnceTheCallIsRecorded()
+        {
+            using (var guard = TestSupport.NewGuard())
+            {
+                guard.Event += (s, e) => { throw new InvalidOperationException("handler bug"); };
+                int ran = 0;
+                Assert.Throws<InvalidOperationException>(() => guard.Run("get_order", new { order_id = "1" }, () => ++ran));
+                Assert.AreEqual(1, ran);
+                Assert.AreEqual(1, guard.Stats().ToolCallsExecuted);
+                Assert.AreEqual(0, guard.Stats().PendingCalls);
+            }
+        }
+
+        [Test]
+        public void SubscribingFromManyThreadsWhileEventsFlowNeverBlocks()
+        {
+            using (var guard = TestSupport.NewGuard(c => c.Concurrency = 4))
+            {
+                long seen = 0;
+                EventHandler<GuardEventArgs> handler = null;
+                handler = (s, e) =>
+                {
+                    Interlocked.Increment(ref seen);
+                    guard.Event -= handler; // from inside a handler
+                    guard.Event += handler;
+                };
+                var threads = new List<Thread>();
+                for (int w = 0; w < 4; w++)
+                {
+                    int worker = w;
+                    var t = new Thread(() =>
+                    {
+                        for (int i = 0; i < 200; i++)
+                        {
+                            if (worker % 2 == 0)
+                            {
+                                guard.Event += handler;
+                                guard.Event -= handler;
+                            }
+                            guard.Run("get_order", new { order_id = worker + "-" + i }, () => i);
+                        }
+                    });
+                    threads.Add(t);
+                    t.Start();
+                }
+                foreach (Thread t in threads) Assert.IsTrue(t.Join(TimeSpan.FromMinutes(2)), "a thread is stuck");
+                long last = 0;
+                guard.Event += (s, e) => Interlocked.Increment(ref last);
+                TestSupport.CheckAndRecordOk(guard, "get_order", new { order_id = "last" });
+                Assert.AreEqual(1, Interlocked.Read(ref last));
+                Assert.AreEqual(801, guard.Stats().ToolCallsExecuted);
             }
         }
 

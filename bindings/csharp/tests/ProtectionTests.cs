@@ -219,10 +219,14 @@ namespace AuraGuard.Tests
                 var args = TestSupport.Args("order_id", "A");
                 TestSupport.CheckAndRecordOk(guard, "refund", args, "T");
                 guard.CheckTool("refund", args, "T2");
-                var report = (JsonObject)JsonReader.Parse(guard.Report());
+                JsonObject report = guard.ReportData();
                 var byTool = (IDictionary<string, object>)report["by_tool"];
                 Assert.AreEqual(1L, byTool["refund"]);
-                StringAssert.Contains("side_effect_limit_exceeded", guard.ReportText());
+                CollectionAssert.AreEquivalent(report.Keys, ((JsonObject)JsonReader.Parse(guard.ReportJson())).Keys);
+                // Report is text for a person, as in every binding.
+                string text = guard.Report();
+                StringAssert.Contains("side_effect_limit_exceeded", text);
+                Assert.Throws<System.FormatException>(() => JsonReader.Parse(text));
             }
         }
 

@@ -70,12 +70,12 @@ namespace AuraGuard.Tests
         }
 
         [Test]
-        public void AThrowingToolIsRecordedAsFailedWithItsTypeNameAndRethrown()
+        public void AThrowingToolIsRecordedAsFailedAndRethrown()
         {
             using (var guard = TestSupport.NewGuard(c =>
             {
-                // Error classes are lower-cased codes: the type name becomes this class.
-                c.QuarantineErrorCodes = new List<string> { "invalidoperationexception" };
+                // An exception nothing classifies is recorded under the code "error".
+                c.QuarantineErrorCodes = new List<string> { "error" };
                 c.ErrorRetryThreshold = 1;
             }))
             {
@@ -85,11 +85,25 @@ namespace AuraGuard.Tests
                 Assert.AreSame(thrown, caught);
                 Assert.AreEqual(1, guard.Stats().ToolCallsFailed);
 
-                // The error code was the type name: that is the class this config quarantines.
                 var denied = Assert.Throws<GuardDeniedException>(
                     () => guard.Run("get_order", new { order_id = "2" }, () => 1));
                 Assert.AreEqual(GuardAction.Rewrite, denied.Decision.Action);
-                Assert.AreEqual("tool_quarantined:error_retry:invalidoperationexception", denied.Decision.Reason);
+                Assert.AreEqual("tool_quarantined:error_retry:error", denied.Decision.Reason);
+            }
+        }
+
+        [Test]
+        public void RunOfObjectReturnsTheSameShapeFirstAndReplayed()
+        {
+            using (var guard = TestSupport.NewGuard())
+            {
+                var args = new { order_id = "A" };
+                object first = guard.Run<object>("refund", args, () => new { refund_id = "R-9", amount = 12.5 }, "T");
+                object replay = guard.Run<object>("refund", args, () => { throw new Exception("ran twice"); }, "T");
+                Assert.IsInstanceOf<JsonObject>(first);
+                Assert.IsInstanceOf<JsonObject>(replay);
+                CollectionAssert.AreEquivalent((JsonObject)first, (JsonObject)replay);
+                Assert.AreEqual("R-9", ((JsonObject)first)["refund_id"]);
             }
         }
 

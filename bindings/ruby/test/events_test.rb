@@ -30,15 +30,19 @@ class EventsTest < Minitest::Test
     assert_equal 3, count.call
   end
 
-  def test_an_exception_in_the_block_stays_in_ruby
+  def test_an_exception_in_the_block_surfaces_after_the_native_call_returns
     g = guard
-    g.on_event { |_event| raise "handler bug" }
-    _out, err = capture_io do
-      decision = check_and_record(g, "get_order", { order_id: 1 })
-      assert_predicate decision, :allow?
+    later = []
+    g.on_event do |event|
+      later << event
+      raise "handler bug" if later.size == 1
     end
-    assert_match(/handler bug/, err)
+    decision = g.check_tool("get_order", { order_id: 1 })
+    error = assert_raises(RuntimeError) { g.record_result(ok: true, call_id: decision.call_id) }
+    assert_equal "handler bug", error.message
+    # The result was recorded inside the library before the block ran.
     assert_equal 1, g.stats[:tool_calls_executed]
+    assert_equal 0, g.stats[:pending_calls]
   end
 
   def test_a_non_standard_exception_is_raised_after_the_native_call_returns
@@ -47,9 +51,79 @@ class EventsTest < Minitest::Test
     decision = g.check_tool("get_order", { order_id: 1 })
     assert_raises(Interrupt) { g.record_result(ok: true, call_id: decision.call_id) }
     g.on_event
-    # The result was recorded inside the library before the interrupt surfaced.
     assert_equal 1, g.stats[:tool_calls_executed]
     assert_equal 0, g.stats[:pending_calls]
+  end
+
+  def test_throw_from_the_block_never_crosses_the_library
+    g = guard
+    g.on_event { |_event| throw :stop_listening }
+    decision = g.check_tool("get_order", { order_id: 1 })
+    caught = catch(:stop_listening) do
+      g.record_result(ok: true, call_id: decision.call_id)
+      :not_thrown
+    end
+    assert_nil caught
+    assert_equal 1, g.stats[:tool_calls_executed]
+    assert_equal 0, g.stats[:pending_calls]
+  end
+
+  def test_thread_kill_from_the_block_leaves_the_guard_usable
+    g = guard
+    g.on_event { |_event| Thread.current.kill }
+    worker = Thread.new do
+      decision = g.check_tool("get_order", { order_id: 1 })
+      g.record_result(ok: true, call_id: decision.call_id)
+      :finished
+    end
+    assert_nil worker.value # killed, inside the block, after the native call
+    g.on_event
+    assert_equal 1, g.stats[:tool_calls_executed]
+    assert_predicate g.check_tool("get_order", { order_id: 2 }), :allow?
+  end
+
+  def test_a_raising_block_in_run_surfaces_once_the_call_is_recorded
+    g = guard
+    g.on_event { |_event| raise "handler bug" }
+    ran = 0
+    assert_raises(RuntimeError) { g.run("get_order", order_id: 1) { ran += 1 } }
+    assert_equal 1, ran
+    assert_equal 1, g.stats[:tool_calls_executed]
+    assert_equal 0, g.stats[:pending_calls]
+  end
+
+  def test_throw_from_the_block_in_run_lands_after_the_record
+    g = guard
+    g.on_event { |_event| throw :done }
+    ran = 0
+    catch(:done) { g.run("get_order", order_id: 1) { ran += 1 } }
+    assert_equal 1, ran
+    assert_equal 1, g.stats[:tool_calls_executed]
+    assert_equal 0, g.stats[:pending_calls]
+    assert_predicate g.check_tool("get_order", { order_id: 2 }), :allow?
+  end
+
+  def test_replacing_the_block_from_many_threads_never_blocks
+    g = guard(concurrency: 4)
+    seen = Queue.new
+    handler = proc { |_event| seen << 1; g.on_event(&handler) }
+    threads = 4.times.map do |w|
+      Thread.new do
+        200.times do |i|
+          if w.even?
+            g.on_event(&handler)
+            g.on_event
+          end
+          g.run("get_order", order_id: "#{w}-#{i}") { i }
+        end
+      end
+    end
+    threads.each { |t| assert t.join(120), "a thread is stuck" }
+    last = []
+    g.on_event { |event| last << event }
+    check_and_record(g, "get_order", { order_id: "last" })
+    assert_equal 1, last.size
+    assert_equal 801, g.stats[:tool_calls_executed]
   end
 
   def test_the_block_may_call_back_into_the_guard

@@ -5,8 +5,22 @@ require_relative "test_helper"
 
 # Where the native library is looked for.
 class LibraryPathTest < Minitest::Test
-  def resolve(env, repo_build: "/nonexistent/libauraguard.so")
-    AuraGuard::LibraryPath.resolve(env: env, repo_build: repo_build)
+  def resolve(env, repo_build: "/nonexistent/libauraguard.so", vendored: "/nonexistent/vendor/libauraguard.so")
+    AuraGuard::LibraryPath.resolve(env: env, repo_build: repo_build, vendored: vendored)
+  end
+
+  def test_a_platform_gems_own_library_comes_before_everything
+    Dir.mktmpdir do |dir|
+      lib = File.join(dir, "libauraguard.so")
+      File.write(lib, "")
+      assert_equal __FILE__, resolve({ "AURAGUARD_LIB" => lib }, repo_build: lib, vendored: __FILE__)
+      assert_equal __FILE__, resolve({ "AURAGUARD_LIB" => "/nope/lib.so" }, vendored: __FILE__)
+    end
+  end
+
+  def test_the_vendored_library_sits_beside_lib_in_the_gem
+    expected = File.expand_path("../vendor/libauraguard.so", __dir__)
+    assert_equal expected, AuraGuard::LibraryPath::VENDORED
   end
 
   def test_auraguard_lib_comes_first

@@ -71,17 +71,16 @@ class RunTest < Minitest::Test
     assert_match(/\Apolicy_deny/, error.decision.reason)
   end
 
-  def test_an_exception_is_recorded_as_a_failure_named_by_its_class_and_re_raised
-    # The engine lower-cases error codes into classes; quarantining on this
-    # one shows that the exception's class name was the recorded code.
-    g = guard(quarantine_error_codes: ["runtest::lookupfailed"])
+  def test_an_unclassified_exception_is_recorded_as_error_and_re_raised
+    # Quarantining on "error" shows that this was the recorded code.
+    g = guard(quarantine_error_codes: ["error"])
     2.times do |i|
       assert_raises(LookupFailed) { g.run("lookup", id: i) { raise LookupFailed } }
     end
     stats = g.stats
     assert_equal 2, stats[:tool_calls_failed]
     assert_equal 0, stats[:pending_calls]
-    assert_equal "tool_quarantined:error_retry:runtest::lookupfailed", g.check_tool("lookup", { id: 9 }).reason
+    assert_equal "tool_quarantined:error_retry:error", g.check_tool("lookup", { id: 9 }).reason
   end
 
   def test_arguments_named_like_options_can_be_passed_as_a_hash

@@ -5,6 +5,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log"
@@ -37,15 +38,13 @@ var script = []step{
 	{reply: `{"action": "finalize", "reason": "refund done", "reply_draft": "Your refund of 30 EUR is on its way."}`},
 }
 
-// errUnavailable is what the flaky shipping API returns; its code lets the
-// guard quarantine the tool after repeated failures.
-type errUnavailable struct{}
-
-func (errUnavailable) Error() string     { return "shipping service unavailable" }
-func (errUnavailable) ErrorCode() string { return "503" }
+// errUnavailable is what the flaky shipping API answers: an HTTP 503, which
+// Run records under its status so the guard quarantines the tool after
+// repeated failures.
+var errUnavailable = &auraguard.HTTPStatusError{StatusCode: 503, Status: "503 Service Unavailable"}
 
 // execute stands in for the real tools.
-func execute(tool string, args map[string]any) (any, error) {
+func execute(_ context.Context, tool string, args map[string]any) (any, error) {
 	switch tool {
 	case "get_order":
 		return map[string]any{"order_id": args["order_id"], "status": "delivered"}, nil
@@ -54,7 +53,7 @@ func execute(tool string, args map[string]any) (any, error) {
 	case "refund":
 		return map[string]any{"refund_id": "R-1"}, nil
 	default:
-		return nil, errUnavailable{}
+		return nil, errUnavailable
 	}
 }
 
@@ -70,6 +69,7 @@ func main() {
 	}
 	defer guard.Close()
 
+	ctx := context.Background()
 	for i, s := range script {
 		if s.tool == "" {
 			d, err := guard.CheckOutput(s.reply)
@@ -91,8 +91,11 @@ func main() {
 			continue
 		}
 
-		out, err := guard.Run(s.tool, s.args, func() (any, error) { return execute(s.tool, s.args) },
-			auraguard.WithTicket(s.ticket))
+		ran := false
+		out, err := guard.Run(ctx, s.tool, s.args, func(ctx context.Context) (any, error) {
+			ran = true
+			return execute(ctx, s.tool, s.args)
+		}, auraguard.WithTicket(s.ticket))
 		var denied *auraguard.DeniedError
 		switch {
 		case errors.As(err, &denied):
@@ -106,7 +109,7 @@ func main() {
 			show(i, "failed", fmt.Sprintf("%s: %v", s.tool, err))
 		default:
 			what := "ran"
-			if _, cached := out.(auraguard.CachedPayload); cached {
+			if !ran {
 				what = "reused" // the guard answered from its cache; the tool did not run
 			}
 			show(i, what, fmt.Sprintf("%s -> %v", s.tool, out))

@@ -38,10 +38,12 @@ module AuraGuard
                       status: error == ConfigError ? :config : :invalid_argument)
     end
 
-    # nil for no arguments, which the C API reads as {}.
+    # nil for no arguments, which the C API reads as {}; RawJSON as it is,
+    # for the library to validate.
     def args_json(args)
       return nil if args.nil? || (args.is_a?(Hash) && args.empty?)
-      invalid!("tool arguments must be a Hash, got #{args.class}") unless args.is_a?(Hash)
+      return text(args.json, "tool arguments") if args.is_a?(RawJSON)
+      invalid!("tool arguments must be a Hash or RawJSON, got #{args.class}") unless args.is_a?(Hash)
 
       json(args, "tool arguments")
     end

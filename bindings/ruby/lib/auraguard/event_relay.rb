@@ -4,40 +4,66 @@ require "ffi"
 require "json"
 
 module AuraGuard
-  # Turns a Ruby block into an auraguard_event_fn.
+  # Carries events from the library to a guard's block without running the
+  # block inside the library's call.
   #
-  # The callback is entered from native code; a Ruby exception escaping it
-  # would unwind through the library's frames, which is undefined behaviour.
-  # So nothing escapes: an ordinary error (StandardError) is reported with
-  # Kernel#warn and the guard carries on, since the decision being made must
-  # still reach the caller; anything else (Interrupt, SystemExit) is held and
-  # raised by Guard once the native call has returned.
+  # The native callback only copies the event into the calling thread's
+  # queue, with asynchronous interrupts (Thread#raise, Thread#kill) held
+  # off, so no Ruby exception or non-local exit can unwind through the
+  # library's frames. The guard runs its block on the queued events once
+  # the native call has returned.
   module EventRelay
-    DEFERRED = :__auraguard_deferred_exception
+    QUEUE = :__auraguard_events
 
     module_function
 
-    def function_for(block)
+    # The one auraguard_event_fn a guard registers, for its whole life.
+    def function
       FFI::Function.new(:void, %i[string pointer]) do |json, _user_data|
-        deliver(block, json)
+        Thread.handle_interrupt(Object => :never) do
+          (Thread.current[QUEUE] ||= []) << json
+        rescue Exception # rubocop:disable Lint/RescueException -- must not unwind into native code
+          nil
+        end
       end
     end
 
-    def deliver(block, json)
-      block.call(JSON.parse(json, symbolize_names: true, freeze: true))
-    rescue StandardError => e
-      warn "auraguard: event handler raised #{e.class}: #{e.message}"
-    rescue Exception => e # rubocop:disable Lint/RescueException -- must not unwind into native code
-      Thread.current[DEFERRED] ||= e
+    # The events the last native call of this thread delivered.
+    def take
+      queue = Thread.current[QUEUE]
+      return nil if queue.nil? || queue.empty?
+
+      Thread.current[QUEUE] = nil
+      queue
+    end
+  end
+
+  # The first exception the event block raised during one guard method,
+  # re-raised once that method's work is done; for Guard#run, also the
+  # events held until the call is recorded.
+  class HandlerFaults
+    attr_reader :held
+
+    def initialize
+      @first = nil
+      @held = []
     end
 
-    # Raises what a handler held back during the last native call, if anything.
-    def raise_deferred!
-      error = Thread.current[DEFERRED]
-      return unless error
+    def hold(events)
+      @held.concat(events)
+      nil
+    end
 
-      Thread.current[DEFERRED] = nil
-      raise error
+    def run(block, event)
+      block.call(event)
+    rescue Exception => e # rubocop:disable Lint/RescueException -- re-raised by #raise!
+      @first ||= e
+    end
+
+    def raise!
+      error = @first
+      @first = nil
+      raise error if error
     end
   end
 end

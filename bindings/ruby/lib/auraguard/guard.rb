@@ -8,6 +8,9 @@ require_relative "arguments"
 require_relative "decision"
 require_relative "handle"
 require_relative "event_relay"
+require_relative "raw_json"
+require_relative "error_classifier"
+require_relative "concurrency"
 
 module AuraGuard
   # One agent run guarded by libauraguard: ask #check_tool before each tool
@@ -21,8 +24,15 @@ module AuraGuard
     # configuration table (max_cost_per_run:, side_effect_tools:, ...). Only
     # the keys given are sent, so the library's defaults apply to the rest; an
     # unknown key or a bad value raises ConfigError naming the key.
-    def initialize(secret_key: nil, **config)
+    #
+    # `concurrency:` (not an engine key) is the number of threads that may
+    # run tools through the guard at once (#run, or check_tool/record_result
+    # pairs): it raises max_pending_calls to at least that, so that no
+    # allowed call is pushed out before its result is recorded, and #run
+    # raises BusyError beyond it.
+    def initialize(secret_key: nil, concurrency: nil, **config)
       config = { secret_key: secret_key }.merge(config) unless secret_key.nil?
+      config = Concurrency.apply(config, concurrency)
       open_native(Arguments.json(config, "configuration", error: ConfigError))
     end
 
@@ -43,28 +53,20 @@ module AuraGuard
       end
     end
 
-    # Decides on a tool call before it runs. `args` is the tool's arguments;
-    # `ticket_id` names the customer ticket or task (nil: the run itself);
+    # Decides on a tool call before it runs. `args` is the tool's arguments,
+    # a Hash or AuraGuard::RawJSON holding a JSON object; `ticket_id` names the customer ticket or task (nil: the run itself);
     # `side_effect` true/false overrides the configured side_effect_tools.
     def check_tool(name, args = {}, ticket_id: nil, side_effect: nil)
-      tool = Arguments.text(name, "tool name")
-      args_json = Arguments.args_json(args)
-      ticket = Arguments.optional_text(ticket_id, "ticket_id")
-      flag = Arguments.side_effect_flag(side_effect)
-      json = call(:auraguard_check_tool, tool, args_json, ticket, flag)
-      Decision.from_json(json)
+      check_tool_with(nil, name, args, ticket_id: ticket_id, side_effect: side_effect)
     end
 
     # Reports how an allowed call went. Without call_id the most recent
     # waiting call is meant. Pass side_effect_executed: true when a side effect
     # may have happened despite an error (a timeout after the request left).
+    # A payload given as AuraGuard::RawJSON is recorded as it is.
     def record_result(ok:, payload: nil, error_code: nil, side_effect_executed: nil, call_id: nil)
-      result = { ok: ok }
-      result[:payload] = payload unless payload.nil?
-      result[:error_code] = error_code.to_s unless error_code.nil?
-      result[:side_effect_executed] = side_effect_executed unless side_effect_executed.nil?
-      result[:call_id] = call_id unless call_id.nil?
-      call_status(:auraguard_record_result, Arguments.json(result, "result"))
+      record_with(nil, ok: ok, payload: payload, error_code: error_code,
+                       side_effect_executed: side_effect_executed, call_id: call_id)
     end
 
     # Checks an assistant message for a stall; a Decision, or nil when there
@@ -95,7 +97,12 @@ module AuraGuard
 
     # The run's report as data: {stats:, by_primitive:, by_tool:, ...}.
     def report_data
-      JSON.parse(call(:auraguard_report_json), symbolize_names: true)
+      JSON.parse(report_json, symbolize_names: true)
+    end
+
+    # The run's report as the library writes it: the JSON text of #report_data.
+    def report_json
+      call(:auraguard_report_json)
     end
 
     # The run's state as an opaque string, MAC'd under the secret key.
@@ -115,21 +122,29 @@ module AuraGuard
     end
 
     # Calls the block with every event (a frozen Hash: event:, run_id:, ...)
-    # on the thread whose call produced it. Without a block, stops delivery.
-    # An error raised by the block is reported with Kernel#warn and does not
-    # affect the guard.
+    # on the thread whose call produced it, once that call's native part has
+    # returned; "record_failed" events come from #run. Without a block, stops
+    # delivery. The first exception the block raises (of any kind, throw and
+    # Thread#kill included) surfaces from the guard method that delivered the
+    # event once that method's work is done (#run: once the call is
+    # recorded); the other events are still delivered.
+    #
+    # The library's callback is registered the first time a block is given
+    # and stays until #close, so replacing the block never waits on the
+    # library, from any thread or from inside the block.
     def on_event(&block)
-      function = block && EventRelay.function_for(block)
-      # Serialized so that @event_function is always the function the library
-      # holds, whatever the order in which threads replace it.
       @event_lock.synchronize do
-        @handle.use do |pointer|
-          NativeCall.status_only(:auraguard_set_event_callback, pointer, function, nil)
-          # The library may still call the previous function from a call that
-          # began before this one; the handle keeps it until such calls end.
-          @handle.retire(@event_function)
-          @event_function = function
+        unless @event_function
+          # Set first: from now on every call drains what the callback queues.
+          @event_function = EventRelay.function
+          begin
+            @handle.use { |pointer| NativeCall.status_only(:auraguard_set_event_callback, pointer, @event_function, nil) }
+          rescue Error
+            @event_function = nil
+            raise
+          end
         end
+        @event_block = block
       end
       self
     end
@@ -142,31 +157,6 @@ module AuraGuard
 
     def closed?
       @handle.closed?
-    end
-
-    # check, execute, record: yields the Decision when the call is allowed and
-    # returns the block's value; on :cache returns the cached payload without
-    # yielding; otherwise raises Denied carrying the decision. An exception
-    # from the block is recorded as a failure (error code: its class name) and
-    # re-raised. Tool arguments are keywords, or a Hash when one is named
-    # ticket_id or side_effect. A payload the library cannot store (not JSON,
-    # over max_json_bytes) is recorded without it.
-    def run(name, args = nil, ticket_id: nil, side_effect: nil, **kwargs, &block)
-      raise ArgumentError, "Guard#run needs a block that executes the tool" unless block
-
-      Arguments.invalid!("tool arguments must be a Hash, got #{args.class}") unless args.nil? || args.is_a?(Hash)
-      call_args = args ? args.merge(kwargs) : kwargs
-      decision = check_tool(name, call_args, ticket_id: ticket_id, side_effect: side_effect)
-      case decision.action
-      when :allow then execute(decision, &block)
-      when :cache
-        cached = decision.cached_result
-        raise Denied.new(name, decision) unless cached && cached[:ok]
-
-        cached[:payload]
-      else
-        raise Denied.new(name, decision)
-      end
     end
 
     def inspect
@@ -184,41 +174,77 @@ module AuraGuard
       @handle = Handle.new(pointer)
       @event_lock = Mutex.new
       @event_function = nil
+      @event_block = nil
+      init_run_state(Concurrency.capacity(json))
     end
 
-    # A native call returning a string, through the handle.
-    def call(function, *args)
-      result = @handle.use { |pointer| NativeCall.string_out(function, pointer, *args) }
-      EventRelay.raise_deferred!
+    def check_tool_with(faults, name, args, ticket_id:, side_effect:)
+      tool = Arguments.text(name, "tool name")
+      args_json = Arguments.args_json(args)
+      ticket = Arguments.optional_text(ticket_id, "ticket_id")
+      flag = Arguments.side_effect_flag(side_effect)
+      json = call(:auraguard_check_tool, tool, args_json, ticket, flag, faults: faults)
+      Decision.from_json(json)
+    end
+
+    def record_with(faults, ok:, payload:, error_code:, side_effect_executed:, call_id:)
+      result = { ok: ok }
+      result[:payload] = payload unless payload.nil?
+      result[:error_code] = error_code.to_s unless error_code.nil?
+      result[:side_effect_executed] = side_effect_executed unless side_effect_executed.nil?
+      result[:call_id] = call_id unless call_id.nil?
+      call_status(:auraguard_record_result, Arguments.text(Arguments.json(result, "result"), "result"), faults: faults)
+    end
+
+    # A native call returning a string, through the handle; then the events
+    # it delivered go to the block.
+    # Without a registered callback no event can be waiting: the plain call.
+    def call(function, *args, faults: nil)
+      return @handle.use { |pointer| NativeCall.string_out(function, pointer, *args) } unless @event_function
+
+      result = native { |pointer| NativeCall.string_out(function, pointer, *args) }
+      deliver_events(faults)
       result
     end
 
-    def call_status(function, *args)
-      @handle.use { |pointer| NativeCall.status_only(function, pointer, *args) }
-      EventRelay.raise_deferred!
+    def call_status(function, *args, faults: nil)
+      if @event_function
+        native { |pointer| NativeCall.status_only(function, pointer, *args) }
+        deliver_events(faults)
+      else
+        @handle.use { |pointer| NativeCall.status_only(function, pointer, *args) }
+      end
       nil
     end
 
-    def execute(decision)
-      value = yield decision
-    rescue Exception => e # rubocop:disable Lint/RescueException -- an interrupted call is still a failed call
-      record_failure(decision, e)
+    # When the native call itself fails, its error is what the caller sees:
+    # the block still gets the events, and its exceptions are dropped.
+    def native(&block)
+      @handle.use(&block)
+    rescue Exception # rubocop:disable Lint/RescueException -- re-raised
+      deliver_events(HandlerFaults.new)
       raise
-    else
-      record_success(decision, value)
-      value
     end
 
-    def record_success(decision, value)
-      record_result(ok: true, payload: value, call_id: decision.call_id)
-    rescue InvalidArgumentError
-      record_result(ok: true, call_id: decision.call_id)
+    # Runs the block on the events the last native call delivered and raises
+    # its first exception; #run passes `faults`, which holds the events until
+    # the call is recorded.
+    def deliver_events(faults, queued = EventRelay.take)
+      return unless queued
+      return faults.hold(queued) if faults
+
+      own = HandlerFaults.new
+      run_block(queued, own)
+      own.raise!
     end
 
-    def record_failure(decision, error)
-      record_result(ok: false, error_code: error.class.name || "Exception", call_id: decision.call_id)
-    rescue Error
-      nil # the tool's own exception matters more than a failure to record it
+    def run_block(queued, faults)
+      block = @event_block
+      return unless block
+
+      queued.each { |json| faults.run(block, JSON.parse(json, symbolize_names: true, freeze: true)) }
     end
   end
 end
+
+require_relative "run"

@@ -1,0 +1,192 @@
+//! JSON numbers in canonical form, as the reference implementation signs
+//! them: Python's `json.loads` followed by `json.dumps`.
+//!
+//! Python reads a number without a fraction or exponent as an exact integer
+//! of any size, and any other number as a binary64 float. It writes integers
+//! digit for digit and floats in their shortest round-trip form with
+//! `repr`'s layout (`1.0`, `1e-05`, `1.5e+16`, `-0.0`). Keeping that rule
+//! means that two arguments differing in the 21st digit of an order number
+//! sign differently, while `1.0`, `1.00` and `10e-1` sign alike.
+
+use std::fmt::Write as _;
+
+/// What the canonical form of a number could not keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberForm {
+    /// The value is kept exactly (an integer, or a float that fits).
+    Exact,
+    /// A float beyond binary64's range: Python reads it as an infinity and
+    /// writes `Infinity`, which is no JSON value.
+    Infinite,
+}
+
+/// Write the canonical form of `text`, a number already checked against
+/// the JSON grammar.
+pub fn write_number(out: &mut String, text: &str) -> NumberForm {
+    let is_float = text.bytes().any(|b| matches!(b, b'.' | b'e' | b'E'));
+    if !is_float {
+        // An exact integer; the grammar allows no leading zeros, so only
+        // `-0` has another spelling (Python's int("-0") is 0).
+        if text == "-0" {
+            out.push('0');
+        } else {
+            out.push_str(text);
+        }
+        return NumberForm::Exact;
+    }
+    // Rust's float parsing rounds correctly, as Python's does.
+    let value: f64 = text.parse().unwrap_or(f64::NAN);
+    write_float(out, value)
+}
+
+/// Write a float as Python's `repr` does (`Infinity` for infinities).
+pub fn write_float(out: &mut String, value: f64) -> NumberForm {
+    if value.is_infinite() {
+        out.push_str(if value > 0.0 { "Infinity" } else { "-Infinity" });
+        return NumberForm::Infinite;
+    }
+    if value.is_nan() {
+        out.push_str("NaN");
+        return NumberForm::Infinite;
+    }
+    if value.is_sign_negative() {
+        out.push('-');
+    }
+    // Ryu gives the shortest digits that round-trip, the nearest of them,
+    // ties to even, as Python's repr does (Rust's `{:e}` breaks such ties
+    // upward: -860057468704.28125 is ...2813 there, ...2812 in Python).
+    let mut buf = ryu::Buffer::new();
+    let (digits, exp) = Decimal::of(buf.format_finite(value.abs()));
+    let digits = digits.as_str();
+    // Python's repr: positional when -4 <= exponent < 16, else scientific.
+    if (-4..16).contains(&exp) {
+        if exp < 0 {
+            out.push_str("0.");
+            for _ in 0..(-exp - 1) {
+                out.push('0');
+            }
+            out.push_str(digits);
+        } else {
+            let int_len = exp as usize + 1;
+            if digits.len() <= int_len {
+                out.push_str(digits);
+                for _ in digits.len()..int_len {
+                    out.push('0');
+                }
+                out.push_str(".0");
+            } else {
+                out.push_str(&digits[..int_len]);
+                out.push('.');
+                out.push_str(&digits[int_len..]);
+            }
+        }
+    } else {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        let _ = write!(out, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.unsigned_abs());
+    }
+    NumberForm::Exact
+}
+
+/// Up to 17 significant digits and the decimal exponent of the first.
+struct Decimal {
+    digits: [u8; 24],
+    len: usize,
+}
+
+impl Decimal {
+    /// Normalize Ryu's text ("123.0", "0.0001", "1.5e-7", "1e16") to its
+    /// significant digits and the exponent of the first one.
+    fn of(text: &str) -> (Decimal, i32) {
+        let (mantissa, exp) = match text.split_once('e') {
+            Some((m, e)) => (m, e.parse::<i32>().expect("Ryu writes a decimal exponent")),
+            None => (text, 0),
+        };
+        let int_digits = mantissa.find('.').unwrap_or(mantissa.len()) as i32;
+        let mut d = Decimal { digits: [0; 24], len: 0 };
+        let mut leading = 0i32;
+        for b in mantissa.bytes().filter(|b| *b != b'.') {
+            if d.len == 0 && b == b'0' {
+                leading += 1;
+                continue;
+            }
+            d.digits[d.len] = b;
+            d.len += 1;
+        }
+        while d.len > 1 && d.digits[d.len - 1] == b'0' {
+            d.len -= 1;
+        }
+        if d.len == 0 {
+            // Zero: one digit, exponent 0.
+            d.digits[0] = b'0';
+            d.len = 1;
+            return (d, 0);
+        }
+        (d, int_digits + exp - leading - 1)
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.digits[..self.len]).expect("ASCII digits")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canon(text: &str) -> String {
+        let mut s = String::new();
+        write_number(&mut s, text);
+        s
+    }
+
+    #[test]
+    fn integers_stay_exact_at_any_size() {
+        assert_eq!(canon("123456789012345678901"), "123456789012345678901");
+        assert_ne!(canon("123456789012345678901"), canon("123456789012345678902"));
+        assert_eq!(canon("-98765432109876543210987654321"), "-98765432109876543210987654321");
+        assert_eq!(canon("-0"), "0");
+        assert_eq!(canon("0"), "0");
+    }
+
+    #[test]
+    fn floats_are_written_as_python_repr_writes_them() {
+        for (text, python) in [
+            ("1.0", "1.0"),
+            ("1.00", "1.0"),
+            ("10e-1", "1.0"),
+            ("1e2", "100.0"),
+            ("1E2", "100.0"),
+            ("2.5", "2.5"),
+            ("-0.0", "-0.0"),
+            ("0.0", "0.0"),
+            ("0.0001", "0.0001"),
+            ("0.00001", "1e-05"),
+            ("1.5e-7", "1.5e-07"),
+            ("1e15", "1000000000000000.0"),
+            ("1e16", "1e+16"),
+            ("123456789012345678.0", "1.2345678901234568e+17"),
+            ("1.7976931348623157e308", "1.7976931348623157e+308"),
+            ("5e-324", "5e-324"),
+            ("1e-400", "0.0"),
+            ("0.1", "0.1"),
+            ("100.5", "100.5"),
+            ("1234567890123456.7", "1234567890123456.8"),
+        ] {
+            assert_eq!(canon(text), python, "{text}");
+        }
+    }
+
+    #[test]
+    fn floats_beyond_binary64_are_infinite() {
+        let mut s = String::new();
+        assert_eq!(write_number(&mut s, "1e400"), NumberForm::Infinite);
+        assert_eq!(s, "Infinity");
+        s.clear();
+        assert_eq!(write_number(&mut s, "-1e400"), NumberForm::Infinite);
+        assert_eq!(s, "-Infinity");
+    }
+}
