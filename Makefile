@@ -26,6 +26,7 @@ export PATH := $(PATH):/usr/local/go/bin:$(HOME)/.cargo/bin
 all: build
 
 ## build: the release library (libauraguard.so, libauraguard.a) and the CLI
+## (the workspace: the library at the root, the command line in cli/)
 build:
 	@# build.rs lays the soname link libauraguard.so.$(SOMAJOR) beside the library.
 	$(CARGO) build --release --locked
@@ -51,7 +52,7 @@ deps:
 
 ## test: every suite, every language
 test: deps
-	$(MAKE) test-rust test-c test-go test-csharp test-ruby test-dist
+	$(MAKE) test-rust test-c test-go test-csharp test-ruby test-dist test-mcp
 
 ## test-rust: unit, integration and property tests, lint, header freshness,
 ## and a short run (about a minute) of the hostile-input property tests
@@ -73,4 +74,4 @@ clean:
 	$(CARGO) clean
 	rm -rf build dist
 
-include mk/c.mk mk/go.mk mk/csharp.mk mk/ruby.mk mk/bench.mk mk/dist.mk mk/fuzz.mk
+include mk/c.mk mk/go.mk mk/csharp.mk mk/ruby.mk mk/bench.mk mk/dist.mk mk/fuzz.mk mk/mcp.mk

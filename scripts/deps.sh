@@ -21,6 +21,10 @@ if have ruby; then
 else
   need_apt+=(ruby-ffi ruby-minitest)
 fi
+have node || need_apt+=(nodejs)
+have npm || need_apt+=(npm)
+have python3 || need_apt+=(python3)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need_apt+=(python3-venv)
 have zip || need_apt+=(zip)
 have unzip || need_apt+=(unzip)
 have mcs || need_apt+=(mono-mcs)
@@ -47,4 +51,5 @@ if ! have cbindgen; then
   echo "deps: installing cbindgen (cargo install)"
   cargo install --quiet --locked cbindgen --version 0.29.4
 fi
+scripts/mcp-deps.sh
 echo "deps: all toolchains present"

@@ -17,6 +17,7 @@ fn every_wrapper_and_the_header_carry_the_crate_version() {
         ("bindings/csharp/src/Guard.cs", format!("public const string Version = \"{v}\";")),
         ("bindings/ruby/lib/auraguard/version.rb", format!("VERSION = \"{v}\"")),
         ("CHANGELOG.md", format!("## {v}")),
+        ("cli/Cargo.toml", format!("version = \"{v}\"")),
     ] {
         assert!(repo(path).contains(&needle), "{path} does not say {needle}");
     }

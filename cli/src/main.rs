@@ -1,8 +1,9 @@
 //! The `auraguard` command line: replay a trace, show the demo, run the
-//! scenario benchmark, print the version.
+//! scenario benchmark, guard an MCP server, print the version.
 
 mod bench;
 mod demo;
+mod mcp;
 mod replay;
 mod scenarios;
 mod simulate;
@@ -36,6 +37,8 @@ enum Command {
         #[arg(long)]
         json: Option<String>,
     },
+    /// Guard the tools of an MCP server: a proxy between an MCP client and the server.
+    Mcp(mcp::McpArgs),
     /// Print the version.
     Version,
 }
@@ -69,6 +72,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Mcp(args) => return ExitCode::from(mcp::run(args)),
         Command::Version => println!("auraguard {}", auraguard::VERSION),
     }
     ExitCode::SUCCESS

@@ -11,7 +11,7 @@ fn auraguard(args: &[&str]) -> (bool, String, String) {
 
 #[test]
 fn replay_prints_one_value_per_line_and_goes_on_after_errors() {
-    let trace = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/traces/refund_then_retry.jsonl");
+    let trace = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/traces/refund_then_retry.jsonl");
     let (ok, out, _) = auraguard(&["replay", trace]);
     assert!(ok);
     let lines: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
@@ -99,6 +99,6 @@ fn version_matches_the_library_and_the_header() {
     let (ok, out, _) = auraguard(&["version"]);
     assert!(ok);
     assert_eq!(out.trim(), format!("auraguard {}", auraguard::VERSION));
-    let header = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/auraguard.h")).unwrap();
+    let header = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../include/auraguard.h")).unwrap();
     assert!(header.contains(&format!("#define AURAGUARD_VERSION \"{}\"", auraguard::VERSION)));
 }

@@ -1,0 +1,208 @@
+"""Streamable HTTP: the proxy in front of the reference server's HTTP
+transport, one guard per MCP session, bounded sessions with idle expiry."""
+
+import asyncio
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+
+import httpx
+import pytest
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+
+from conftest import EVERYTHING, NODE, PROXY, decision_of, text_of
+
+pytestmark = pytest.mark.anyio
+
+HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+INIT = {
+    "jsonrpc": "2.0", "id": 0, "method": "initialize",
+    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "load", "version": "1"}},
+}
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, proc, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        assert proc.poll() is None, "exited early"
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"nothing listens on {port}")
+
+
+@pytest.fixture
+def upstream():
+    port = free_port()
+    proc = subprocess.Popen([NODE, str(EVERYTHING), "streamableHttp"], env={**os.environ, "PORT": str(port)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_port(port, proc)
+    yield f"http://127.0.0.1:{port}/mcp"
+    proc.kill()
+    proc.wait()
+
+
+@pytest.fixture
+def listen(upstream, tmp_path):
+    """Start proxies in front of `upstream`; any left running are killed after the test."""
+    started = []
+
+    def start(*extra):
+        proxy = Listener(upstream, tmp_path, *extra)
+        started.append(proxy)
+        return proxy
+
+    yield start
+    for proxy in started:
+        if proxy.proc.poll() is None:
+            proxy.proc.kill()
+            proxy.proc.wait()
+
+
+class Listener:
+    def __init__(self, upstream, tmp_path, *extra):
+        self.report = tmp_path / "report.json"
+        self.events = tmp_path / "events.jsonl"
+        self.port = free_port()
+        self.stderr = tmp_path / "proxy.stderr"
+        self.proc = subprocess.Popen(
+            [PROXY, "mcp", "--listen", f"127.0.0.1:{self.port}", "--upstream", upstream,
+             "--report", str(self.report), "--events", str(self.events), *extra],
+            stderr=self.stderr.open("wb"),
+        )
+        wait_for_port(self.port, self.proc)
+        self.url = f"http://127.0.0.1:{self.port}/mcp"
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(timeout=30)
+        return code, self.stderr.read_text(), json.loads(self.report.read_text())
+
+
+async def test_an_sdk_session_over_http_is_guarded(listen):
+    proxy = listen()
+    seen = []
+
+    async def progress(value, total, message):
+        seen.append(value)
+
+    async with streamable_http_client(proxy.url) as (read, write, _):
+        async with ClientSession(read, write) as s:
+            await s.initialize()
+            assert "echo" in {t.name for t in (await s.list_tools()).tools}
+            answers = [await s.call_tool("echo", {"message": "over http"}) for _ in range(3)]
+            assert [text_of(a) for a in answers] == ["Echo: over http"] * 3
+            assert decision_of(answers[2]) == {"action": "cache", "reason": "identical_toolcall_loop_cache"}
+            await s.send_ping()
+            done = await s.call_tool("trigger-long-running-operation", {"duration": 0.2, "steps": 2},
+                                     progress_callback=progress)
+            assert "completed" in text_of(done) and seen == [1, 2]
+            assert (await s.list_prompts()).prompts
+    code, err, report = proxy.stop()
+    assert code == 0
+    [session] = report["sessions"]
+    assert session["report"]["stats"]["cache_hits"] == 1
+    assert session["report"]["stats"]["tool_calls_executed"] == 3
+    events = [json.loads(line) for line in proxy.events.read_text().splitlines()]
+    assert any(e["event"] == "intervention" and e["session_id"] == session["session_id"] for e in events)
+
+
+async def test_a_request_for_an_unknown_session_is_refused(listen):
+    proxy = listen()
+    async with httpx.AsyncClient() as http:
+        r = await http.post(proxy.url, headers={**HEADERS, "mcp-session-id": "nope"},
+                            json={"jsonrpc": "2.0", "id": 1, "method": "ping"})
+        assert r.status_code == 404 and "no open session" in r.json()["error"]["message"]
+        r = await http.post(proxy.url, headers=HEADERS, json={"jsonrpc": "2.0", "id": 1, "method": "ping"})
+        assert r.status_code == 400 and "initialize" in r.json()["error"]["message"]
+        r = await http.post(proxy.url, headers=HEADERS, content=b"{oops")
+        assert r.status_code == 400
+    proxy.stop()
+
+
+def sse_result(response, id):
+    """The JSON-RPC answer with this id in a JSON or event-stream body."""
+    if response.headers["content-type"].startswith("application/json"):
+        return response.json()
+    for data in re.findall(r"^data: (.*)$", response.text, flags=re.M):
+        msg = json.loads(data)
+        if msg.get("id") == id:
+            return msg
+    raise AssertionError(response.text[:300])
+
+
+async def one_session(http, url, n):
+    r = await http.post(url, headers=HEADERS, json=INIT)
+    if r.status_code != 200:
+        return r.status_code, r.text
+    sid = r.headers["mcp-session-id"]
+    h = {**HEADERS, "mcp-session-id": sid, "mcp-protocol-version": "2025-06-18"}
+    await http.post(url, headers=h, json={"jsonrpc": "2.0", "method": "notifications/initialized"})
+    texts = []
+    for id in (1, 2, 3):
+        call = {"jsonrpc": "2.0", "id": id, "method": "tools/call",
+                "params": {"name": "echo", "arguments": {"message": f"session {n}"}}}
+        msg = sse_result(await http.post(url, headers=h, json=call), id)
+        assert "result" in msg, msg
+        texts.append((msg["result"]["content"][0]["text"], (msg["result"].get("_meta") or {}).get("auraguard")))
+    return 200, (sid, texts)
+
+
+async def test_a_thousand_sessions_each_with_its_own_guard_within_the_session_limit(listen):
+    wave, waves = 100, 10
+    proxy = listen("--max-sessions", str(wave), "--idle-timeout", "600")
+    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=wave), timeout=120) as http:
+        for w in range(waves):
+            results = await asyncio.gather(*(one_session(http, proxy.url, w * wave + i) for i in range(wave)))
+            assert [status for status, _ in results] == [200] * wave, ([r for r in results if r[0] != 200], proxy.stderr.read_text()[-2000:])
+            for i, (_, (_, texts)) in enumerate(results):
+                # Each session has its own guard: its own third call is the cached one.
+                assert [t for t, _ in texts] == [f"Echo: session {w * wave + i}"] * 3
+                assert [d for _, d in texts][:2] == [None, None]
+                assert texts[2][1]["action"] == "cache"
+            # The limit holds while the wave's sessions are open ...
+            full = await http.post(proxy.url, headers=HEADERS, json=INIT)
+            assert full.status_code == 503 and "--max-sessions" in full.json()["error"]["message"]
+            # ... and ending them makes room for the next wave.
+            for _, (sid, _) in results:
+                r = await http.delete(proxy.url, headers={**HEADERS, "mcp-session-id": sid})
+                assert r.status_code == 200
+    code, err, report = proxy.stop()
+    assert code == 0, err
+    sessions = report["sessions"]
+    assert len({s["session_id"] for s in sessions}) == len(sessions) == wave * waves
+    assert all(s["report"]["stats"]["cache_hits"] == 1 for s in sessions)
+    assert all(s["report"]["stats"]["tool_calls_executed"] == 2 for s in sessions)
+
+
+async def test_idle_sessions_expire_and_make_room(listen):
+    proxy = listen("--max-sessions", "3", "--idle-timeout", "1")
+    async with httpx.AsyncClient(timeout=60) as http:
+        first = await asyncio.gather(*(one_session(http, proxy.url, i) for i in range(3)))
+        assert [status for status, _ in first] == [200] * 3
+        await asyncio.sleep(2.5)
+        sid = first[0][1][0]
+        stale = await http.post(proxy.url, headers={**HEADERS, "mcp-session-id": sid},
+                                json={"jsonrpc": "2.0", "id": 9, "method": "ping"})
+        assert stale.status_code == 404, "an expired session is closed"
+        again = await asyncio.gather(*(one_session(http, proxy.url, i) for i in range(3)))
+        assert [status for status, _ in again] == [200] * 3, "expiry made room under the limit"
+    code, err, report = proxy.stop()
+    assert len(report["sessions"]) == 6
