@@ -37,6 +37,7 @@ pub mod events;
 pub mod ffi;
 pub mod guard;
 pub mod json_scan;
+pub mod ledger;
 pub mod messages;
 pub mod primitives;
 pub mod report;

@@ -34,6 +34,8 @@ pub struct Stats {
     pub missed_results: u64,
     pub pending_calls: u64,
     pub interventions_count: u64,
+    /// Ledger store operations that failed (see `ledger_on_error`).
+    pub ledger_errors: u64,
 }
 
 /// Side effects of one tool.
@@ -77,7 +79,11 @@ pub fn primitive_of(reason: &str) -> &'static str {
         "identical_toolcall_loop" | "identical_toolcall_loop_cache" => "repeat_detection",
         "arg_jitter_loop" => "jitter_detection",
         "tool_quarantined" | "error_retry" => "circuit_breaker",
-        "side_effect_limit_exceeded" | "idempotent_replay" => "side_effect_gating",
+        "side_effect_limit_exceeded"
+        | "idempotent_replay"
+        | "side_effect_in_flight"
+        | "side_effect_outcome_unknown"
+        | "ledger_unavailable" => "side_effect_gating",
         "cost_budget_exceeded" => "cost_budget",
         "sequence_loop" => "sequence_detection",
         "max_calls_per_tool" => "per_tool_cap",
@@ -120,6 +126,7 @@ impl Guard {
             missed_results: c.missed_results,
             pending_calls: run.pending.len() as u64,
             interventions_count: c.interventions,
+            ledger_errors: c.ledger_errors,
         }
     }
 

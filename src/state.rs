@@ -31,6 +31,8 @@ pub struct ToolRules {
     pub call_cap: Option<u64>,
     pub never_cache: bool,
     pub cost: f64,
+    /// How long a reservation of this tool's side effects holds.
+    pub lease_ms: u64,
 }
 
 impl ToolRules {
@@ -43,6 +45,7 @@ impl ToolRules {
             call_cap: cfg.call_cap(tool),
             never_cache: cfg.never_cache_tools.contains(tool),
             cost: cfg.cost_model.tool_cost(tool),
+            lease_ms: cfg.lease_ms(tool),
         }
     }
 }
@@ -163,6 +166,8 @@ pub struct PendingCall {
     pub side_effect: bool,
     /// The idempotency digest, for side effects.
     pub idem: Option<Sig>,
+    /// The ledger reservation this call holds, if it reserved its key.
+    pub token: Option<crate::ledger::Token>,
 }
 
 /// The counters reported in stats (saved as they are in a saved state).
@@ -179,6 +184,13 @@ pub struct Counters {
     pub shadow_would_deny: u64,
     pub missed_results: u64,
     pub interventions: u64,
+    /// Store operations of the ledger that failed.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub ledger_errors: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The stall detector's memory.
@@ -262,7 +274,18 @@ impl RunState {
     }
 
     pub fn with_memory_ledger(cfg: &Config, signer: &Signer) -> RunState {
-        RunState::new(signer, Box::new(MemoryLedger::new(cfg.max_ledger_entries)))
+        let ledger = MemoryLedger::with_ttl(cfg.max_ledger_entries, cfg.ledger.ttl_s);
+        RunState::new(signer, Box::new(ledger)).named(cfg, signer)
+    }
+
+    /// Take the configured `run_id`, if there is one (a restarted process
+    /// resumes its run: the keys of its ticketless side effects are the same).
+    pub fn named(mut self, cfg: &Config, signer: &Signer) -> RunState {
+        if let Some(id) = &cfg.run_id {
+            self.run_id = Arc::from(id.as_str());
+            self.run_sig = signer.run_sig(id);
+        }
+        self
     }
 
     /// The id of `tool`, creating its per-tool state on first use. Refuses a

@@ -60,7 +60,7 @@ unsafe impl Sync for CCallback {}
 ///
 /// # Safety
 /// `guard` is NULL or a live handle from `auraguard_guard_new`.
-unsafe fn shared<'a>(guard: *const auraguard_guard) -> Result<&'a SharedGuard, Error> {
+pub(super) unsafe fn shared<'a>(guard: *const auraguard_guard) -> Result<&'a SharedGuard, Error> {
     non_null!(guard, "guard");
     // SAFETY: guaranteed by the caller.
     Ok(unsafe { &(*guard).shared })

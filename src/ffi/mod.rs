@@ -18,6 +18,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 pub mod guard;
+pub mod ledger;
 pub mod strings;
 
 use std::ffi::{c_char, c_int, CStr, CString};
@@ -42,6 +43,9 @@ pub enum auraguard_status {
     AURAGUARD_ERR_STATE = 4,
     /// A bug: a panic was caught inside the library.
     AURAGUARD_ERR_INTERNAL = 5,
+    /// The idempotency ledger's store did not answer (server down, disk
+    /// full, timeout); the message names the store.
+    AURAGUARD_ERR_LEDGER = 6,
 }
 
 /// A status as received from C: any integer, so that an out-of-range value
@@ -59,6 +63,7 @@ impl From<ErrorKind> for auraguard_status {
             ErrorKind::Misuse => auraguard_status::AURAGUARD_ERR_MISUSE,
             ErrorKind::State => auraguard_status::AURAGUARD_ERR_STATE,
             ErrorKind::Internal => auraguard_status::AURAGUARD_ERR_INTERNAL,
+            ErrorKind::Ledger => auraguard_status::AURAGUARD_ERR_LEDGER,
         }
     }
 }
