@@ -225,16 +225,18 @@ fn a_store_that_cannot_be_opened_fails_closed_or_open_as_configured() {
 
 #[test]
 fn ledger_configuration_is_checked_key_by_key() {
-    let err = |extra: Value| Config::from_value(&{
-        let mut c = json!({"secret_key": "k"});
-        for (k, v) in extra.as_object().unwrap() {
-            c[k] = v.clone();
-        }
-        c
-    })
-    .unwrap_err()
-    .message()
-    .to_string();
+    let err = |extra: Value| {
+        Config::from_value(&{
+            let mut c = json!({"secret_key": "k"});
+            for (k, v) in extra.as_object().unwrap() {
+                c[k] = v.clone();
+            }
+            c
+        })
+        .unwrap_err()
+        .message()
+        .to_string()
+    };
     let m = err(json!({"ledger": {"kind": "sqlite", "pth": "x"}}));
     assert!(m.contains("`pth` in `ledger`") && m.contains("did you mean `path`"), "{m}");
     assert!(err(json!({"ledger": {"kind": "sqlit"}})).contains("ledger.kind"));
