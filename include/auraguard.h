@@ -50,7 +50,29 @@ typedef enum {
    * A bug: a panic was caught inside the library.
    */
   AURAGUARD_ERR_INTERNAL = 5,
+  /**
+   * The idempotency ledger's store did not answer (server down, disk
+   * full, timeout); the message names the store.
+   */
+  AURAGUARD_ERR_LEDGER = 6,
 } auraguard_status;
+
+/**
+ * What an operator found out about a side effect whose outcome was unknown.
+ * Passed as an `int`; any other value is `AURAGUARD_ERR_INVALID_ARGUMENT`.
+ */
+typedef enum {
+  /**
+   * It did not happen: the key is freed, and the next identical call is
+   * allowed (and reserves it again).
+   */
+  AURAGUARD_LEDGER_NOT_EXECUTED = 0,
+  /**
+   * It happened: every later identical call is answered `cache`,
+   * `idempotent_replay` (with a null payload: the result is not known).
+   */
+  AURAGUARD_LEDGER_EXECUTED = 1,
+} auraguard_ledger_outcome;
 
 /**
  * A guard: the state of one agent run and its configuration.
@@ -228,6 +250,28 @@ auraguard_status auraguard_set_event_callback(auraguard_guard *guard,
                                               auraguard_event_fn fn,
                                               void *user_data,
                                               char **error_out);
+
+/**
+ * Resolve a side effect whose outcome is unknown (a decision `escalate`,
+ * reason `side_effect_outcome_unknown`: it was allowed, and its lease ran
+ * out before `auraguard_record_result` reported it), after checking the
+ * downstream system by hand.
+ *
+ * `idempotency_key` is the 32 hex characters of the decision's
+ * `idempotency_key` (the same in every process sharing the store), only
+ * read during the call. `outcome` is an `auraguard_ledger_outcome`. The
+ * resolution applies whatever the key's state, in the guard's store (for
+ * SQLite or Redis, for every guard sharing it); a holder that reports late
+ * cannot overwrite it.
+ *
+ * Fails with `AURAGUARD_ERR_INVALID_ARGUMENT` for a NULL or malformed key
+ * or an unknown outcome, and with `AURAGUARD_ERR_LEDGER` when the store
+ * does not answer (nothing is changed then; call again).
+ */
+auraguard_status auraguard_ledger_resolve(auraguard_guard *guard,
+                                          const char *idempotency_key,
+                                          auraguard_ledger_outcome outcome,
+                                          char **error_out);
 
 /**
  * Free a string returned by this library (decisions, JSON, text, error

@@ -23,6 +23,7 @@ else
 fi
 have mcs || need_apt+=(mono-mcs)
 have mono || need_apt+=(mono-runtime)
+have redis-server || need_apt+=(redis-server)
 have nunit-console || need_apt+=(nunit-console)
 [ -e /usr/lib/cli/nunit.framework-2.6/nunit.framework.dll ] || ls /usr/lib/cli/nunit.framework*/nunit.framework.dll >/dev/null 2>&1 \
   || need_apt+=(libnunit-cil-dev)

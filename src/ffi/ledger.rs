@@ -1,6 +1,6 @@
 //! `auraguard_ledger_*`: an operator's hand on the idempotency ledger.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_int};
 
 use super::guard::{auraguard_guard, shared};
 use super::{arg_str, auraguard_status, boundary};
@@ -19,6 +19,13 @@ pub enum auraguard_ledger_outcome {
     /// `idempotent_replay` (with a null payload: the result is not known).
     AURAGUARD_LEDGER_EXECUTED = 1,
 }
+
+/// An outcome as received from C: any integer, so that an out-of-range
+/// value is an error and not undefined behaviour. Shown as
+/// `auraguard_ledger_outcome` in the header.
+#[repr(transparent)]
+#[derive(Debug, Clone, Copy)]
+pub struct OutcomeCode(pub c_int);
 
 /// Resolve a side effect whose outcome is unknown (a decision `escalate`,
 /// reason `side_effect_outcome_unknown`: it was allowed, and its lease ran
@@ -39,14 +46,14 @@ pub enum auraguard_ledger_outcome {
 pub unsafe extern "C" fn auraguard_ledger_resolve(
     guard: *mut auraguard_guard,
     idempotency_key: *const c_char,
-    outcome: i32,
+    outcome: OutcomeCode,
     error_out: *mut *mut c_char,
 ) -> auraguard_status {
     boundary(error_out, || {
         // SAFETY: the caller passes a live handle and a NUL-terminated string.
         let g = unsafe { shared(guard) }?;
         let key = unsafe { arg_str(idempotency_key, "idempotency_key") }?;
-        let resolution = match outcome {
+        let resolution = match outcome.0 {
             0 => Resolution::NotExecuted,
             1 => Resolution::Executed,
             other => {

@@ -9,5 +9,6 @@ void suite_state(void);
 void suite_calls(void);
 void suite_events(void);
 void suite_threads(void);
+void suite_ledger(void);
 
 #endif

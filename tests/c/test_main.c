@@ -11,5 +11,6 @@ int main(void) {
     suite_calls();
     suite_events();
     suite_threads();
+    suite_ledger();
     return test_summary();
 }

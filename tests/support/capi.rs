@@ -7,7 +7,7 @@ use std::ptr;
 
 use auraguard::ffi::auraguard_status;
 use auraguard::ffi::guard::{self as g, auraguard_guard};
-use auraguard::ffi::ledger::auraguard_ledger_resolve;
+use auraguard::ffi::ledger::{auraguard_ledger_resolve, OutcomeCode};
 use auraguard::ffi::strings::auraguard_string_free;
 use serde_json::Value;
 
@@ -64,7 +64,10 @@ impl CGuard {
         let key = CString::new(key).unwrap();
         let mut err = ptr::null_mut();
         // SAFETY: a live guard and a valid string.
-        status(unsafe { auraguard_ledger_resolve(self.0, key.as_ptr(), i32::from(executed), &mut err) }, err)
+        status(
+            unsafe { auraguard_ledger_resolve(self.0, key.as_ptr(), OutcomeCode(i32::from(executed)), &mut err) },
+            err,
+        )
     }
 
     pub fn stats(&self) -> Value {
