@@ -36,6 +36,9 @@ pub struct MemoryLedger {
     capacity: usize,
     ttl_ms: u64,
     clock: Box<dyn Clock>,
+    /// Tokens only need to differ within this ledger: counted up from a
+    /// random start instead of asking the OS for each reservation.
+    next_token: Token,
 }
 
 impl std::fmt::Debug for MemoryLedger {
@@ -62,6 +65,7 @@ impl MemoryLedger {
             capacity: capacity.max(1),
             ttl_ms: ttl_s.saturating_mul(1000),
             clock: Box::new(MonotonicClock::default()),
+            next_token: super::new_token(),
         }
     }
 
@@ -126,7 +130,8 @@ impl IdempotencyLedger for MemoryLedger {
         if let Some(kept) = self.live(&pk, now) {
             return Ok(Reservation::Taken(state_of(kept, now)));
         }
-        let token = super::new_token();
+        let token = self.next_token;
+        self.next_token = self.next_token.wrapping_add(1);
         let slot = Slot::Reserved { token, lease_until_ms: now.saturating_add(lease_ms) };
         self.insert(pk, Kept { sig: *key, slot, expires_ms: now.saturating_add(self.ttl_ms) });
         Ok(Reservation::Acquired(token))
