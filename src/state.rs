@@ -239,6 +239,11 @@ pub const MAX_UNDRAINED_EVENTS: usize = 4096;
 
 /// A fresh random run id (32 hex characters).
 pub fn new_run_id() -> String {
+    hex::encode(unique_bytes())
+}
+
+/// 16 random bytes, for ids that must differ between runs and processes.
+pub(crate) fn unique_bytes() -> [u8; 16] {
     let mut bytes = [0u8; 16];
     if getrandom::getrandom(&mut bytes).is_err() {
         // No OS randomness: fall back on the clock and the process id, which
@@ -247,7 +252,7 @@ pub fn new_run_id() -> String {
         bytes[..8].copy_from_slice(&(t.as_nanos() as u64).to_le_bytes());
         bytes[8..12].copy_from_slice(&std::process::id().to_le_bytes());
     }
-    hex::encode(bytes)
+    bytes
 }
 
 impl RunState {

@@ -55,14 +55,7 @@ pub type Token = u128;
 
 /// A fresh random reservation token.
 pub fn new_token() -> Token {
-    let mut b = [0u8; 16];
-    if getrandom::getrandom(&mut b).is_err() {
-        // Without OS randomness, time and process id still tell holders apart.
-        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-        b[..8].copy_from_slice(&(t.as_nanos() as u64).to_le_bytes());
-        b[8..12].copy_from_slice(&std::process::id().to_le_bytes());
-    }
-    u128::from_le_bytes(b)
+    u128::from_le_bytes(crate::state::unique_bytes())
 }
 
 /// The state of a key in the store.
@@ -164,15 +157,25 @@ pub trait IdempotencyLedger: Send {
     /// calls reserved.
     fn durable(&self) -> bool;
 
-    /// Forget everything (a new run). Durable stores keep their entries.
-    fn clear(&mut self);
-    /// Every done entry, oldest first, for a saved state (durable stores
-    /// keep their own and return none).
-    fn entries(&self) -> Vec<(Sig, LedgerEntry)>;
-    /// Restore a done entry from a saved state.
-    fn put(&mut self, key: Sig, entry: LedgerEntry);
-    /// Done entries kept by this guard (0 for durable stores).
-    fn len(&self) -> usize;
+    // The saved-state side. The defaults are a durable store's: it keeps
+    // its own entries, so a new run clears nothing and a saved state
+    // carries none of them.
+
+    /// Forget everything (a new run).
+    fn clear(&mut self) {}
+    /// Every done entry, oldest first, for a saved state.
+    fn entries(&self) -> Vec<(Sig, LedgerEntry)> {
+        Vec::new()
+    }
+    /// Restore a done entry from a saved state: it joins the store unless a
+    /// newer decision is there; a store error leaves the store as it is.
+    fn put(&mut self, key: Sig, entry: LedgerEntry) {
+        let _ = self.commit(&key, None, &entry);
+    }
+    /// Done entries kept by this guard itself.
+    fn len(&self) -> usize {
+        0
+    }
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -217,13 +220,5 @@ impl IdempotencyLedger for Unavailable {
     }
     fn durable(&self) -> bool {
         true
-    }
-    fn clear(&mut self) {}
-    fn entries(&self) -> Vec<(Sig, LedgerEntry)> {
-        Vec::new()
-    }
-    fn put(&mut self, _: Sig, _: LedgerEntry) {}
-    fn len(&self) -> usize {
-        0
     }
 }

@@ -263,20 +263,4 @@ impl IdempotencyLedger for RedisLedger {
     fn durable(&self) -> bool {
         true
     }
-
-    fn clear(&mut self) {}
-
-    fn entries(&self) -> Vec<(Sig, LedgerEntry)> {
-        Vec::new()
-    }
-
-    fn put(&mut self, key: Sig, entry: LedgerEntry) {
-        // As for SQLite: a saved state's entries join the server unless a
-        // newer decision is there; a store error leaves it as it is.
-        let _ = self.commit(&key, None, &entry);
-    }
-
-    fn len(&self) -> usize {
-        0
-    }
 }

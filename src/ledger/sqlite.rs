@@ -217,22 +217,6 @@ impl IdempotencyLedger for SqliteLedger {
     fn durable(&self) -> bool {
         true
     }
-
-    fn clear(&mut self) {}
-
-    fn entries(&self) -> Vec<(Sig, LedgerEntry)> {
-        Vec::new()
-    }
-
-    fn put(&mut self, key: Sig, entry: LedgerEntry) {
-        // A saved state's entries join the shared file unless a newer
-        // decision is already there; a store error leaves the file as it is.
-        let _ = self.commit(&key, None, &entry);
-    }
-
-    fn len(&self) -> usize {
-        0
-    }
 }
 
 #[cfg(test)]
