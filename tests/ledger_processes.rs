@@ -188,7 +188,9 @@ fn killed_holder(store: Value) {
 #[test]
 fn sqlite_processes_race_on_one_refund() {
     let dir = temp_dir("sqlite-race");
-    race(json!({"kind": "sqlite", "path": dir.join("ledger.db")}), &dir);
+    // A generous busy timeout: 32 processes queue for one write lock, and a
+    // loaded machine's syncs are slow.
+    race(json!({"kind": "sqlite", "path": dir.join("ledger.db"), "timeout_ms": 30_000}), &dir);
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -203,7 +205,7 @@ fn sqlite_killed_holder_is_an_unknown_outcome() {
 fn redis_processes_race_on_one_refund() {
     let redis = RedisServer::start("race");
     let dir = temp_dir("redis-race");
-    race(json!({"kind": "redis", "url": redis.url(), "prefix": "race:"}), &dir);
+    race(json!({"kind": "redis", "url": redis.url(), "prefix": "race:", "timeout_ms": 30_000}), &dir);
     std::fs::remove_dir_all(dir).unwrap();
 }
 
