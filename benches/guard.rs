@@ -8,7 +8,8 @@
 //! - `check_output`: a 40-word assistant message;
 //!
 //! plus `state_save`/`state_load` of a run of 1,000 calls, and the parts of a
-//! pair alone (`parts/*`: a signature, JSON parsing, decision JSON). Each measured
+//! pair alone (`parts/*`: a signature, JSON parsing, decision JSON), and
+//! side-effect pairs against each ledger store (`ledger/*`). Each measured
 //! call asserts its decision, so a workload cannot silently turn into
 //! another (a quarantine, a cache hit) while it is measured.
 
@@ -20,6 +21,8 @@ use criterion::{criterion_group, criterion_main, Criterion};
 mod c_api;
 #[path = "guard/engine.rs"]
 mod engine;
+#[path = "guard/ledger.rs"]
+mod ledger;
 #[path = "guard/parts.rs"]
 mod parts;
 #[path = "guard/runs.rs"]
@@ -38,6 +41,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = guard;
     config = config();
-    targets = engine::benches, c_api::benches, parts::benches
+    targets = engine::benches, c_api::benches, parts::benches, ledger::benches
 }
 criterion_main!(guard);

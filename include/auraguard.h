@@ -50,6 +50,11 @@ typedef enum {
    * A bug: a panic was caught inside the library.
    */
   AURAGUARD_ERR_INTERNAL = 5,
+  /**
+   * The idempotency ledger's store did not answer (server down, disk
+   * full, timeout); the message names the store.
+   */
+  AURAGUARD_ERR_LEDGER = 6,
 } auraguard_status;
 
 /**
@@ -81,6 +86,23 @@ typedef enum {
    */
   AURAGUARD_ACTION_FINALIZE = 5,
 } auraguard_action;
+
+/**
+ * What an operator found out about a side effect whose outcome was unknown.
+ * Passed as an `int`; any other value is `AURAGUARD_ERR_INVALID_ARGUMENT`.
+ */
+typedef enum {
+  /**
+   * It did not happen: the key is freed, and the next identical call is
+   * allowed (and reserves it again).
+   */
+  AURAGUARD_LEDGER_NOT_EXECUTED = 0,
+  /**
+   * It happened: every later identical call is answered `cache`,
+   * `idempotent_replay` (with a null payload: the result is not known).
+   */
+  AURAGUARD_LEDGER_EXECUTED = 1,
+} auraguard_ledger_outcome;
 
 /**
  * A decision: its action, reason, call id and idempotency key, and its
@@ -208,6 +230,24 @@ void auraguard_decision_free(auraguard_decision *decision);
  * and the status is `AURAGUARD_ERR_CONFIG` (the message names the key) or
  * `AURAGUARD_ERR_INVALID_ARGUMENT` (a NULL or non-UTF-8 argument).
  * `config_json` is only read during the call.
+ *
+ * The idempotency ledger's store is the `ledger` key:
+ * - `{"kind": "memory"}` (the default): this guard only, nothing to set up,
+ *   gone with the process.
+ * - `{"kind": "sqlite", "path": "/var/lib/app/ledger.db"}`: a file on a
+ *   local disk, created if missing, shared by every process of the machine
+ *   that opens it; its folder must exist and be writable.
+ * - `{"kind": "redis", "url": "redis://host:6379/0", "prefix": "auraguard:"}`:
+ *   a Redis server shared by many machines (run it with `appendonly yes`);
+ *   it is reached on first use, not here.
+ *
+ * Each takes an optional `timeout_ms` (default 2000) per store operation.
+ * A SQLite file that cannot be opened or a malformed URL fails here with
+ * `AURAGUARD_ERR_CONFIG`. A store that fails later (server down, disk full,
+ * timeout) makes side-effect calls `block` with `ledger_unavailable` under
+ * `"ledger_on_error": "fail_closed"` (the default) or allows them with an
+ * event and the `ledger_errors` counter under `"fail_open"`; other tools go
+ * on, and the store is tried again at every call.
  */
 auraguard_status auraguard_guard_new(const char *config_json,
                                      auraguard_guard **guard_out,
@@ -233,7 +273,12 @@ void auraguard_guard_free(auraguard_guard *guard);
  * On success `*decision_json_out` receives the decision as JSON, owned by
  * the caller (free with `auraguard_string_free`). An `allow` decision
  * carries a `call_id`: execute the tool and report with
- * `auraguard_record_result`. Fails with `AURAGUARD_ERR_MISUSE` in strict
+ * `auraguard_record_result`. An allowed side-effect call also carries its
+ * `idempotency_key` and, having reserved it in the ledger, `lease_ms`.
+ * While another call holds that key the answer is `block`,
+ * `side_effect_in_flight` with `retry_after_ms`; once its lease ran out
+ * without a result, `escalate`, `side_effect_outcome_unknown` (settle it
+ * with `auraguard_ledger_resolve`). Fails with `AURAGUARD_ERR_MISUSE` in strict
  * mode when earlier allowed calls still await their results (nothing
  * changes then), and with `AURAGUARD_ERR_INVALID_ARGUMENT` for malformed
  * or oversized input. Inputs are only read during the call.
@@ -253,7 +298,10 @@ auraguard_status auraguard_check_tool(auraguard_guard *guard,
  * "429", "side_effect_executed": true|false, "call_id": N}`; all but `ok`
  * optional. Without `call_id` the most recent waiting call is meant. Say
  * `side_effect_executed: true` when a side effect may have happened despite
- * an error (a timeout after the request was sent).
+ * an error (a timeout after the request was sent). For a side-effect call,
+ * `ok: true` or `side_effect_executed: true` marks its key done in the
+ * ledger (replayed from then on, in every guard sharing the store); any
+ * other failure releases the key, so a retry may run.
  *
  * Fails with `AURAGUARD_ERR_INVALID_ARGUMENT` for malformed JSON, a missing
  * `ok`, an unknown field or a `call_id` that awaits no result (nothing
@@ -352,6 +400,28 @@ auraguard_status auraguard_set_event_callback(auraguard_guard *guard,
                                               auraguard_event_fn fn,
                                               void *user_data,
                                               char **error_out);
+
+/**
+ * Resolve a side effect whose outcome is unknown (a decision `escalate`,
+ * reason `side_effect_outcome_unknown`: it was allowed, and its lease ran
+ * out before `auraguard_record_result` reported it), after checking the
+ * downstream system by hand.
+ *
+ * `idempotency_key` is the 32 hex characters of the decision's
+ * `idempotency_key` (the same in every process sharing the store), only
+ * read during the call. `outcome` is an `auraguard_ledger_outcome`. The
+ * resolution applies whatever the key's state, in the guard's store (for
+ * SQLite or Redis, for every guard sharing it); a holder that reports late
+ * cannot overwrite it.
+ *
+ * Fails with `AURAGUARD_ERR_INVALID_ARGUMENT` for a NULL or malformed key
+ * or an unknown outcome, and with `AURAGUARD_ERR_LEDGER` when the store
+ * does not answer (nothing is changed then; call again).
+ */
+auraguard_status auraguard_ledger_resolve(auraguard_guard *guard,
+                                          const char *idempotency_key,
+                                          auraguard_ledger_outcome outcome,
+                                          char **error_out);
 
 /**
  * Free a string returned by this library (decisions, JSON, text, error

@@ -32,6 +32,7 @@ have mcs || need_apt+=(mono-mcs)
 # compiled against, and ikdasm, which reads its metadata back.
 { [ -d /usr/lib/mono/4.6.1-api ] && have ikdasm; } || need_apt+=(mono-devel)
 have mono || need_apt+=(mono-runtime)
+have redis-server || need_apt+=(redis-server)
 have nunit-console || need_apt+=(nunit-console)
 [ -e /usr/lib/cli/nunit.framework-2.6/nunit.framework.dll ] || ls /usr/lib/cli/nunit.framework*/nunit.framework.dll >/dev/null 2>&1 \
   || need_apt+=(libnunit-cil-dev)

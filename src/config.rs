@@ -54,6 +54,57 @@ pub struct ToolPolicy {
     pub risk: String,
     pub require_args: Vec<String>,
     pub deny_reason: Option<String>,
+    /// The lease of this tool's side-effect reservations, when not `ledger_lease_ms`.
+    pub lease_ms: Option<u64>,
+}
+
+/// Where the idempotency ledger lives (`ledger.kind`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LedgerKind {
+    /// In the guard's memory (the default).
+    Memory,
+    /// A SQLite file shared by the processes of one machine.
+    Sqlite { path: String },
+    /// A Redis server shared by many machines.
+    Redis { url: String, prefix: String },
+}
+
+/// What a side-effect call gets when the ledger's store cannot answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LedgerOnError {
+    /// Blocked with `ledger_unavailable` (other tools go on).
+    FailClosed,
+    /// Allowed, with an event and a counter (`ledger_errors`).
+    FailOpen,
+}
+
+/// The idempotency ledger's store and protocol settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LedgerConfig {
+    pub kind: LedgerKind,
+    /// How long one store operation may take (`ledger.timeout_ms`).
+    pub timeout_ms: u64,
+    /// How long a reservation holds before its outcome counts as unknown.
+    pub lease_ms: u64,
+    /// How long done entries are kept.
+    pub ttl_s: u64,
+    pub on_error: LedgerOnError,
+    /// Whether durable stores keep result payloads (they always keep ok,
+    /// error_code and side_effect_executed).
+    pub store_payload: bool,
+}
+
+impl Default for LedgerConfig {
+    fn default() -> Self {
+        LedgerConfig {
+            kind: LedgerKind::Memory,
+            timeout_ms: 2000,
+            lease_ms: 60_000,
+            ttl_s: 7 * 24 * 3600,
+            on_error: LedgerOnError::FailClosed,
+            store_payload: false,
+        }
+    }
 }
 
 /// The secret key; wiped from memory when dropped, never printed.
@@ -113,6 +164,9 @@ pub struct Config {
     pub max_pending_calls: usize,
     pub shadow_mode: bool,
     pub strict_mode: bool,
+    /// The run's id (a restarted process resumes the run); random when unset.
+    pub run_id: Option<String>,
+    pub ledger: LedgerConfig,
     // Limits against hostile input (beyond the package).
     pub max_json_bytes: usize,
     pub max_text_bytes: usize,
@@ -170,6 +224,8 @@ impl Default for Config {
             max_pending_calls: 1,
             shadow_mode: false,
             strict_mode: false,
+            run_id: None,
+            ledger: LedgerConfig::default(),
             max_json_bytes: 1 << 20,
             max_text_bytes: 256 << 10,
             max_intervention_log: 1000,
@@ -251,6 +307,12 @@ pub const CONFIG_KEYS: &[&str] = &[
     "max_intervention_log",
     "max_ledger_entries",
     "max_tools_tracked",
+    "run_id",
+    "ledger",
+    "ledger_lease_ms",
+    "ledger_ttl_s",
+    "ledger_on_error",
+    "ledger_store_payload",
 ];
 
 impl Config {
@@ -322,6 +384,22 @@ impl Config {
                 "max_intervention_log" => c.max_intervention_log = count(k, v, 1, MAX_ENTRIES)?,
                 "max_ledger_entries" => c.max_ledger_entries = count(k, v, 1, MAX_ENTRIES)?,
                 "max_tools_tracked" => c.max_tools_tracked = count(k, v, 1, MAX_TOOLS)?,
+                "run_id" => c.run_id = opt(v, |v| run_id(k, v))?,
+                "ledger" => {
+                    let (kind, timeout_ms) = ledger_store(v)?;
+                    c.ledger.kind = kind;
+                    c.ledger.timeout_ms = timeout_ms;
+                }
+                "ledger_lease_ms" => c.ledger.lease_ms = count(k, v, 1, MAX_LEASE_MS)?,
+                "ledger_ttl_s" => c.ledger.ttl_s = count(k, v, 1, MAX_TTL_S)?,
+                "ledger_on_error" => {
+                    c.ledger.on_error = match v.as_str() {
+                        Some("fail_closed") => LedgerOnError::FailClosed,
+                        Some("fail_open") => LedgerOnError::FailOpen,
+                        _ => return Err(wrong(k, "\"fail_closed\" or \"fail_open\"", v)),
+                    }
+                }
+                "ledger_store_payload" => c.ledger.store_payload = boolean(k, v)?,
                 _ => return Err(unknown_key(k, CONFIG_KEYS, "")),
             }
         }
@@ -331,6 +409,11 @@ impl Config {
             ));
         }
         Ok(c)
+    }
+
+    /// The lease of a side-effect reservation for `tool`.
+    pub fn lease_ms(&self, tool: &str) -> u64 {
+        self.tool_policies.get(tool).and_then(|p| p.lease_ms).unwrap_or(self.ledger.lease_ms)
     }
 
     /// The per-tool call cap: the tool policy's `max_calls`, else `max_calls_per_tool`.
@@ -447,6 +530,95 @@ fn string_set(key: &str, v: &Value) -> Result<HashSet<String>> {
     Ok(string_list(key, v)?.into_iter().collect())
 }
 
+/// The longest lease (a day): a holder that needs longer should record a
+/// result and reserve again.
+const MAX_LEASE_MS: u64 = 24 * 3600 * 1000;
+/// The longest life of a done entry (ten years).
+const MAX_TTL_S: u64 = 10 * 365 * 24 * 3600;
+/// The longest wait for one store operation (a minute).
+const MAX_TIMEOUT_MS: u64 = 60_000;
+
+
+/// Longest `run_id` accepted, in bytes.
+const MAX_RUN_ID_BYTES: usize = 256;
+
+fn run_id(key: &str, v: &Value) -> Result<String> {
+    let s = v.as_str().ok_or_else(|| wrong(key, "a non-empty string (or null)", v))?;
+    if s.is_empty() || s.len() > MAX_RUN_ID_BYTES {
+        return Err(Error::config(format!(
+            "config key `{key}` must be 1 to {MAX_RUN_ID_BYTES} bytes long, got {} bytes",
+            s.len()
+        )));
+    }
+    Ok(s.to_string())
+}
+
+const LEDGER_KEYS: &[&str] = &["kind", "path", "url", "prefix", "timeout_ms"];
+
+/// The `ledger` object: which store, where, and its operation timeout.
+fn ledger_store(v: &Value) -> Result<(LedgerKind, u64)> {
+    let obj = object("ledger", v)?;
+    let text = |k: &str| -> Result<Option<String>> {
+        match obj.get(k) {
+            None => Ok(None),
+            Some(Value::String(s)) if !s.is_empty() => Ok(Some(s.clone())),
+            Some(other) => Err(wrong(&format!("ledger.{k}"), "a non-empty string", other)),
+        }
+    };
+    for k in obj.keys() {
+        if !LEDGER_KEYS.contains(&k.as_str()) {
+            return Err(unknown_key(k, LEDGER_KEYS, " in `ledger`"));
+        }
+    }
+    let timeout_ms = match obj.get("timeout_ms") {
+        Some(t) => count("ledger.timeout_ms", t, 1, MAX_TIMEOUT_MS)?,
+        None => LedgerConfig::default().timeout_ms,
+    };
+    let only = |kind: &str, allowed: &[&str]| -> Result<()> {
+        match obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+            Some(k) => Err(Error::config(format!("config key `ledger.{k}` does not apply to a {kind} ledger"))),
+            None => Ok(()),
+        }
+    };
+    let kind = match obj.get("kind").and_then(Value::as_str) {
+        Some("memory") => {
+            only("memory", &["kind", "timeout_ms"])?;
+            LedgerKind::Memory
+        }
+        Some("sqlite") => {
+            only("sqlite", &["kind", "path", "timeout_ms"])?;
+            let path = text("path")?
+                .ok_or_else(|| Error::config("config key `ledger.path` is required for a sqlite ledger"))?;
+            LedgerKind::Sqlite { path }
+        }
+        Some("redis") => {
+            only("redis", &["kind", "url", "prefix", "timeout_ms"])?;
+            let url =
+                text("url")?.ok_or_else(|| Error::config("config key `ledger.url` is required for a redis ledger"))?;
+            if !(url.starts_with("redis://") || url.starts_with("unix://") || url.starts_with("redis+unix://")) {
+                return Err(Error::config(format!(
+                    "config key `ledger.url` must start with redis:// or unix://, got {:?}",
+                    url.chars().take(80).collect::<String>()
+                )));
+            }
+            let prefix = match obj.get("prefix") {
+                None => "auraguard:".to_string(),
+                Some(Value::String(s)) => s.clone(),
+                Some(other) => return Err(wrong("ledger.prefix", "a string", other)),
+            };
+            LedgerKind::Redis { url, prefix }
+        }
+        _ => {
+            return Err(wrong(
+                "ledger.kind",
+                "one of \"memory\", \"sqlite\", \"redis\"",
+                obj.get("kind").unwrap_or(&Value::Null),
+            ))
+        }
+    };
+    Ok((kind, timeout_ms))
+}
+
 fn object<'a>(key: &str, v: &'a Value) -> Result<&'a Map<String, Value>> {
     v.as_object().ok_or_else(|| wrong(key, "an object", v))
 }
@@ -482,7 +654,7 @@ fn cost_model(v: &Value) -> Result<CostModel> {
     Ok(m)
 }
 
-const POLICY_KEYS: &[&str] = &["access", "max_calls", "risk", "require_args", "deny_reason"];
+const POLICY_KEYS: &[&str] = &["access", "max_calls", "risk", "require_args", "deny_reason", "lease_ms"];
 
 fn tool_policies(v: &Value) -> Result<HashMap<String, ToolPolicy>> {
     let mut out = HashMap::new();
@@ -494,6 +666,7 @@ fn tool_policies(v: &Value) -> Result<HashMap<String, ToolPolicy>> {
             risk: "default".to_string(),
             require_args: Vec::new(),
             deny_reason: None,
+            lease_ms: None,
         };
         for (k, item) in object(&base, p)? {
             let path = format!("{base}.{k}");
@@ -513,6 +686,7 @@ fn tool_policies(v: &Value) -> Result<HashMap<String, ToolPolicy>> {
                     policy.deny_reason =
                         opt(item, |x| x.as_str().map(str::to_string).ok_or_else(|| wrong(&path, "a string", x)))?
                 }
+                "lease_ms" => policy.lease_ms = opt(item, |x| count(&path, x, 1, MAX_LEASE_MS))?,
                 _ => return Err(unknown_key(k, POLICY_KEYS, &format!(" in `{base}`"))),
             }
         }

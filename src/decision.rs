@@ -117,6 +117,13 @@ pub struct Decision {
     /// Set on an allowed side-effect call: hand it to the downstream API.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
+    /// Set on an allowed side-effect call that reserved its key: how long
+    /// the reservation holds (ms) before its outcome counts as unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lease_ms: Option<u64>,
+    /// Set on `side_effect_in_flight`: when the holder's lease ends (ms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_ms: Option<u64>,
 }
 
 impl Decision {
@@ -130,6 +137,8 @@ impl Decision {
             finalized_output: None,
             call_id: None,
             idempotency_key: None,
+            lease_ms: None,
+            retry_after_ms: None,
         }
     }
 
@@ -160,7 +169,8 @@ impl Decision {
             && self.injected_system.is_none()
             && self.cached_result.is_none()
             && self.escalation_packet.is_none()
-            && self.finalized_output.is_none();
+            && self.finalized_output.is_none()
+            && self.retry_after_ms.is_none();
         if !plain_allow {
             return serde_json::to_string(self).expect("a decision always serializes");
         }
@@ -175,6 +185,9 @@ impl Decision {
         if let Some(key) = &self.idempotency_key {
             out.push_str(",\"idempotency_key\":");
             crate::signature::write_string(&mut out, key);
+        }
+        if let Some(ms) = self.lease_ms {
+            let _ = write!(out, ",\"lease_ms\":{ms}");
         }
         out.push('}');
         out
@@ -191,6 +204,12 @@ mod tests {
         for d in [
             Decision { call_id: Some(7), ..Decision::allow() },
             Decision { call_id: Some(u64::MAX), idempotency_key: Some("ab".repeat(16)), ..Decision::allow() },
+            Decision {
+                call_id: Some(2),
+                idempotency_key: Some("cd".repeat(16)),
+                lease_ms: Some(60_000),
+                ..Decision::allow()
+            },
             Decision { call_id: Some(1), ..Decision::new(Action::Allow, "shadow_allow") },
             Decision::new(Action::Allow, "quote\" and \\ and \u{1}"),
         ] {

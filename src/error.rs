@@ -18,6 +18,9 @@ pub enum ErrorKind {
     State,
     /// A bug inside the engine (a caught panic, a poisoned guard).
     Internal,
+    /// The idempotency ledger's store did not answer (server down, disk
+    /// full, timeout).
+    Ledger,
 }
 
 impl ErrorKind {
@@ -29,6 +32,7 @@ impl ErrorKind {
             ErrorKind::Misuse => 3,
             ErrorKind::State => 4,
             ErrorKind::Internal => 5,
+            ErrorKind::Ledger => 6,
         }
     }
 }
@@ -59,6 +63,9 @@ impl Error {
     }
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Internal, message)
+    }
+    pub fn ledger(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Ledger, message)
     }
     pub fn kind(&self) -> ErrorKind {
         self.kind

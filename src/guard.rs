@@ -14,7 +14,8 @@ use crate::decision::{Action, Decision};
 use crate::error::{Error, Result};
 use crate::events::{CostEvent, Event, Intervention};
 use crate::json_scan::{ResultFields, Scanner};
-use crate::primitives::idempotency::{IdempotencyLedger, LedgerEntry};
+use crate::ledger::{self, StoreError};
+use crate::primitives::idempotency::{Checked, IdempotencyLedger, LedgerEntry, Reserved};
 use crate::primitives::{
     budget, circuit_breaker, idempotency, jitter, per_tool_cap, policy, repeat, sequence, side_effect, stall, Args,
     Call,
@@ -135,8 +136,23 @@ impl std::fmt::Debug for Guard {
 }
 
 impl Guard {
-    /// A guard for `cfg`. In shadow mode without a key, a random key is used.
+    /// A guard for `cfg`, its ledger opened as `cfg.ledger` says. A store
+    /// that cannot be opened leaves every side effect to `ledger_on_error`
+    /// (use [`Guard::open`] to get that error instead). In shadow mode
+    /// without a key, a random key is used.
     pub fn new(cfg: Config) -> Guard {
+        let ledger = ledger::open(&cfg.ledger, cfg.max_ledger_entries)
+            .unwrap_or_else(|e| Box::new(ledger::Unavailable(e.message().to_string())));
+        Guard::with_store(cfg, ledger)
+    }
+
+    /// A guard for `cfg`, or the reason its ledger's store cannot be opened.
+    pub fn open(cfg: Config) -> Result<Guard> {
+        let ledger = ledger::open(&cfg.ledger, cfg.max_ledger_entries)?;
+        Ok(Guard::with_store(cfg, ledger))
+    }
+
+    fn with_store(cfg: Config, ledger: Box<dyn IdempotencyLedger>) -> Guard {
         let mut random = zeroize::Zeroizing::new([0u8; 32]);
         let key: &[u8] = if cfg.secret_key.is_empty() {
             let _ = getrandom::getrandom(&mut random[..]);
@@ -146,7 +162,7 @@ impl Guard {
         };
         let signer = Signer::new(key);
         let tokens = TokenSigner::new(Signer::new(key));
-        let run = RunState::with_memory_ledger(&cfg, &signer);
+        let run = RunState::new(&signer, ledger).named(&cfg, &signer);
         Guard {
             cfg,
             signer,
@@ -164,7 +180,7 @@ impl Guard {
 
     /// A guard from a JSON configuration.
     pub fn from_json(config_json: &str) -> Result<Guard> {
-        Ok(Guard::new(Config::from_json(config_json)?))
+        Guard::open(Config::from_json(config_json)?)
     }
 
     /// Replace the idempotency ledger (for a shared, durable store).
@@ -293,7 +309,11 @@ impl Guard {
         }
         let id = self.run.intern(&self.cfg, tool)?;
         if self.run.pending.len() >= self.cfg.max_pending_calls {
-            self.run.pending.pop_front();
+            if let Some(dropped) = self.run.pending.pop_front() {
+                if let Err(e) = idempotency::on_dropped(&self.cfg, &mut self.run, &dropped) {
+                    self.ledger_error(None, "ledger_error", e);
+                }
+            }
             self.run.counters.missed_results += 1;
         }
         Ok(id)
@@ -340,10 +360,13 @@ impl Guard {
             return d;
         }
         if let Some(key) = idem {
-            if let Some((d, _)) = idempotency::replay(run.ledger.as_ref(), key) {
-                return d;
+            match idempotency::check(cfg, run, call, key) {
+                Checked::Decided(d) => return d,
+                Checked::Pass => {}
+                Checked::FailOpen(e) => self.ledger_error(Some(call), "fail_open", e),
             }
         }
+        let (cfg, run) = (&self.cfg, &mut self.run);
         if call.repeats >= cfg.repeat_toolcall_threshold {
             if let Some(d) = repeat::cached(cfg, &run.cache, call, self.clock.now()) {
                 return d;
@@ -375,16 +398,31 @@ impl Guard {
 
     /// Apply a decision to the run: counters, window, pending calls, log.
     fn conclude(&mut self, call: &Call, idem: Option<Sig>, decision: Decision) -> Decision {
+        let mut reservation = None;
+        let decision = match (&idem, decision.action) {
+            (Some(key), Action::Allow) => match idempotency::reserve(&self.cfg, &mut self.run, call, key) {
+                Reserved::Held(token, lease) => {
+                    reservation = Some((token, lease));
+                    decision
+                }
+                Reserved::Decided(d) => d,
+                Reserved::FailOpen(e) => {
+                    self.ledger_error(Some(call), "fail_open", e);
+                    decision
+                }
+            },
+            _ => decision,
+        };
         if decision.action == Action::Allow {
             self.run.tool_mut(call.tool).allowed += 1;
             let entry = WindowEntry { tool: call.tool, args_sig: call.args_sig, ticket_sig: call.ticket_sig };
             self.run.push_window(&self.cfg, entry);
-            return self.await_result(call, idem, decision);
+            return self.await_result(call, idem, reservation, decision);
         }
         if self.cfg.shadow_mode {
             self.run.counters.shadow_would_deny += 1;
             self.log(Some(call), "shadow_deny", &decision.reason);
-            return self.await_result(call, idem, Decision::new(Action::Allow, "shadow_allow"));
+            return self.await_result(call, idem, None, Decision::new(Action::Allow, "shadow_allow"));
         }
         let c = &mut self.run.counters;
         c.tool_calls_denied += 1;
@@ -406,11 +444,18 @@ impl Guard {
     }
 
     /// Register an allowed call as awaiting its result and stamp the decision.
-    fn await_result(&mut self, call: &Call, idem: Option<Sig>, mut decision: Decision) -> Decision {
+    fn await_result(
+        &mut self,
+        call: &Call,
+        idem: Option<Sig>,
+        reservation: Option<(ledger::Token, u64)>,
+        mut decision: Decision,
+    ) -> Decision {
         let call_id = self.next_call_id;
         self.next_call_id += 1;
         decision.call_id = Some(call_id);
         decision.idempotency_key = idem.map(|k| hex(&k[..16]));
+        decision.lease_ms = reservation.map(|(_, lease)| lease);
         self.run.pending.push_back(PendingCall {
             call_id,
             tool: call.tool,
@@ -418,8 +463,16 @@ impl Guard {
             ticket_sig: call.ticket_sig,
             side_effect: call.side_effect,
             idem,
+            token: reservation.map(|(token, _)| token),
         });
         decision
+    }
+
+    /// Report a failed store operation: counted, and logged as an
+    /// intervention (so an event reaches any listener).
+    fn ledger_error(&mut self, call: Option<&Call>, action: &str, _error: StoreError) {
+        self.run.counters.ledger_errors += 1;
+        self.log(call, action, "ledger_unavailable");
     }
 
     fn log(&mut self, call: Option<&Call>, action: &str, reason: &str) {
@@ -506,19 +559,20 @@ impl Guard {
         let executed = r.side_effect_executed.unwrap_or(call.side_effect && ok);
         circuit_breaker::on_result(cfg, run, tool, ok, r.error_code.as_deref());
 
+        let mut store_error = None;
         if call.side_effect {
-            if ok || executed {
-                if let Some(key) = call.idem {
-                    let entry = LedgerEntry {
-                        ok,
-                        payload: serde_json::from_str(payload).unwrap_or(Value::Null),
-                        error_code: r.error_code,
-                        payload_sig,
-                        side_effect_executed: executed,
-                    };
-                    run.ledger.put(key, entry);
-                }
-            }
+            let entry = LedgerEntry {
+                ok,
+                payload: if ok || executed {
+                    serde_json::from_str(payload).unwrap_or(Value::Null)
+                } else {
+                    Value::Null
+                },
+                error_code: r.error_code,
+                payload_sig,
+                side_effect_executed: executed,
+            };
+            store_error = idempotency::on_result(run, call, entry).err();
             if executed {
                 run.tool_mut(tool).side_effects_executed += 1;
             }
@@ -552,6 +606,18 @@ impl Guard {
             spent_usd: run.cost.spent,
         };
         run.log_cost(cfg, event, self.listening);
+        if let Some(e) = store_error {
+            self.ledger_error(None, "ledger_error", e);
+        }
+    }
+
+    /// An operator's word on a side effect whose outcome was unknown
+    /// (`side_effect_outcome_unknown`): executed (later calls replay it) or
+    /// not executed (its key is freed and a retry may run). `idempotency_key`
+    /// is the 32 hex characters a decision carried.
+    pub fn ledger_resolve(&mut self, idempotency_key: &str, resolution: ledger::Resolution) -> Result<()> {
+        let key = ledger::parse_public_key(idempotency_key)?;
+        self.run.ledger.resolve(&key, resolution).map_err(|e| Error::ledger(e.to_string()))
     }
 
     /// Decide on an assistant message; `None` when there is nothing to do.
@@ -616,7 +682,7 @@ impl Guard {
     pub fn reset(&mut self) {
         let mut ledger = std::mem::replace(&mut self.run.ledger, Box::new(idempotency::MemoryLedger::new(1)));
         ledger.clear();
-        self.run = RunState::new(&self.signer, ledger);
+        self.run = RunState::new(&self.signer, ledger).named(&self.cfg, &self.signer);
     }
 
     /// The allowed calls currently awaiting their results.

@@ -38,6 +38,7 @@ pub mod ffi;
 pub mod guard;
 pub mod json_number;
 pub mod json_scan;
+pub mod ledger;
 pub mod messages;
 pub mod primitives;
 pub mod report;

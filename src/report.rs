@@ -34,6 +34,8 @@ pub struct Stats {
     pub missed_results: u64,
     pub pending_calls: u64,
     pub interventions_count: u64,
+    /// Ledger store operations that failed (see `ledger_on_error`).
+    pub ledger_errors: u64,
 }
 
 /// Side effects of one tool.
@@ -84,7 +86,7 @@ pub fn primitive_of(reason: &str) -> &'static str {
         "jitter_detection"
     } else if starts(&["error_", "quarantine"]) {
         "circuit_breaker"
-    } else if starts(&["idempotent", "side_effect"]) {
+    } else if starts(&["idempotent", "side_effect", "ledger_"]) {
         "side_effect_gating"
     } else if starts(&["stall", "no_state_change"]) {
         "stall_detection"
@@ -136,6 +138,7 @@ impl Guard {
             missed_results: c.missed_results,
             pending_calls: run.pending.len() as u64,
             interventions_count: c.interventions,
+            ledger_errors: c.ledger_errors,
         }
     }
 

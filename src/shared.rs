@@ -162,6 +162,10 @@ impl SharedGuard {
         self.with(|g| g.load_state(state))
     }
 
+    pub fn ledger_resolve(&self, idempotency_key: &str, resolution: crate::ledger::Resolution) -> Result<()> {
+        self.with(|g| g.ledger_resolve(idempotency_key, resolution))
+    }
+
     pub fn reset(&self) -> Result<()> {
         self.with(|g| {
             g.reset();

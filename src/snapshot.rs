@@ -57,6 +57,9 @@ struct SavedPending {
     ticket_sig: String,
     side_effect: bool,
     idem: Option<String>,
+    /// The reservation a call holds in a durable ledger (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -226,6 +229,9 @@ impl Guard {
                     ticket_sig: hex(&p.ticket_sig),
                     side_effect: p.side_effect,
                     idem: p.idem.map(|s| hex(&s)),
+                    // A memory reservation dies with the process; a durable
+                    // one is resumed by whoever loads this state.
+                    token: p.token.filter(|_| run.ledger.durable()).map(|t| format!("{t:032x}")),
                 })
                 .collect(),
             counters: c.clone(),
@@ -382,6 +388,7 @@ impl Guard {
                 ticket_sig: sig(&p.ticket_sig)?,
                 side_effect: p.side_effect,
                 idem: p.idem.as_deref().map(sig).transpose()?,
+                token: p.token.as_deref().map(parse_tok).transpose()?,
             };
             run.pending.push_back(pending);
         }

@@ -31,6 +31,8 @@ pub struct ToolRules {
     pub call_cap: Option<u64>,
     pub never_cache: bool,
     pub cost: f64,
+    /// How long a reservation of this tool's side effects holds.
+    pub lease_ms: u64,
 }
 
 impl ToolRules {
@@ -43,6 +45,7 @@ impl ToolRules {
             call_cap: cfg.call_cap(tool),
             never_cache: cfg.never_cache_tools.contains(tool),
             cost: cfg.cost_model.tool_cost(tool),
+            lease_ms: cfg.lease_ms(tool),
         }
     }
 }
@@ -169,6 +172,8 @@ pub struct PendingCall {
     pub side_effect: bool,
     /// The idempotency digest, for side effects.
     pub idem: Option<Sig>,
+    /// The ledger reservation this call holds, if it reserved its key.
+    pub token: Option<crate::ledger::Token>,
 }
 
 /// The counters reported in stats (saved as they are in a saved state).
@@ -188,6 +193,13 @@ pub struct Counters {
     /// Every intervention of the run, counted by primitive, tool and reason.
     #[serde(default)]
     pub tally: Tally,
+    /// Store operations of the ledger that failed.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub ledger_errors: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Interventions counted over the whole run: the log keeps only the most
@@ -277,6 +289,11 @@ pub const MAX_UNDRAINED_EVENTS: usize = 4096;
 
 /// A fresh random run id (32 hex characters).
 pub fn new_run_id() -> String {
+    hex::encode(unique_bytes())
+}
+
+/// 16 random bytes, for ids that must differ between runs and processes.
+pub(crate) fn unique_bytes() -> [u8; 16] {
     let mut bytes = [0u8; 16];
     if getrandom::getrandom(&mut bytes).is_err() {
         // No OS randomness: fall back on the clock and the process id, which
@@ -285,7 +302,7 @@ pub fn new_run_id() -> String {
         bytes[..8].copy_from_slice(&(t.as_nanos() as u64).to_le_bytes());
         bytes[8..12].copy_from_slice(&std::process::id().to_le_bytes());
     }
-    hex::encode(bytes)
+    bytes
 }
 
 impl RunState {
@@ -312,7 +329,18 @@ impl RunState {
     }
 
     pub fn with_memory_ledger(cfg: &Config, signer: &Signer) -> RunState {
-        RunState::new(signer, Box::new(MemoryLedger::new(cfg.max_ledger_entries)))
+        let ledger = MemoryLedger::with_ttl(cfg.max_ledger_entries, cfg.ledger.ttl_s);
+        RunState::new(signer, Box::new(ledger)).named(cfg, signer)
+    }
+
+    /// Take the configured `run_id`, if there is one (a restarted process
+    /// resumes its run: the keys of its ticketless side effects are the same).
+    pub fn named(mut self, cfg: &Config, signer: &Signer) -> RunState {
+        if let Some(id) = &cfg.run_id {
+            self.run_id = Arc::from(id.as_str());
+            self.run_sig = signer.run_sig(id);
+        }
+        self
     }
 
     /// The id of `tool`, creating its per-tool state on first use. Refuses a

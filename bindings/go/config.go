@@ -78,6 +78,14 @@ type Config struct {
 	// before its result is recorded; Run refuses with ErrBusy beyond it. Nil
 	// means MaxPendingCalls (1 by default). Not sent to the engine.
 	Concurrency *int `json:"-"`
+	// The idempotency ledger (see ledger.go): where side effects are
+	// reserved and recorded, and the run they belong to.
+	RunID              *string        `json:"run_id"`
+	Ledger             *LedgerStore   `json:"ledger"`
+	LedgerLeaseMs      *int           `json:"ledger_lease_ms"`
+	LedgerTTLSeconds   *int           `json:"ledger_ttl_s"`
+	LedgerOnError      *LedgerOnError `json:"ledger_on_error"`
+	LedgerStorePayload *bool          `json:"ledger_store_payload"`
 }
 
 // CostModel prices tool calls and tokens in USD; nil fields keep the defaults.
@@ -106,6 +114,8 @@ type ToolPolicy struct {
 	Risk        string   `json:"risk,omitempty"`
 	RequireArgs []string `json:"require_args,omitempty"`
 	DenyReason  string   `json:"deny_reason,omitempty"`
+	// LeaseMs overrides Config.LedgerLeaseMs for this tool's side effects.
+	LeaseMs *int `json:"lease_ms,omitempty"`
 }
 
 // Int returns a pointer to v, for Config fields.

@@ -86,10 +86,12 @@ func TestEveryConfigFieldIsAKnownKey(t *testing.T) {
 		CacheTTLSeconds: Float(60), ArgIgnoreKeys: map[string][]string{"search_kb": {"trace_id"}},
 		MaxCacheEntries: Int(100), MaxUniqueCallsTracked: Int(100), MaxCostEvents: Int(100),
 		ToolPolicies: map[string]ToolPolicy{"t": {Access: AccessHuman, MaxCalls: Int(2), Risk: "high",
-			RequireArgs: []string{"id"}, DenyReason: "no"}},
+			RequireArgs: []string{"id"}, DenyReason: "no", LeaseMs: Int(5000)}},
 		MaxPendingCalls: Int(2), ShadowMode: Bool(false), StrictMode: Bool(true),
 		MaxJSONBytes: Int(1 << 20), MaxTextBytes: Int(1 << 18), MaxInterventionLog: Int(100),
 		MaxLedgerEntries: Int(1000), MaxToolsTracked: Int(100),
+		RunID: String("run-1"), Ledger: MemoryLedger(), LedgerLeaseMs: Int(60000), LedgerTTLSeconds: Int(3600),
+		LedgerOnError: OnError(FailClosed), LedgerStorePayload: Bool(false),
 	}
 	raw, err := json.Marshal(cfg)
 	if err != nil {

@@ -45,6 +45,12 @@ type Decision struct {
 	// IdempotencyKey (32 hex characters) is set on an allowed side-effect
 	// call: hand it to the downstream API so a retry cannot act twice.
 	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	// LeaseMs is set on an allowed side-effect call that reserved its key:
+	// how long the reservation holds before its outcome counts as unknown.
+	LeaseMs *uint64 `json:"lease_ms,omitempty"`
+	// RetryAfterMs is set on a side_effect_in_flight block: when the
+	// holder's lease ends.
+	RetryAfterMs *uint64 `json:"retry_after_ms,omitempty"`
 }
 
 // Allowed reports whether the tool should be executed now.

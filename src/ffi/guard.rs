@@ -111,6 +111,24 @@ pub(super) fn side_effect_flag(flag: i32) -> Result<Option<bool>, Error> {
 /// and the status is `AURAGUARD_ERR_CONFIG` (the message names the key) or
 /// `AURAGUARD_ERR_INVALID_ARGUMENT` (a NULL or non-UTF-8 argument).
 /// `config_json` is only read during the call.
+///
+/// The idempotency ledger's store is the `ledger` key:
+/// - `{"kind": "memory"}` (the default): this guard only, nothing to set up,
+///   gone with the process.
+/// - `{"kind": "sqlite", "path": "/var/lib/app/ledger.db"}`: a file on a
+///   local disk, created if missing, shared by every process of the machine
+///   that opens it; its folder must exist and be writable.
+/// - `{"kind": "redis", "url": "redis://host:6379/0", "prefix": "auraguard:"}`:
+///   a Redis server shared by many machines (run it with `appendonly yes`);
+///   it is reached on first use, not here.
+///
+/// Each takes an optional `timeout_ms` (default 2000) per store operation.
+/// A SQLite file that cannot be opened or a malformed URL fails here with
+/// `AURAGUARD_ERR_CONFIG`. A store that fails later (server down, disk full,
+/// timeout) makes side-effect calls `block` with `ledger_unavailable` under
+/// `"ledger_on_error": "fail_closed"` (the default) or allows them with an
+/// event and the `ledger_errors` counter under `"fail_open"`; other tools go
+/// on, and the store is tried again at every call.
 #[no_mangle]
 pub unsafe extern "C" fn auraguard_guard_new(
     config_json: *const c_char,
@@ -155,7 +173,12 @@ pub unsafe extern "C" fn auraguard_guard_free(guard: *mut auraguard_guard) {
 /// On success `*decision_json_out` receives the decision as JSON, owned by
 /// the caller (free with `auraguard_string_free`). An `allow` decision
 /// carries a `call_id`: execute the tool and report with
-/// `auraguard_record_result`. Fails with `AURAGUARD_ERR_MISUSE` in strict
+/// `auraguard_record_result`. An allowed side-effect call also carries its
+/// `idempotency_key` and, having reserved it in the ledger, `lease_ms`.
+/// While another call holds that key the answer is `block`,
+/// `side_effect_in_flight` with `retry_after_ms`; once its lease ran out
+/// without a result, `escalate`, `side_effect_outcome_unknown` (settle it
+/// with `auraguard_ledger_resolve`). Fails with `AURAGUARD_ERR_MISUSE` in strict
 /// mode when earlier allowed calls still await their results (nothing
 /// changes then), and with `AURAGUARD_ERR_INVALID_ARGUMENT` for malformed
 /// or oversized input. Inputs are only read during the call.
@@ -185,7 +208,10 @@ pub unsafe extern "C" fn auraguard_check_tool(
 /// "429", "side_effect_executed": true|false, "call_id": N}`; all but `ok`
 /// optional. Without `call_id` the most recent waiting call is meant. Say
 /// `side_effect_executed: true` when a side effect may have happened despite
-/// an error (a timeout after the request was sent).
+/// an error (a timeout after the request was sent). For a side-effect call,
+/// `ok: true` or `side_effect_executed: true` marks its key done in the
+/// ledger (replayed from then on, in every guard sharing the store); any
+/// other failure releases the key, so a retry may run.
 ///
 /// Fails with `AURAGUARD_ERR_INVALID_ARGUMENT` for malformed JSON, a missing
 /// `ok`, an unknown field or a `call_id` that awaits no result (nothing

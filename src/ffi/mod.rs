@@ -19,6 +19,7 @@
 
 pub mod decision;
 pub mod guard;
+pub mod ledger;
 pub mod strings;
 
 use std::ffi::{c_char, c_int, CStr, CString};
@@ -43,6 +44,9 @@ pub enum auraguard_status {
     AURAGUARD_ERR_STATE = 4,
     /// A bug: a panic was caught inside the library.
     AURAGUARD_ERR_INTERNAL = 5,
+    /// The idempotency ledger's store did not answer (server down, disk
+    /// full, timeout); the message names the store.
+    AURAGUARD_ERR_LEDGER = 6,
 }
 
 /// A status as received from C: any integer, so that an out-of-range value
@@ -60,6 +64,7 @@ impl From<ErrorKind> for auraguard_status {
             ErrorKind::Misuse => auraguard_status::AURAGUARD_ERR_MISUSE,
             ErrorKind::State => auraguard_status::AURAGUARD_ERR_STATE,
             ErrorKind::Internal => auraguard_status::AURAGUARD_ERR_INTERNAL,
+            ErrorKind::Ledger => auraguard_status::AURAGUARD_ERR_LEDGER,
         }
     }
 }

@@ -41,6 +41,7 @@ pub extern "C" fn auraguard_status_name(status: StatusCode) -> *const c_char {
         x if x == AURAGUARD_ERR_MISUSE as i32 => "AURAGUARD_ERR_MISUSE\0",
         x if x == AURAGUARD_ERR_STATE as i32 => "AURAGUARD_ERR_STATE\0",
         x if x == AURAGUARD_ERR_INTERNAL as i32 => "AURAGUARD_ERR_INTERNAL\0",
+        x if x == AURAGUARD_ERR_LEDGER as i32 => "AURAGUARD_ERR_LEDGER\0",
         _ => "AURAGUARD_UNKNOWN_STATUS\0",
     };
     name.as_ptr().cast()

@@ -10,5 +10,6 @@ void suite_calls(void);
 void suite_events(void);
 void suite_threads(void);
 void suite_decision_handle(void);
+void suite_ledger(void);
 
 #endif

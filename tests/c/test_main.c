@@ -12,5 +12,6 @@ int main(void) {
     suite_events();
     suite_threads();
     suite_decision_handle();
+    suite_ledger();
     return test_summary();
 }

@@ -12,6 +12,8 @@ namespace AuraGuard
             InjectedSystem = JsonFields.String(o, "injected_system");
             CallId = JsonFields.NullableULong(o, "call_id");
             IdempotencyKey = JsonFields.String(o, "idempotency_key");
+            LeaseMs = JsonFields.NullableULong(o, "lease_ms");
+            RetryAfterMs = JsonFields.NullableULong(o, "retry_after_ms");
 
             var cached = JsonFields.Object(o, "cached_result");
             if (cached != null) CachedResult = new CachedResult(cached);
@@ -56,6 +58,13 @@ namespace AuraGuard
 
         /// <summary>On an allowed side effect: a key (32 hex chars) to give the downstream API.</summary>
         public string IdempotencyKey { get; private set; }
+
+        /// <summary>On an allowed side-effect call that reserved its key: how long (ms) the
+        /// reservation holds before its outcome counts as unknown.</summary>
+        public ulong? LeaseMs { get; private set; }
+
+        /// <summary>On a <c>side_effect_in_flight</c> block: when (ms) the holder's lease ends.</summary>
+        public ulong? RetryAfterMs { get; private set; }
 
         /// <summary>The decision as the engine wrote it.</summary>
         public string Json { get; private set; }

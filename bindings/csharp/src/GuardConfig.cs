@@ -60,6 +60,20 @@ namespace AuraGuard
         public int? MaxLedgerEntries { get; set; }
         public int? MaxToolsTracked { get; set; }
 
+        /// <summary>The run's id, so a restarted process resumes its run (default: random).</summary>
+        public string RunId { get; set; }
+
+        /// <summary>Where the idempotency ledger lives (default: this guard's memory).</summary>
+        public LedgerStore Ledger { get; set; }
+
+        public long? LedgerLeaseMs { get; set; }
+        public long? LedgerTtlS { get; set; }
+
+        /// <summary>"fail_closed" (the default) or "fail_open" (see <see cref="LedgerOnError"/>).</summary>
+        public string LedgerOnError { get; set; }
+
+        public bool? LedgerStorePayload { get; set; }
+
         /// <summary>The configuration JSON given to the engine.</summary>
         /// <summary>
         /// How many threads or concurrent tasks may run tools through the guard at once
@@ -125,6 +139,12 @@ namespace AuraGuard
             o.Add("max_intervention_log", MaxInterventionLog);
             o.Add("max_ledger_entries", MaxLedgerEntries);
             o.Add("max_tools_tracked", MaxToolsTracked);
+            o.Add("run_id", RunId);
+            o.Add("ledger", Ledger == null ? null : Ledger.ToDictionary());
+            o.Add("ledger_lease_ms", LedgerLeaseMs);
+            o.Add("ledger_ttl_s", LedgerTtlS);
+            o.Add("ledger_on_error", LedgerOnError);
+            o.Add("ledger_store_payload", LedgerStorePayload);
             return o.ToJson();
         }
     }
@@ -159,6 +179,9 @@ namespace AuraGuard
         public IList<string> RequireArgs { get; set; }
         public string DenyReason { get; set; }
 
+        /// <summary>The lease of this tool's side-effect reservations, in ms.</summary>
+        public long? LeaseMs { get; set; }
+
         internal IDictionary<string, object> ToDictionary()
         {
             var o = new JsonObjectBuilder();
@@ -167,6 +190,7 @@ namespace AuraGuard
             o.Add("risk", Risk);
             o.Add("require_args", RequireArgs);
             o.Add("deny_reason", DenyReason);
+            o.Add("lease_ms", LeaseMs);
             return o.Members;
         }
     }

@@ -20,5 +20,9 @@ namespace AuraGuard
 
         /// <summary>A bug inside the library (a caught panic).</summary>
         Internal = 5,
+
+        /// <summary>The idempotency ledger's store did not answer (server down, disk full,
+        /// timeout); nothing was changed.</summary>
+        Ledger = 6,
     }
 }

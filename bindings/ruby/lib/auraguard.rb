@@ -8,6 +8,7 @@ require_relative "auraguard/native"
 require_relative "auraguard/decision"
 require_relative "auraguard/guard"
 require_relative "auraguard/run"
+require_relative "auraguard/ledger"
 
 module AuraGuard
   # The version of the loaded native library, e.g. "0.1.0".

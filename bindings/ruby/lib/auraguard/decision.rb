@@ -24,6 +24,11 @@ module AuraGuard
     attr_reader :call_id
     # On an allowed side-effect call, a 32-hex-digit key for the tool's API.
     attr_reader :idempotency_key
+    # On an allowed side-effect call that reserved its key, how long (ms) the
+    # reservation holds before its outcome counts as unknown.
+    attr_reader :lease_ms
+    # On a :side_effect_in_flight block, when (ms) the holder's lease ends.
+    attr_reader :retry_after_ms
 
     def self.from_json(json)
       new(JSON.parse(json, symbolize_names: true, freeze: true))
@@ -39,6 +44,8 @@ module AuraGuard
       @finalized_output = data[:finalized_output]
       @call_id = data[:call_id]
       @idempotency_key = data[:idempotency_key]
+      @lease_ms = data[:lease_ms]
+      @retry_after_ms = data[:retry_after_ms]
       freeze
     end
 

@@ -29,6 +29,10 @@ module AuraGuard
   # AURAGUARD_ERR_INTERNAL: the library caught a panic. Please report it.
   class InternalError < Error; end
 
+  # AURAGUARD_ERR_LEDGER: the idempotency ledger's store did not answer
+  # (server down, disk full, timeout); nothing was changed.
+  class LedgerError < Error; end
+
   # The guard was used after #close.
   class ClosedError < Error; end
 
@@ -52,6 +56,7 @@ module AuraGuard
     2 => [:config, ConfigError],
     3 => [:misuse, MisuseError],
     4 => [:state, StateError],
-    5 => [:internal, InternalError]
+    5 => [:internal, InternalError],
+    6 => [:ledger, LedgerError]
   }.freeze
 end

@@ -1,0 +1,312 @@
+//! The in-memory store: one guard's ledger, bounded, gone with the process.
+//! Reservations hold against calls in flight and against threads sharing
+//! the guard; nothing survives a restart (use SQLite or Redis for that).
+
+use std::collections::{HashMap, VecDeque};
+
+use super::{
+    public_key, IdempotencyLedger, LedgerEntry, Lookup, PublicKey, Reservation, Resolution, StoreResult, Token,
+};
+use crate::clock::{Clock, MonotonicClock};
+use crate::signature::Sig;
+
+/// Seven days, the default life of a done entry.
+const DEFAULT_TTL_S: u64 = 7 * 24 * 3600;
+
+#[derive(Debug, Clone)]
+enum Slot {
+    Reserved { token: Token, lease_until_ms: u64 },
+    Done(LedgerEntry),
+}
+
+#[derive(Debug, Clone)]
+struct Kept {
+    /// The full digest, for a saved state.
+    sig: Sig,
+    slot: Slot,
+    /// When the key is forgotten (done entries and stale reservations alike).
+    expires_ms: u64,
+}
+
+/// The default ledger: in memory, at most `capacity` keys, the oldest
+/// forgotten first when full.
+pub struct MemoryLedger {
+    map: HashMap<PublicKey, Kept>,
+    order: VecDeque<PublicKey>,
+    capacity: usize,
+    ttl_ms: u64,
+    clock: Box<dyn Clock>,
+    /// Tokens only need to differ within this ledger: counted up from a
+    /// random start instead of asking the OS for each reservation.
+    next_token: Token,
+}
+
+impl std::fmt::Debug for MemoryLedger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryLedger").field("len", &self.map.len()).field("capacity", &self.capacity).finish()
+    }
+}
+
+impl Default for MemoryLedger {
+    fn default() -> Self {
+        MemoryLedger::new(1)
+    }
+}
+
+impl MemoryLedger {
+    pub fn new(capacity: usize) -> Self {
+        MemoryLedger::with_ttl(capacity, DEFAULT_TTL_S)
+    }
+
+    pub fn with_ttl(capacity: usize, ttl_s: u64) -> Self {
+        MemoryLedger {
+            map: HashMap::new(),
+            order: VecDeque::new(),
+            capacity: capacity.max(1),
+            ttl_ms: ttl_s.saturating_mul(1000),
+            clock: Box::new(MonotonicClock::default()),
+            next_token: super::new_token(),
+        }
+    }
+
+    /// Replace the clock leases and expiry are measured by (for tests).
+    pub fn with_clock(mut self, clock: Box<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    fn now_ms(&self) -> u64 {
+        (self.clock.now() * 1000.0) as u64
+    }
+
+    /// The live slot of `key`, forgetting it if it expired.
+    fn live(&mut self, key: &PublicKey, now: u64) -> Option<&Kept> {
+        if self.map.get(key).is_some_and(|k| k.expires_ms <= now) {
+            self.map.remove(key);
+        }
+        self.map.get(key)
+    }
+
+    fn insert(&mut self, key: PublicKey, kept: Kept) {
+        if self.map.insert(key, kept).is_none() {
+            self.order.push_back(key);
+            while self.map.len() > self.capacity {
+                match self.order.pop_front() {
+                    Some(old) => {
+                        self.map.remove(&old);
+                    }
+                    None => break,
+                }
+            }
+            // Keys removed by expiry or release linger in `order`; drop them
+            // when they pile up, so the queue stays bounded too.
+            if self.order.len() > 2 * self.capacity {
+                let map = &self.map;
+                self.order.retain(|k| map.contains_key(k));
+            }
+        }
+    }
+}
+
+fn state_of(kept: &Kept, now: u64) -> Lookup {
+    match &kept.slot {
+        Slot::Done(e) => Lookup::Done(e.clone()),
+        Slot::Reserved { lease_until_ms, .. } if *lease_until_ms > now => {
+            Lookup::InFlight { lease_remaining_ms: lease_until_ms - now }
+        }
+        Slot::Reserved { .. } => Lookup::Expired,
+    }
+}
+
+impl IdempotencyLedger for MemoryLedger {
+    fn lookup(&mut self, key: &Sig) -> StoreResult<Lookup> {
+        let now = self.now_ms();
+        Ok(self.live(&public_key(key), now).map_or(Lookup::Absent, |k| state_of(k, now)))
+    }
+
+    fn reserve(&mut self, key: &Sig, lease_ms: u64) -> StoreResult<Reservation> {
+        let now = self.now_ms();
+        let pk = public_key(key);
+        if let Some(kept) = self.live(&pk, now) {
+            return Ok(Reservation::Taken(state_of(kept, now)));
+        }
+        let token = self.next_token;
+        self.next_token = self.next_token.wrapping_add(1);
+        let slot = Slot::Reserved { token, lease_until_ms: now.saturating_add(lease_ms) };
+        self.insert(pk, Kept { sig: *key, slot, expires_ms: now.saturating_add(self.ttl_ms) });
+        Ok(Reservation::Acquired(token))
+    }
+
+    fn commit(&mut self, key: &Sig, token: Option<Token>, entry: &LedgerEntry) -> StoreResult<bool> {
+        let now = self.now_ms();
+        let pk = public_key(key);
+        let allowed = match (self.live(&pk, now).map(|k| &k.slot), token) {
+            (Some(Slot::Reserved { token: held, .. }), Some(t)) => *held == t,
+            (_, Some(_)) => false,
+            (Some(Slot::Reserved { lease_until_ms, .. }), None) => *lease_until_ms <= now,
+            (_, None) => true,
+        };
+        if allowed {
+            let kept = Kept { sig: *key, slot: Slot::Done(entry.clone()), expires_ms: now.saturating_add(self.ttl_ms) };
+            self.insert(pk, kept);
+        }
+        Ok(allowed)
+    }
+
+    fn release(&mut self, key: &Sig, token: Token) -> StoreResult<bool> {
+        let now = self.now_ms();
+        let pk = public_key(key);
+        let held = matches!(self.live(&pk, now).map(|k| &k.slot), Some(Slot::Reserved { token: t, .. }) if *t == token);
+        if held {
+            self.map.remove(&pk);
+        }
+        Ok(held)
+    }
+
+    fn resolve(&mut self, key: &PublicKey, resolution: Resolution) -> StoreResult<()> {
+        match resolution {
+            Resolution::NotExecuted => {
+                self.map.remove(key);
+            }
+            Resolution::Executed => {
+                let now = self.now_ms();
+                // The full digest is known only if the key was seen here; the
+                // public part is all a lookup needs.
+                let sig = self.map.get(key).map(|k| k.sig).unwrap_or_else(|| {
+                    let mut s = [0u8; 32];
+                    s[..16].copy_from_slice(key);
+                    s
+                });
+                let slot = Slot::Done(LedgerEntry::resolved_executed());
+                self.insert(*key, Kept { sig, slot, expires_ms: now.saturating_add(self.ttl_ms) });
+            }
+        }
+        Ok(())
+    }
+
+    fn durable(&self) -> bool {
+        false
+    }
+
+    fn clear(&mut self) {
+        self.map.clear();
+        self.order.clear();
+    }
+
+    fn entries(&self) -> Vec<(Sig, LedgerEntry)> {
+        self.order
+            .iter()
+            .filter_map(|k| match self.map.get(k) {
+                Some(Kept { sig, slot: Slot::Done(e), .. }) => Some((*sig, e.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn put(&mut self, key: Sig, entry: LedgerEntry) {
+        let now = self.now_ms();
+        self.insert(
+            public_key(&key),
+            Kept { sig: key, slot: Slot::Done(entry), expires_ms: now.saturating_add(self.ttl_ms) },
+        );
+    }
+
+    fn len(&self) -> usize {
+        self.map.values().filter(|k| matches!(k.slot, Slot::Done(_))).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use serde_json::json;
+
+    fn entry(n: i64) -> LedgerEntry {
+        LedgerEntry { ok: true, payload: json!(n), error_code: None, payload_sig: None, side_effect_executed: true }
+    }
+
+    fn ledger(capacity: usize) -> (MemoryLedger, ManualClock) {
+        let clock = ManualClock::default();
+        clock.set(100.0);
+        (MemoryLedger::with_ttl(capacity, 60).with_clock(Box::new(clock.clone())), clock)
+    }
+
+    fn acquired(r: Reservation) -> Token {
+        match r {
+            Reservation::Acquired(t) => t,
+            other => panic!("expected a reservation, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_reservation_is_exclusive_until_its_lease_ends() {
+        let (mut l, clock) = ledger(10);
+        let t = acquired(l.reserve(&[1; 32], 1000).unwrap());
+        assert_eq!(
+            l.reserve(&[1; 32], 1000).unwrap(),
+            Reservation::Taken(Lookup::InFlight { lease_remaining_ms: 1000 })
+        );
+        clock.advance(0.4);
+        assert_eq!(l.lookup(&[1; 32]).unwrap(), Lookup::InFlight { lease_remaining_ms: 600 });
+        clock.advance(0.6);
+        assert_eq!(l.lookup(&[1; 32]).unwrap(), Lookup::Expired);
+        // An expired reservation is not handed out again: the outcome is unknown.
+        assert_eq!(l.reserve(&[1; 32], 1000).unwrap(), Reservation::Taken(Lookup::Expired));
+        // Its holder may still report, as long as nobody decided in between.
+        assert!(l.commit(&[1; 32], Some(t), &entry(1)).unwrap());
+        assert_eq!(l.lookup(&[1; 32]).unwrap(), Lookup::Done(entry(1)));
+    }
+
+    #[test]
+    fn only_the_holder_commits_or_releases() {
+        let (mut l, _) = ledger(10);
+        let t = acquired(l.reserve(&[2; 32], 1000).unwrap());
+        assert!(!l.commit(&[2; 32], Some(t + 1), &entry(9)).unwrap());
+        assert!(!l.release(&[2; 32], t + 1).unwrap());
+        assert!(!l.commit(&[2; 32], None, &entry(9)).unwrap(), "a live reservation is not overwritten");
+        assert!(l.release(&[2; 32], t).unwrap());
+        assert_eq!(l.lookup(&[2; 32]).unwrap(), Lookup::Absent);
+        assert!(!l.commit(&[2; 32], Some(t), &entry(9)).unwrap(), "a released token is dead");
+        let t2 = acquired(l.reserve(&[2; 32], 1000).unwrap());
+        assert_ne!(t, t2);
+    }
+
+    #[test]
+    fn resolution_overrides_and_done_entries_expire() {
+        let (mut l, clock) = ledger(10);
+        let t = acquired(l.reserve(&[3; 32], 10).unwrap());
+        clock.advance(1.0);
+        let mut pk = [0u8; 16];
+        pk.copy_from_slice(&[3; 16]);
+        l.resolve(&pk, Resolution::Executed).unwrap();
+        assert_eq!(l.lookup(&[3; 32]).unwrap(), Lookup::Done(LedgerEntry::resolved_executed()));
+        assert!(!l.commit(&[3; 32], Some(t), &entry(1)).unwrap(), "the late holder cannot overwrite the resolution");
+        l.resolve(&pk, Resolution::NotExecuted).unwrap();
+        assert_eq!(l.lookup(&[3; 32]).unwrap(), Lookup::Absent);
+        l.put([3; 32], entry(3));
+        clock.advance(59.0);
+        assert!(matches!(l.lookup(&[3; 32]).unwrap(), Lookup::Done(_)));
+        clock.advance(1.0);
+        assert_eq!(l.lookup(&[3; 32]).unwrap(), Lookup::Absent);
+    }
+
+    #[test]
+    fn memory_ledger_is_bounded_and_forgets_the_oldest() {
+        let (mut l, _) = ledger(2);
+        l.put([1; 32], entry(1));
+        l.put([2; 32], entry(2));
+        l.put([1; 32], entry(11)); // replacing keeps the order
+        l.put([3; 32], entry(3));
+        assert_eq!(l.len(), 2);
+        assert_eq!(l.lookup(&[1; 32]).unwrap(), Lookup::Absent);
+        assert_eq!(l.entries().iter().map(|(k, _)| k[0]).collect::<Vec<_>>(), [2, 3]);
+        for i in 0..50u8 {
+            let t = acquired(l.reserve(&[i + 10; 32], 5).unwrap());
+            l.release(&[i + 10; 32], t).unwrap();
+        }
+        assert!(l.order.len() <= 4, "released keys do not pile up: {}", l.order.len());
+        l.clear();
+        assert!(l.is_empty());
+    }
+}
