@@ -538,7 +538,6 @@ const MAX_TTL_S: u64 = 10 * 365 * 24 * 3600;
 /// The longest wait for one store operation (a minute).
 const MAX_TIMEOUT_MS: u64 = 60_000;
 
-
 /// Longest `run_id` accepted, in bytes.
 const MAX_RUN_ID_BYTES: usize = 256;
 

@@ -45,6 +45,16 @@ pub struct CachedResult {
     pub error_code: Option<String>,
     pub cached: bool,
     pub side_effect_executed: bool,
+    /// False when the result's payload could not be kept (too large, too
+    /// deep, a number beyond binary64; or a store that keeps no payloads):
+    /// `payload` is then null, not what the tool returned. Written only
+    /// when false.
+    #[serde(skip_serializing_if = "is_true")]
+    pub payload_kept: bool,
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 /// Everything a human needs to pick up an escalated run.
@@ -229,6 +239,7 @@ mod tests {
                 error_code: None,
                 cached: true,
                 side_effect_executed: true,
+                payload_kept: true,
             },
         );
         assert_eq!(

@@ -33,12 +33,23 @@ pub struct CostEvent {
     pub spent_usd: f64,
 }
 
+/// Something the guard could not do as asked, though it went on (a payload
+/// it could not keep, say).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Warning {
+    pub run_id: Arc<str>,
+    pub tool: Option<Arc<str>>,
+    /// A reason code, e.g. `payload_not_kept:too_large`.
+    pub reason: String,
+}
+
 /// What a registered event sink receives.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     Intervention(Intervention),
     Cost(CostEvent),
+    Warning(Warning),
 }
 
 impl Event {

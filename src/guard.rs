@@ -12,7 +12,7 @@ use crate::clock::{Clock, MonotonicClock};
 use crate::config::Config;
 use crate::decision::{Action, Decision};
 use crate::error::{Error, Result};
-use crate::events::{CostEvent, Event, Intervention};
+use crate::events::{CostEvent, Event, Intervention, Warning};
 use crate::json_scan::{ResultFields, Scanner};
 use crate::ledger::{self, StoreError};
 use crate::primitives::idempotency::{Checked, IdempotencyLedger, LedgerEntry, Reserved};
@@ -21,8 +21,26 @@ use crate::primitives::{
     Call,
 };
 use crate::signature::{hex, write_canonical, Sig, Signer};
-use crate::state::{CacheEntry, CallKey, PendingCall, RunState, StoredResult, ToolId, WindowEntry};
+use crate::state::{CallKey, PendingCall, RunState, StoredResult, ToolId, WindowEntry};
 use crate::text::TokenSigner;
+
+/// Longest error code kept, in bytes; a longer one is cut (at a character
+/// boundary) before it is classified or stored.
+pub const MAX_ERROR_CODE_BYTES: usize = 256;
+
+/// Largest result text read at all (its payload is not kept past
+/// `max_json_bytes`, but the result is still booked up to this size).
+pub const MAX_RESULT_SCAN_BYTES: usize = 256 << 20;
+
+fn truncate_at_char(s: &mut String, max: usize) {
+    if s.len() > max {
+        let mut end = max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+    }
+}
 
 /// Longest tool name accepted, in bytes.
 pub const MAX_TOOL_NAME_BYTES: usize = 1024;
@@ -38,6 +56,8 @@ pub struct ToolResult {
     pub side_effect_executed: Option<bool>,
     /// Which allowed call this result is for; by default the latest.
     pub call_id: Option<u64>,
+    /// Served from a cache, not executed: free, and not counted as executed.
+    pub cached: bool,
 }
 
 impl ToolResult {
@@ -91,9 +111,13 @@ impl ToolResult {
                         })?),
                     }
                 }
+                "cached" => {
+                    r.cached =
+                        item.as_bool().ok_or_else(|| Error::invalid("result field `cached` must be true or false"))?
+                }
                 other => {
                     return Err(Error::invalid(format!(
-                    "unknown result field `{other}` (expected ok, payload, error_code, side_effect_executed, call_id)"
+                    "unknown result field `{other}` (expected ok, payload, error_code, side_effect_executed, call_id, cached)"
                 )))
                 }
             }
@@ -487,23 +511,51 @@ impl Guard {
     }
 
     /// `record_result` with the result as JSON text.
+    ///
+    /// Total: a well-formed result is always booked (counters, cost, ledger,
+    /// breaker). A payload that cannot be kept (over `max_json_bytes`,
+    /// nested deeper than 127 levels, or holding a number beyond binary64)
+    /// is booked as absent, with a `payload_not_kept` warning event and a
+    /// count in `payloads_not_kept`; a later replay says `payload_kept:
+    /// false`.
     pub fn record_result_json(&mut self, result_json: &str) -> Result<()> {
-        if result_json.len() > self.cfg.max_json_bytes {
+        if result_json.len() > MAX_RESULT_SCAN_BYTES {
             return Err(Error::invalid(format!(
-                "result is {} bytes, over the limit of {} bytes (max_json_bytes)",
-                result_json.len(),
-                self.cfg.max_json_bytes
+                "result is {} bytes, over the limit of {MAX_RESULT_SCAN_BYTES} bytes that can be read at all",
+                result_json.len()
             )));
         }
         let mut payload = std::mem::take(&mut self.payload);
-        let scanned = self.scanner.canonical_result(result_json, &mut payload).map_err(|e| {
+        let too_large = result_json.len() > self.cfg.max_json_bytes;
+        let mut scanned = self.scanner.canonical_result(result_json, &mut payload, !too_large);
+        let mut dropped = too_large.then_some("too_large");
+        match &scanned {
+            Ok(_) if self.scanner.saw_infinite() => dropped = Some("unrepresentable"),
+            Err(first) if !too_large => {
+                // Read again without the payload: if that works, only the
+                // payload was the trouble, and the result is still booked.
+                let why = if first.message().starts_with("recursion limit") { "too_deep" } else { "unrepresentable" };
+                if let Ok(fields) = self.scanner.canonical_result(result_json, &mut payload, false) {
+                    scanned = Ok(fields);
+                    dropped = Some(why);
+                }
+            }
+            _ => {}
+        }
+        let scanned = scanned.map_err(|e| {
             if e.message().starts_with("result") {
                 e
             } else {
                 Error::invalid(format!("result is not valid JSON: {}", e.message()))
             }
         });
-        let recorded = scanned.and_then(|fields| self.record(fields, &payload));
+        let recorded = scanned.and_then(|fields| {
+            if dropped.is_some() {
+                payload.clear();
+                payload.push_str("null");
+            }
+            self.record(fields, &payload, dropped)
+        });
         self.payload = payload;
         recorded
     }
@@ -518,15 +570,22 @@ impl Guard {
             error_code: r.error_code,
             side_effect_executed: r.side_effect_executed,
             call_id: r.call_id,
+            cached: r.cached,
         };
-        let recorded = self.record(fields, &payload);
+        let dropped = (payload.len() > self.cfg.max_json_bytes).then_some("too_large");
+        if dropped.is_some() {
+            payload.clear();
+            payload.push_str("null");
+        }
+        let recorded = self.record(fields, &payload, dropped);
         self.payload = payload;
         recorded
     }
 
     /// Match a result with its waiting call and do the bookkeeping.
-    /// `payload` is the payload's canonical JSON.
-    fn record(&mut self, r: ResultFields, payload: &str) -> Result<()> {
+    /// `payload` is the payload's canonical JSON; `dropped` says why it
+    /// could not be kept, if it could not.
+    fn record(&mut self, mut r: ResultFields, payload: &str, dropped: Option<&'static str>) -> Result<()> {
         let index = match r.call_id {
             Some(id) => self.run.pending.iter().position(|p| p.call_id == id).ok_or_else(|| {
                 Error::invalid(format!(
@@ -542,70 +601,76 @@ impl Guard {
             None => self.run.pending.len() - 1,
         };
         let call = self.run.pending.remove(index).expect("index is in range");
-        self.bookkeep(&call, r, payload);
+        if let Some(code) = r.error_code.as_mut() {
+            truncate_at_char(code, MAX_ERROR_CODE_BYTES);
+        }
+        if let Some(why) = dropped {
+            self.run.counters.payloads_not_kept += 1;
+            if self.listening {
+                let warning = Warning {
+                    run_id: self.run.run_id.clone(),
+                    tool: Some(self.run.name(call.tool).clone()),
+                    reason: format!("payload_not_kept:{why}"),
+                };
+                self.run.push_event(Event::Warning(warning));
+            }
+        }
+        self.bookkeep(&call, r, payload, dropped.is_none());
         Ok(())
     }
 
     /// The bookkeeping of an executed call's result (see the specification).
-    fn bookkeep(&mut self, call: &PendingCall, r: ResultFields, payload: &str) {
+    ///
+    /// Each primitive books its own part: the breaker its streaks, the
+    /// idempotency ledger its entry, the repeat detector its cache, the
+    /// stall detector its progress markers, the budget the cost. A result
+    /// marked `cached` was not executed: only the streaks and the ledger see
+    /// it, and it costs nothing.
+    fn bookkeep(&mut self, call: &PendingCall, r: ResultFields, payload: &str, payload_kept: bool) {
         let (cfg, run) = (&self.cfg, &mut self.run);
         let tool: ToolId = call.tool;
         let ok = r.ok;
-        run.counters.tool_calls_executed += 1;
-        if !ok {
-            run.counters.tool_calls_failed += 1;
+        if !r.cached {
+            run.counters.tool_calls_executed += 1;
+            if !ok {
+                run.counters.tool_calls_failed += 1;
+            }
         }
-        let payload_sig = (payload != "null").then(|| self.signer.payload_sig(payload));
-        let executed = r.side_effect_executed.unwrap_or(call.side_effect && ok);
+        let payload_sig = (payload_kept && payload != "null").then(|| self.signer.payload_sig(payload));
+        let executed = r.side_effect_executed.unwrap_or(call.side_effect && ok && !r.cached);
         circuit_breaker::on_result(cfg, run, tool, ok, r.error_code.as_deref());
 
         let mut store_error = None;
         if call.side_effect {
+            let keep = payload_kept && (ok || executed);
             let entry = LedgerEntry {
                 ok,
-                payload: if ok || executed {
-                    serde_json::from_str(payload).unwrap_or(Value::Null)
-                } else {
-                    Value::Null
-                },
+                payload: if keep { serde_json::from_str(payload).unwrap_or(Value::Null) } else { Value::Null },
                 error_code: r.error_code,
                 payload_sig,
                 side_effect_executed: executed,
+                payload_kept,
             };
             store_error = idempotency::on_result(run, call, entry).err();
-            if executed {
+            if executed && !r.cached {
                 run.tool_mut(tool).side_effects_executed += 1;
             }
-        } else if ok && !run.tool_at(tool).rules.never_cache {
+        } else if ok && !r.cached && !run.tool_at(tool).rules.never_cache {
             let key = CallKey { tool, args_sig: call.args_sig };
-            if run.cache.len() < cfg.max_cache_entries {
+            if payload_kept {
                 let result = StoredResult {
                     ok,
                     payload: payload.to_string(),
                     error_code: r.error_code,
                     side_effect_executed: executed,
                 };
-                run.cache.insert(key, CacheEntry { result, stored_at: self.clock.now() });
+                repeat::store(cfg, run, key, result, self.clock.now());
             }
-            if run.unique_calls.len() < cfg.max_unique_calls_tracked {
-                run.unique_calls.insert(key);
-            }
-            if let Some(ps) = payload_sig {
-                if run.unique_results.len() < cfg.max_unique_calls_tracked {
-                    run.unique_results.insert(ps);
-                }
-            }
+            stall::on_progress(cfg, run, key, payload_sig);
         }
-        let cost = run.tool_at(tool).rules.cost;
-        run.cost.spent += cost;
-        let event = CostEvent {
-            run_id: run.run_id.clone(),
-            kind: "tool_call",
-            tool: Some(run.name(tool).clone()),
-            amount_usd: cost,
-            spent_usd: run.cost.spent,
-        };
-        run.log_cost(cfg, event, self.listening);
+        if !r.cached {
+            budget::charge_tool_call(cfg, run, tool, self.listening);
+        }
         if let Some(e) = store_error {
             self.ledger_error(None, "ledger_error", e);
         }

@@ -451,6 +451,73 @@ impl Scanner {
     }
 }
 
+impl Scanner {
+    /// Check that one JSON value starts at the cursor and move past it,
+    /// writing nothing. Iterative, so any depth is fine.
+    fn skip_value(&mut self, c: &mut Cursor) -> Result<()> {
+        let mut open: Vec<u8> = Vec::new();
+        let mark = self.tmp.len();
+        loop {
+            // A value.
+            match c.peek() {
+                Some(b'{') => {
+                    c.pos += 1;
+                    if c.peek() == Some(b'}') {
+                        c.pos += 1;
+                    } else {
+                        open.push(b'}');
+                        c.string_into(&mut self.tmp)?;
+                        self.tmp.truncate(mark);
+                        c.expect(b':', "`:`")?;
+                        continue;
+                    }
+                }
+                Some(b'[') => {
+                    c.pos += 1;
+                    if c.peek() == Some(b']') {
+                        c.pos += 1;
+                    } else {
+                        open.push(b']');
+                        continue;
+                    }
+                }
+                Some(b'"') => {
+                    c.string_into(&mut self.tmp)?;
+                    self.tmp.truncate(mark);
+                }
+                Some(b't') => c.literal("true")?,
+                Some(b'f') => c.literal("false")?,
+                Some(b'n') => c.literal("null")?,
+                Some(b'-' | b'0'..=b'9') => {
+                    c.number()?;
+                }
+                Some(_) => return Err(c.err("expected a value")),
+                None => return Err(c.err("unexpected end of input")),
+            }
+            // After it: close what ends here, or go on to the next member.
+            loop {
+                let Some(&close) = open.last() else { return Ok(()) };
+                match c.peek() {
+                    Some(b',') => {
+                        c.pos += 1;
+                        if close == b'}' {
+                            c.string_into(&mut self.tmp)?;
+                            self.tmp.truncate(mark);
+                            c.expect(b':', "`:`")?;
+                        }
+                        break;
+                    }
+                    Some(b) if b == close => {
+                        c.pos += 1;
+                        open.pop();
+                    }
+                    _ => return Err(c.err(if close == b'}' { "expected `,` or `}`" } else { "expected `,` or `]`" })),
+                }
+            }
+        }
+    }
+}
+
 /// The fields of a `record_result` object other than its payload.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct ResultFields {
@@ -458,13 +525,20 @@ pub struct ResultFields {
     pub error_code: Option<String>,
     pub side_effect_executed: Option<bool>,
     pub call_id: Option<u64>,
+    /// The result was served from a cache, not executed (the reference's
+    /// `ToolResult.cached`): free, and not counted as executed.
+    pub cached: bool,
 }
 
 impl Scanner {
     /// Read a result object (`{"ok": bool, "payload": any, "error_code":
     /// str|null, "side_effect_executed": bool|null, "call_id": int|null}`),
     /// writing the payload's canonical form (`null` when absent) to `payload`.
-    pub fn canonical_result(&mut self, text: &str, payload: &mut String) -> Result<ResultFields> {
+    ///
+    /// With `keep_payload` false the payload is only checked to be JSON, at
+    /// any depth and size, and `payload` stays `null`: a result whose payload
+    /// cannot be kept is still booked.
+    pub fn canonical_result(&mut self, text: &str, payload: &mut String, keep_payload: bool) -> Result<ResultFields> {
         self.members.clear();
         self.keys.clear();
         self.infinite = false;
@@ -493,9 +567,19 @@ impl Scanner {
                         };
                         has_ok = true;
                     }
-                    "payload" => {
+                    "payload" if keep_payload => {
                         payload.clear();
-                        self.value(&mut c, payload, 0)?;
+                        // Depth 1 to start: a kept payload is parsed again
+                        // when replayed, under the JSON reader's limit of 127.
+                        self.value(&mut c, payload, 1)?;
+                    }
+                    "payload" => self.skip_value(&mut c)?,
+                    "cached" => {
+                        r.cached = match c.peek() {
+                            Some(b't') => c.literal("true").map(|()| true)?,
+                            Some(b'f') => c.literal("false").map(|()| false)?,
+                            _ => return Err(Error::invalid("result field `cached` must be true or false")),
+                        };
                     }
                     "error_code" => {
                         r.error_code = match c.peek() {
@@ -533,7 +617,7 @@ impl Scanner {
                     }
                     other => {
                         return Err(Error::invalid(format!(
-                            "unknown result field `{other}` (expected ok, payload, error_code, side_effect_executed, call_id)"
+                            "unknown result field `{other}` (expected ok, payload, error_code, side_effect_executed, call_id, cached)"
                         )))
                     }
                 }
@@ -634,6 +718,7 @@ mod tests {
             .canonical_result(
                 r#"{"ok": false, "payload": {"b": 1, "a": 2}, "error_code": "429", "side_effect_executed": true, "call_id": 7}"#,
                 &mut payload,
+                true,
             )
             .unwrap();
         assert_eq!(
@@ -642,11 +727,12 @@ mod tests {
                 ok: false,
                 error_code: Some("429".into()),
                 side_effect_executed: Some(true),
-                call_id: Some(7)
+                call_id: Some(7),
+                cached: false,
             }
         );
         assert_eq!(payload, r#"{"a":2,"b":1}"#);
-        s.canonical_result(r#"{"ok": true}"#, &mut payload).unwrap();
+        s.canonical_result(r#"{"ok": true}"#, &mut payload, true).unwrap();
         assert_eq!(payload, "null");
         for (bad, word) in [
             (r#"{"payload": 1}"#, "`ok`"),
@@ -657,7 +743,7 @@ mod tests {
             (r#"{"ok": true, "extra": 1}"#, "extra"),
             ("[]", "object"),
         ] {
-            let e = s.canonical_result(bad, &mut payload).unwrap_err();
+            let e = s.canonical_result(bad, &mut payload, true).unwrap_err();
             assert!(e.message().contains(word), "{bad}: {e}");
         }
     }

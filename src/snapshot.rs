@@ -450,6 +450,7 @@ impl Guard {
                 LedgerEntry {
                     ok: e.ok,
                     payload: Value::Null,
+                    payload_kept: false,
                     error_code: e.error_code,
                     payload_sig: e.payload_sig.as_deref().map(sig).transpose()?,
                     side_effect_executed: e.side_effect_executed,

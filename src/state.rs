@@ -190,6 +190,10 @@ pub struct Counters {
     pub shadow_would_deny: u64,
     pub missed_results: u64,
     pub interventions: u64,
+    /// Results booked without their payload (too large, too deep, a
+    /// number beyond binary64).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub payloads_not_kept: u64,
     /// Every intervention of the run, counted by primitive, tool and reason.
     #[serde(default)]
     pub tally: Tally,
@@ -407,7 +411,7 @@ impl RunState {
         self.interventions.push_back(entry);
     }
 
-    fn push_event(&mut self, event: Event) {
+    pub fn push_event(&mut self, event: Event) {
         if self.events.len() >= MAX_UNDRAINED_EVENTS {
             self.events.remove(0);
         }

@@ -306,8 +306,9 @@ fn oversized_inputs_are_refused_with_the_limit() {
     let e = g.check_output(&"y".repeat(65)).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
     assert!(e.message().contains("64"), "{e}");
-    let e = g.record_result_json(&format!(r#"{{"ok": true, "payload": "{}"}}"#, "z".repeat(2000))).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    // A result over the limit is still read (its payload is not kept); with
+    // no call awaiting it, there is nothing to book.
+    g.record_result_json(&format!(r#"{{"ok": true, "payload": "{}"}}"#, "z".repeat(2000))).unwrap();
     assert!(g.check_tool_json(&"t".repeat(5000), None, None, None).is_err(), "tool names are bounded");
     // Valid JSON of the wrong shape is named as such.
     let e = g.check_tool_json("search_kb", Some("[1]"), None, None).unwrap_err();

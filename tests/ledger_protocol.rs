@@ -31,6 +31,7 @@ fn result(call_id: u64, ok: bool, executed: Option<bool>) -> ToolResult {
         error_code: (!ok).then(|| "timeout".to_string()),
         side_effect_executed: executed,
         call_id: Some(call_id),
+        cached: false,
     }
 }
 
@@ -248,7 +249,7 @@ fn ledger_configuration_is_checked_key_by_key() {
     assert!(err(json!({"ledger": "sqlite"})).contains("`ledger` must be an object"));
     assert!(err(json!({"ledger_on_error": "ignore"})).contains("ledger_on_error"));
     assert!(err(json!({"ledger_lease_ms": 0})).contains("ledger_lease_ms"));
-    assert!(err(json!({"ledger_lease_ms": 86_400_001u64})).contains("<= 86400000"));
+    assert!(err(json!({"ledger_lease_ms": 86_400_001u64})).contains("from 1 to 86400000"));
     assert!(err(json!({"ledger_ttl_s": -1})).contains("ledger_ttl_s"));
     assert!(err(json!({"ledger_store_payload": 1})).contains("ledger_store_payload"));
     assert!(err(json!({"run_id": ""})).contains("run_id"));

@@ -473,3 +473,88 @@ fn call_ids_stay_unique_across_resets() {
     let b = check(&mut g, "a", json!({})).call_id.unwrap();
     assert_ne!(a, b);
 }
+
+fn text_guard() -> auraguard::Guard {
+    guard(json!({"max_json_bytes": 4096}))
+}
+
+fn nested(depth: usize) -> String {
+    format!("{}1{}", "[".repeat(depth), "]".repeat(depth))
+}
+
+#[test]
+fn a_side_effect_whose_payload_cannot_be_kept_is_still_booked_and_never_runs_again() {
+    for (payload, why) in [
+        (format!("\"{}\"", "x".repeat(8000)), "too_large"),
+        (nested(200), "too_deep"),
+        (nested(128), "too_deep"),
+        ("{\"amount\": 1e400}".to_string(), "unrepresentable"),
+    ] {
+        let mut g = text_guard();
+        g.set_listening(true);
+        let d = g.check_tool_json("refund", Some(r#"{"order_id": "A-1"}"#), Some("T-1"), None).unwrap();
+        assert_eq!(d.action, Action::Allow);
+        let result = format!(r#"{{"ok": true, "payload": {payload}, "call_id": {}}}"#, d.call_id.unwrap());
+        g.record_result_json(&result).unwrap();
+        let s = g.stats();
+        assert_eq!((s.tool_calls_executed, s.cost_spent_usd), (1, 0.04), "{why}: booked");
+        let events: Vec<String> = g.take_events().iter().map(|e| e.to_json()).collect();
+        assert!(events.iter().any(|e| e.contains(&format!("payload_not_kept:{why}"))), "{why}: {events:?}");
+        let again = g.check_tool_json("refund", Some(r#"{"order_id": "A-1"}"#), Some("T-1"), None).unwrap();
+        assert_eq!((again.action, again.reason.as_ref()), (Action::Cache, "idempotent_replay"), "{why}");
+        let replay = again.cached_result.clone().unwrap();
+        assert!(!replay.payload_kept && replay.payload.is_null(), "{why}");
+        assert!(again.to_json().contains("\"payload_kept\":false"));
+        assert!(g.save_state().contains("\"payloads_not_kept\":1"));
+    }
+}
+
+#[test]
+fn a_read_whose_payload_cannot_be_kept_is_counted_but_never_served_from_the_cache() {
+    let mut g = text_guard();
+    for _ in 0..3 {
+        let d = g.check_tool_json("get_order", Some(r#"{"id": 1}"#), None, None).unwrap();
+        if d.action != Action::Allow {
+            assert_eq!(d.reason, "identical_toolcall_loop", "no cached payload to serve");
+            break;
+        }
+        g.record_result_json(&format!(r#"{{"ok": true, "payload": {}}}"#, nested(300))).unwrap();
+    }
+    assert_eq!(g.stats().tool_calls_executed, 2);
+}
+
+#[test]
+fn order_numbers_beyond_64_bits_are_different_refunds() {
+    let mut g = guard(json!({"side_effect_max_executed_per_run": 5}));
+    for order in ["123456789012345678901", "123456789012345678902"] {
+        let d = g.check_tool_json("refund", Some(&format!(r#"{{"order_id": {order}}}"#)), Some("T"), None).unwrap();
+        assert_eq!(d.action, Action::Allow, "{order} is a new refund");
+        g.record_result_json(r#"{"ok": true}"#).unwrap();
+    }
+}
+
+#[test]
+fn a_result_marked_cached_is_free_and_not_executed() {
+    let mut g = guard(json!({}));
+    check(&mut g, "get_order", json!({"id": 1}));
+    g.record_result_json(r#"{"ok": true, "payload": 1, "cached": true}"#).unwrap();
+    let s = g.stats();
+    assert_eq!((s.tool_calls_executed, s.cost_spent_usd), (0, 0.0));
+    let e = g.record_result_json(r#"{"ok": true, "cached": 1}"#).unwrap_err();
+    assert!(e.message().contains("`cached`"), "{e}");
+}
+
+#[test]
+fn long_error_codes_are_cut_to_a_bounded_length() {
+    let mut g = guard(json!({}));
+    let d = g.check_tool_json("refund", Some("{}"), Some("T"), None).unwrap();
+    let long = "e".repeat(10_000);
+    g.record_result_json(&format!(
+        r#"{{"ok": false, "error_code": "{long}", "side_effect_executed": true, "call_id": {}}}"#,
+        d.call_id.unwrap()
+    ))
+    .unwrap();
+    let again = g.check_tool_json("refund", Some("{}"), Some("T"), None).unwrap();
+    let code = again.cached_result.unwrap().error_code.unwrap();
+    assert_eq!(code.len(), auraguard::guard::MAX_ERROR_CODE_BYTES);
+}

@@ -223,7 +223,14 @@ mod tests {
     use serde_json::json;
 
     fn entry(n: i64) -> LedgerEntry {
-        LedgerEntry { ok: true, payload: json!(n), error_code: None, payload_sig: None, side_effect_executed: true }
+        LedgerEntry {
+            ok: true,
+            payload: json!(n),
+            error_code: None,
+            payload_sig: None,
+            side_effect_executed: true,
+            payload_kept: true,
+        }
     }
 
     fn ledger(capacity: usize) -> (MemoryLedger, ManualClock) {

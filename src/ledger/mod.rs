@@ -39,13 +39,24 @@ pub struct LedgerEntry {
     pub error_code: Option<String>,
     pub payload_sig: Option<Sig>,
     pub side_effect_executed: bool,
+    /// Whether `payload` is the tool's payload. False when it could not be
+    /// kept (too large, too deep, a number beyond binary64), when the store
+    /// keeps no payloads, after a restore, or for an operator's resolution.
+    pub payload_kept: bool,
 }
 
 impl LedgerEntry {
     /// The entry an operator's "it was executed" leaves: the effect
     /// happened, its result is not known.
     pub fn resolved_executed() -> LedgerEntry {
-        LedgerEntry { ok: true, payload: Value::Null, error_code: None, payload_sig: None, side_effect_executed: true }
+        LedgerEntry {
+            ok: true,
+            payload: Value::Null,
+            error_code: None,
+            payload_sig: None,
+            side_effect_executed: true,
+            payload_kept: false,
+        }
     }
 }
 

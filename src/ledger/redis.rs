@@ -127,6 +127,7 @@ fn parse_entry(text: &str) -> StoreResult<LedgerEntry> {
         serde_json::from_str(text).map_err(|e| StoreError::new(format!("redis ledger: a corrupt entry: {e}")))?;
     Ok(LedgerEntry {
         ok: v["ok"].as_bool().unwrap_or(false),
+        payload_kept: v.get("payload").is_some(),
         payload: v.get("payload").cloned().unwrap_or(Value::Null),
         error_code: v["error_code"].as_str().map(str::to_string),
         payload_sig: None,

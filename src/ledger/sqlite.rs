@@ -109,6 +109,7 @@ fn read_row(tx: &rusqlite::Connection, key: &str, now: i64) -> rusqlite::Result<
                 lease_until_ms: r.get(1)?,
                 entry: LedgerEntry {
                     ok: r.get::<_, i64>(2)? != 0,
+                    payload_kept: payload.is_some(),
                     payload: payload.and_then(|p| serde_json::from_str(&p).ok()).unwrap_or(Value::Null),
                     error_code: r.get(3)?,
                     payload_sig: None,
@@ -252,13 +253,17 @@ mod tests {
             error_code: Some("timeout".into()),
             payload_sig: None,
             side_effect_executed: true,
+            payload_kept: true,
         };
         assert!(a.commit(&[7; 32], Some(t), &entry).unwrap());
         assert_eq!(b.lookup(&[7; 32]).unwrap(), Lookup::Done(entry.clone()));
         // Without ledger_store_payload the payload stays out of the file.
         let mut c = open(&dir, false);
         assert!(c.commit(&[8; 32], None, &entry).unwrap());
-        assert_eq!(c.lookup(&[8; 32]).unwrap(), Lookup::Done(LedgerEntry { payload: Value::Null, ..entry }));
+        assert_eq!(
+            c.lookup(&[8; 32]).unwrap(),
+            Lookup::Done(LedgerEntry { payload: Value::Null, payload_kept: false, ..entry })
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -15,6 +15,21 @@ pub fn round_to(x: f64, places: usize) -> f64 {
     format!("{x:.places$}").parse().unwrap_or(x)
 }
 
+/// Result bookkeeping: an executed call costs its tool's price, failed or
+/// not.
+pub fn charge_tool_call(cfg: &Config, run: &mut RunState, tool: ToolId, listening: bool) {
+    let cost = run.tool_at(tool).rules.cost;
+    run.cost.spent += cost;
+    let event = CostEvent {
+        run_id: run.run_id.clone(),
+        kind: "tool_call",
+        tool: Some(run.name(tool).clone()),
+        amount_usd: cost,
+        spent_usd: run.cost.spent,
+    };
+    run.log_cost(cfg, event, listening);
+}
+
 pub fn check(cfg: &Config, run: &mut RunState, tool: ToolId, listening: bool) -> Option<Decision> {
     let limit = cfg.max_cost_per_run?;
     let spent = run.cost.spent;

@@ -50,6 +50,7 @@ pub fn replay_of(entry: &LedgerEntry) -> Decision {
         error_code: entry.error_code.clone(),
         cached: true,
         side_effect_executed: entry.side_effect_executed,
+        payload_kept: entry.payload_kept,
     };
     Decision::cache("idempotent_replay", cached)
 }
@@ -161,6 +162,7 @@ mod tests {
             error_code: Some("timeout".into()),
             payload_sig: None,
             side_effect_executed: true,
+            payload_kept: true,
         };
         let d = replay_of(&entry);
         assert_eq!(d.reason, "idempotent_replay");

@@ -8,7 +8,7 @@ use super::Call;
 use crate::config::Config;
 use crate::decision::{CachedResult, Decision};
 use crate::signature::Sig;
-use crate::state::{CacheEntry, CallKey, SigHashing, ToolId, WindowEntry};
+use crate::state::{CacheEntry, CallKey, RunState, SigHashing, StoredResult, ToolId, WindowEntry};
 
 /// Occurrences of (tool, args_sig) in the window, plus one for this call.
 pub fn count(window: &VecDeque<WindowEntry>, tool: ToolId, args_sig: &Sig) -> usize {
@@ -16,6 +16,14 @@ pub fn count(window: &VecDeque<WindowEntry>, tool: ToolId, args_sig: &Sig) -> us
 }
 
 /// Whether a cache entry is still live at `now` (monotonic seconds).
+/// Result bookkeeping: keep a successful read's result for step 3, while
+/// the cache has room.
+pub fn store(cfg: &Config, run: &mut RunState, key: CallKey, result: StoredResult, now: f64) {
+    if run.cache.len() < cfg.max_cache_entries {
+        run.cache.insert(key, CacheEntry { result, stored_at: now });
+    }
+}
+
 pub fn is_live(cfg: &Config, entry: &CacheEntry, now: f64) -> bool {
     cfg.cache_ttl_seconds.is_none_or(|ttl| now - entry.stored_at < ttl)
 }
@@ -43,6 +51,7 @@ pub fn cached(
             error_code: r.error_code.clone(),
             cached: true,
             side_effect_executed: r.side_effect_executed,
+            payload_kept: true,
         },
     ))
 }

@@ -8,9 +8,22 @@ use serde_json::{Map, Value};
 use crate::config::Config;
 use crate::decision::{Action, Decision, EscalationPacket, FinalizedOutput};
 use crate::messages;
-use crate::signature::Signer;
-use crate::state::RunState;
+use crate::signature::{Sig, Signer};
+use crate::state::{CallKey, RunState};
 use crate::text::{overlap, stall_score, TokenSigner};
+
+/// Result bookkeeping: a read's call and its payload, as progress markers
+/// (a new one means the run moved on).
+pub fn on_progress(cfg: &Config, run: &mut RunState, key: CallKey, payload_sig: Option<Sig>) {
+    if run.unique_calls.len() < cfg.max_unique_calls_tracked {
+        run.unique_calls.insert(key);
+    }
+    if let Some(ps) = payload_sig {
+        if run.unique_results.len() < cfg.max_unique_calls_tracked {
+            run.unique_results.insert(ps);
+        }
+    }
+}
 
 pub fn check(cfg: &Config, run: &mut RunState, token_signer: &mut TokenSigner, text: &str) -> Option<Decision> {
     // 1. After a rewrite, the reply may be the forced outcome.

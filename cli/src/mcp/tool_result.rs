@@ -161,7 +161,14 @@ mod tests {
         let cached = |payload: Value| {
             Decision::cache(
                 "identical_toolcall_loop_cache",
-                CachedResult { ok: true, payload, error_code: None, cached: true, side_effect_executed: false },
+                CachedResult {
+                    ok: true,
+                    payload,
+                    error_code: None,
+                    cached: true,
+                    side_effect_executed: false,
+                    payload_kept: true,
+                },
             )
         };
         assert!(!replayable(&cached(big.payload)));
@@ -178,6 +185,7 @@ mod tests {
                 error_code: None,
                 cached: true,
                 side_effect_executed: true,
+                payload_kept: true,
             },
         );
         let a = answer("write_file", &d);
