@@ -65,9 +65,13 @@ lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --release --locked --all-targets -- -D warnings
 
-## conformance: replay the reference traces in ../shared/conformance
+## conformance: replay the reference traces in ../shared/conformance, once
+## with parsed values and once as JSON text (the path of the C API and
+## every wrapper)
 conformance: build
 	python3 $(SHARED)/conformance/compare.py --cmd "$(CLI) replay" \
+	  $(SHARED)/conformance/traces $(SHARED)/conformance/scenarios $(SHARED)/conformance/handmade
+	python3 $(SHARED)/conformance/compare.py --cmd "$(CLI) replay --text" \
 	  $(SHARED)/conformance/traces $(SHARED)/conformance/scenarios $(SHARED)/conformance/handmade
 
 clean:

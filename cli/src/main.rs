@@ -25,6 +25,10 @@ enum Command {
     Replay {
         /// The trace file.
         trace: String,
+        /// Send arguments and results as JSON text (the path of the C API
+        /// and every wrapper) instead of parsed values.
+        #[arg(long)]
+        text: bool,
     },
     /// A customer-support agent run shown without and with the guard.
     Demo,
@@ -46,10 +50,11 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Replay { trace } => {
+        Command::Replay { trace, text } => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            if let Err(e) = replay::run(&trace, &mut out) {
+            let path = if text { replay::Path::Text } else { replay::Path::Parsed };
+            if let Err(e) = replay::run(&trace, path, &mut out) {
                 eprintln!("auraguard replay: {e}");
                 return ExitCode::from(2);
             }

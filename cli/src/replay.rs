@@ -6,8 +6,18 @@ use std::io::{self, BufRead, BufReader, Write};
 use auraguard::{Guard, ToolResult};
 use serde_json::{json, Map, Value};
 
+/// How arguments and results reach the guard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Path {
+    /// As parsed values (`check_tool`, `record_result`).
+    Parsed,
+    /// As JSON text (`check_tool_json`, `record_result_json`): the path of
+    /// the C API and every wrapper.
+    Text,
+}
+
 /// Replay the trace at `path` onto `out`. Errors only when the file cannot be read.
-pub fn run(path: &str, out: &mut impl Write) -> io::Result<()> {
+pub fn run(path: &str, via: Path, out: &mut impl Write) -> io::Result<()> {
     let file = std::fs::File::open(path).map_err(|e| io::Error::new(e.kind(), format!("cannot open {path}: {e}")))?;
     let mut guard: Option<Guard> = None;
     for line in BufReader::new(file).lines() {
@@ -16,7 +26,7 @@ pub fn run(path: &str, out: &mut impl Write) -> io::Result<()> {
             continue;
         }
         let answer = match serde_json::from_str::<Value>(&line) {
-            Ok(Value::Object(op)) => apply(&mut guard, &op),
+            Ok(Value::Object(op)) => apply(&mut guard, &op, via),
             Ok(_) => error("a trace line must be a JSON object"),
             Err(e) => error(&format!("not JSON: {e}")),
         };
@@ -37,7 +47,7 @@ fn opt_str<'a>(op: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>,
     }
 }
 
-fn apply(guard: &mut Option<Guard>, op: &Map<String, Value>) -> Value {
+fn apply(guard: &mut Option<Guard>, op: &Map<String, Value>, via: Path) -> Value {
     let name = op.get("op").and_then(Value::as_str).unwrap_or("");
     if name == "config" {
         return match auraguard::Config::from_value(op.get("config").unwrap_or(&Value::Null)) {
@@ -81,14 +91,27 @@ fn apply(guard: &mut Option<Guard>, op: &Map<String, Value>) -> Value {
                 Some(Value::Bool(b)) => Some(*b),
                 Some(_) => return Err("`side_effect` must be a boolean".to_string()),
             };
-            let d = g.check_tool(tool, args, opt_str(op, "ticket_id")?, side_effect).map_err(|e| e.to_string())?;
+            let ticket = opt_str(op, "ticket_id")?;
+            let d = match via {
+                Path::Parsed => g.check_tool(tool, args, ticket, side_effect),
+                Path::Text => {
+                    g.check_tool_json(tool, Some(&Value::Object(args.clone()).to_string()), ticket, side_effect)
+                }
+            }
+            .map_err(|e| e.to_string())?;
             Ok(serde_json::to_value(d).expect("decision serializes"))
         }
         "record_result" => {
             let mut fields = op.clone();
             fields.remove("op");
-            let r = ToolResult::from_json_value(&Value::Object(fields)).map_err(|e| e.to_string())?;
-            g.record_result(r).map_err(|e| e.to_string())?;
+            match via {
+                Path::Parsed => {
+                    let r = ToolResult::from_json_value(&Value::Object(fields)).map_err(|e| e.to_string())?;
+                    g.record_result(r)
+                }
+                Path::Text => g.record_result_json(&Value::Object(fields).to_string()),
+            }
+            .map_err(|e| e.to_string())?;
             Ok(Value::Null)
         }
         "check_output" => {

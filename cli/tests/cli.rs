@@ -29,6 +29,28 @@ fn replay_prints_one_value_per_line_and_goes_on_after_errors() {
 }
 
 #[test]
+fn replay_through_the_text_path_decides_alike() {
+    let trace = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/traces/refund_then_retry.jsonl");
+    let (ok, parsed, _) = auraguard(&["replay", trace]);
+    let (ok_text, text, _) = auraguard(&["replay", "--text", trace]);
+    assert!(ok && ok_text);
+    let decisions = |out: &str| -> Vec<Value> {
+        out.lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .map(|v| if v["error"].is_string() { Value::from("error") } else { v })
+            .map(|mut v| {
+                // Run ids differ between the two runs.
+                if let Some(s) = v.get_mut("stats").and_then(Value::as_object_mut) {
+                    s.remove("run_id");
+                }
+                v
+            })
+            .collect()
+    };
+    assert_eq!(decisions(&parsed), decisions(&text));
+}
+
+#[test]
 fn replay_of_a_missing_file_fails() {
     let (ok, _, err) = auraguard(&["replay", "/nonexistent/trace.jsonl"]);
     assert!(!ok);
