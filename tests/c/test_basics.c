@@ -211,18 +211,18 @@ static void malformed_json_is_rejected(void) {
 }
 
 static void oversized_input_is_rejected(void) {
-    auraguard_guard *g = new_guard("{\"secret_key\":\"k\",\"max_json_bytes\":64,"
-                                   "\"max_text_bytes\":16}");
+    auraguard_guard *g = new_guard("{\"secret_key\":\"k\",\"max_json_bytes\":1024,"
+                                   "\"max_text_bytes\":64}");
     char *out = SENTINEL_PTR;
     char *e = NULL;
-    char big_args[128];
+    char big_args[2048];
     memset(big_args, 0, sizeof big_args);
     strcpy(big_args, "{\"q\":\"");
-    memset(big_args + 6, 'x', 80);
+    memset(big_args + 6, 'x', 1100);
     strcat(big_args, "\"}");
     expect_null_rejected(auraguard_check_tool(g, "search_kb", big_args, NULL, -1, &out, &e), &e,
                          "limit");
-    expect_null_rejected(auraguard_check_output(g, "a message longer than sixteen bytes", &out, &e),
+    expect_null_rejected(auraguard_check_output(g, "a message longer than sixty-four bytes, which is the limit set for this guard", &out, &e),
                          &e, "limit");
     CHECK(out == SENTINEL_PTR);
     auraguard_guard_free(g);

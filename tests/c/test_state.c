@@ -26,7 +26,7 @@ static char *state_after_one_refund(void) {
 static void restored_state_still_catches_duplicate_refund(void) {
     char *state = state_after_one_refund();
     CHECK(state && json_str_eq(state, "format", "auraguard-state"));
-    CHECK(state && json_num(state, "version", -1) == 1);
+    CHECK(state && json_num(state, "version", -1) == 2);
     /* Signatures only: the order id and ticket are not in it. */
     CHECK(state && strstr(state, "A-7") == NULL && strstr(state, "T-1") == NULL);
 

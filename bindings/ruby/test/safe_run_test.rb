@@ -116,16 +116,17 @@ class SafeRunTest < Minitest::Test
   end
 
   def test_a_value_that_cannot_be_recorded_is_still_returned_and_reported
-    g = guard(max_json_bytes: 64)
+    # A value over max_json_bytes is booked by the engine without its
+    # payload: only the value that is no JSON fails to record.
+    g = guard(max_json_bytes: 1024)
     events = []
     g.on_event { |event| events << event if event[:event] == "record_failed" }
     refunds = 0
-    big = "7" * 100
+    big = "7" * 2000
     assert_equal big, g.run("refund", { order_id: "A" }, ticket_id: "T") { refunds += 1; big }
     assert_equal Float::INFINITY, g.run("get_rate") { Float::INFINITY }
-    assert_equal 2, g.record_failures
-    assert_equal %w[refund get_rate], events.map { |e| e[:tool] }
-    assert_match(/max_json_bytes/, events.first[:reason])
+    assert_equal 1, g.record_failures
+    assert_equal %w[get_rate], events.map { |e| e[:tool] }
     assert_equal 2, g.stats[:tool_calls_executed]
     g.run("refund", { order_id: "A" }, ticket_id: "T") { refunds += 1 }
     assert_equal 1, refunds
