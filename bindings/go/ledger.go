@@ -52,10 +52,10 @@ type LedgerOutcome int
 
 // The outcomes LedgerResolve takes.
 const (
-	// NotExecuted: it did not happen; the next identical call may run.
-	NotExecuted LedgerOutcome = 0
-	// Executed: it happened; later identical calls are replayed.
-	Executed LedgerOutcome = 1
+	// LedgerNotExecuted: it did not happen; the next identical call may run.
+	LedgerNotExecuted LedgerOutcome = 0
+	// LedgerExecuted: it happened; later identical calls are replayed.
+	LedgerExecuted LedgerOutcome = 1
 )
 
 // StatusLedger: the ledger's store did not answer.

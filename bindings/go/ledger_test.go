@@ -91,20 +91,20 @@ func TestLedgerResolveIsSharedThroughTheStore(t *testing.T) {
 	if d.Reason != "side_effect_in_flight" || d.RetryAfterMs == nil {
 		t.Fatalf("want in flight with a retry time, got %+v", d)
 	}
-	if err := b.LedgerResolve(held.IdempotencyKey, Executed); err != nil {
+	if err := b.LedgerResolve(held.IdempotencyKey, LedgerExecuted); err != nil {
 		t.Fatal(err)
 	}
 	d, _ = a.CheckTool("refund", refundArgs, WithTicket("T-2"))
 	if d.Action != Cache || d.Reason != "idempotent_replay" {
 		t.Fatalf("the other guard follows the resolution: %+v", d)
 	}
-	if err := a.LedgerResolve(held.IdempotencyKey, NotExecuted); err != nil {
+	if err := a.LedgerResolve(held.IdempotencyKey, LedgerNotExecuted); err != nil {
 		t.Fatal(err)
 	}
 	if d, _ = b.CheckTool("refund", refundArgs, WithTicket("T-2")); !d.Allowed() {
 		t.Fatalf("not executed: a retry may run, got %+v", d)
 	}
-	if err := a.LedgerResolve("not-a-key", Executed); !errors.Is(err, ErrInvalidArgument) {
+	if err := a.LedgerResolve("not-a-key", LedgerExecuted); !errors.Is(err, ErrInvalidArgument) {
 		t.Fatalf("a malformed key: %v", err)
 	}
 	if err := a.LedgerResolve(held.IdempotencyKey, LedgerOutcome(7)); !errors.Is(err, ErrInvalidArgument) {
