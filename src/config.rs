@@ -241,7 +241,9 @@ impl Default for Config {
 // loadable by `state_load`.
 
 /// The recent-call window; every per-call scan is bounded by it.
-pub const MAX_WINDOW: u64 = 1000;
+pub const MAX_WINDOW: u64 = 10_000;
+/// Longest cycle looked for; the cycle scan costs at most this times the window.
+pub const MAX_SEQUENCE: u64 = 1001;
 /// Thresholds and streak lengths.
 pub const MAX_THRESHOLD: u64 = 1_000_000;
 /// Per-tool and per-run call caps.
@@ -351,7 +353,7 @@ impl Config {
                 "arg_jitter_repeat_threshold" => c.arg_jitter_repeat_threshold = count(k, v, 1, MAX_THRESHOLD)?,
                 "max_calls_per_tool" => c.max_calls_per_tool = opt(v, |v| count(k, v, 1, MAX_CALLS))?,
                 "sequence_repeat_threshold" => c.sequence_repeat_threshold = count(k, v, 2, MAX_THRESHOLD)?,
-                "max_sequence_length" => c.max_sequence_length = count(k, v, 2, MAX_WINDOW + 1)?,
+                "max_sequence_length" => c.max_sequence_length = count(k, v, 2, MAX_SEQUENCE)?,
                 "sequence_detection_enabled" => c.sequence_detection_enabled = boolean(k, v)?,
                 "error_retry_threshold" => c.error_retry_threshold = count(k, v, 1, MAX_THRESHOLD)?,
                 "quarantine_error_codes" => c.quarantine_error_codes = string_set(k, v)?,
@@ -781,7 +783,7 @@ mod tests {
             // Upper bounds: no count can overflow a step or stretch it past the window.
             (json!({"sequence_repeat_threshold": u64::MAX / 2}), "sequence_repeat_threshold"),
             (json!({"max_sequence_length": 1_000_000_000u64}), "max_sequence_length"),
-            (json!({"tool_loop_window": 1001}), "tool_loop_window"),
+            (json!({"tool_loop_window": 10_001}), "tool_loop_window"),
             (json!({"max_pending_calls": 10_001}), "max_pending_calls"),
             (json!({"max_json_bytes": 2}), "max_json_bytes"),
             (json!({"max_text_bytes": 1}), "max_text_bytes"),
