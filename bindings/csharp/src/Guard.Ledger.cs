@@ -86,7 +86,7 @@ namespace AuraGuard
             if (idempotencyKey == null) throw new ArgumentNullException("idempotencyKey");
             ThrowIfDisposed();
             IntPtr error;
-            Check(LedgerNative.auraguard_ledger_resolve(_handle, ToUtf8(idempotencyKey), (int)outcome, out error), error);
+            Check(LedgerNative.auraguard_ledger_resolve(_handle, ToUtf8(idempotencyKey, "idempotencyKey"), (int)outcome, out error), error);
         }
     }
 }
