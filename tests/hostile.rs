@@ -261,17 +261,19 @@ proptest! {
         ok(&mut g, json!(1));
         let saved = g.save_state().into_bytes();
         let i = pos.index(saved.len());
-        prop_assume!(saved[i] != byte);
+        if saved[i] == byte {
+            return Ok(());
+        }
         let mut bad = saved.clone();
         bad[i] = byte;
         let Ok(text) = String::from_utf8(bad) else { return Ok(()) };
-        // A change the JSON reader cannot see (whitespace, a hex digit's case) is no tampering.
-        let same = serde_json::from_str::<Value>(&text).ok() == serde_json::from_slice::<Value>(&saved).ok();
+        // Either the change is refused as a state error, or it was one the
+        // reader cannot see (whitespace, `0.0` written `0e0`) and the state
+        // loaded is exactly the one saved.
         let mut fresh = guard(json!({}));
-        let r = fresh.load_state(&text);
-        if !same {
-            prop_assert!(r.is_err());
-            prop_assert_eq!(r.unwrap_err().kind(), ErrorKind::State);
+        match fresh.load_state(&text) {
+            Err(e) => prop_assert_eq!(e.kind(), ErrorKind::State),
+            Ok(()) => prop_assert_eq!(fresh.save_state().into_bytes(), saved),
         }
     }
 }
