@@ -173,6 +173,10 @@ pub struct Config {
     pub max_intervention_log: usize,
     pub max_ledger_entries: usize,
     pub max_tools_tracked: usize,
+    // Byte budgets (beyond the package): see `crate::memory`.
+    pub max_cache_bytes: usize,
+    pub max_ledger_payload_bytes: usize,
+    pub max_jitter_bytes: usize,
 }
 
 fn default_query_keys() -> HashMap<String, Vec<String>> {
@@ -231,6 +235,9 @@ impl Default for Config {
             max_intervention_log: 1000,
             max_ledger_entries: 100_000,
             max_tools_tracked: 10_000,
+            max_cache_bytes: 64 << 20,
+            max_ledger_payload_bytes: 16 << 20,
+            max_jitter_bytes: 32 << 20,
         }
     }
 }
@@ -261,6 +268,9 @@ pub const MIN_TEXT_BYTES: u64 = 64;
 /// Largest `max_json_bytes` and `max_text_bytes`.
 pub const MAX_JSON_BYTES: u64 = 64 << 20;
 pub const MAX_TEXT_BYTES: u64 = 16 << 20;
+
+/// Largest byte budget (result cache, ledger payloads, jitter histories).
+pub const MAX_BUDGET_BYTES: u64 = 1 << 34;
 
 /// Largest price or budget, in dollars: sums of such amounts over any run
 /// stay finite (so a saved state always loads) and the budget's rounding
@@ -309,6 +319,9 @@ pub const CONFIG_KEYS: &[&str] = &[
     "max_intervention_log",
     "max_ledger_entries",
     "max_tools_tracked",
+    "max_cache_bytes",
+    "max_ledger_payload_bytes",
+    "max_jitter_bytes",
     "run_id",
     "ledger",
     "ledger_lease_ms",
@@ -386,6 +399,9 @@ impl Config {
                 "max_intervention_log" => c.max_intervention_log = count(k, v, 1, MAX_ENTRIES)?,
                 "max_ledger_entries" => c.max_ledger_entries = count(k, v, 1, MAX_ENTRIES)?,
                 "max_tools_tracked" => c.max_tools_tracked = count(k, v, 1, MAX_TOOLS)?,
+                "max_cache_bytes" => c.max_cache_bytes = count(k, v, 0, MAX_BUDGET_BYTES)?,
+                "max_ledger_payload_bytes" => c.max_ledger_payload_bytes = count(k, v, 0, MAX_BUDGET_BYTES)?,
+                "max_jitter_bytes" => c.max_jitter_bytes = count(k, v, 0, MAX_BUDGET_BYTES)?,
                 "run_id" => c.run_id = opt(v, |v| run_id(k, v))?,
                 "ledger" => {
                     let (kind, timeout_ms) = ledger_store(v)?;

@@ -165,14 +165,13 @@ impl Guard {
     /// (use [`Guard::open`] to get that error instead). In shadow mode
     /// without a key, a random key is used.
     pub fn new(cfg: Config) -> Guard {
-        let ledger = ledger::open(&cfg.ledger, cfg.max_ledger_entries)
-            .unwrap_or_else(|e| Box::new(ledger::Unavailable(e.message().to_string())));
+        let ledger = ledger::open(&cfg).unwrap_or_else(|e| Box::new(ledger::Unavailable(e.message().to_string())));
         Guard::with_store(cfg, ledger)
     }
 
     /// A guard for `cfg`, or the reason its ledger's store cannot be opened.
     pub fn open(cfg: Config) -> Result<Guard> {
-        let ledger = ledger::open(&cfg.ledger, cfg.max_ledger_entries)?;
+        let ledger = ledger::open(&cfg)?;
         Ok(Guard::with_store(cfg, ledger))
     }
 

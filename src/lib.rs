@@ -26,7 +26,7 @@
 //! The layout follows the pipeline: [`config`], [`signature`] and [`text`]
 //! hold the building blocks, [`primitives`] one file per enforcement
 //! primitive, [`guard`] the order in which they run, [`state`] and
-//! [`snapshot`] the run's memory, [`report`] the counters, and [`ffi`] the
+//! [`snapshot`] the run's memory, [`memory`] its byte bound, [`report`] the counters, and [`ffi`] the
 //! C surface.
 
 pub mod clock;
@@ -39,6 +39,7 @@ pub mod guard;
 pub mod json_number;
 pub mod json_scan;
 pub mod ledger;
+pub mod memory;
 pub mod messages;
 pub mod primitives;
 pub mod report;

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::events::{CostEvent, Intervention};
 use crate::guard::Guard;
@@ -26,8 +27,38 @@ pub const STATE_FORMAT: &str = "auraguard-state";
 /// The version of the saved form this build writes and reads (2: the MAC
 /// covers the format and version too).
 pub const STATE_VERSION: u64 = 2;
-/// The largest saved state accepted, in bytes.
+/// The smallest load limit, in bytes: [`max_state_bytes`] raises it for
+/// configurations whose caps allow larger states.
 pub const MAX_STATE_BYTES: usize = 64 << 20;
+
+/// The largest saved state a guard with `cfg` accepts: the largest state
+/// its caps let a run reach (every name escaped at six bytes a byte, every
+/// collection full), and at least [`MAX_STATE_BYTES`]. A guard can always
+/// load what it saved.
+pub fn max_state_bytes(cfg: &Config) -> usize {
+    use crate::guard::{MAX_ERROR_CODE_BYTES, MAX_TOOL_NAME_BYTES};
+    let name = 6 * MAX_TOOL_NAME_BYTES as u64 + 8;
+    let code = 6 * MAX_ERROR_CODE_BYTES as u64 + 64;
+    let sig = 68u64;
+    let tools = cfg.max_tools_tracked as u64;
+    let classes = cfg.quarantine_error_codes.len() as u64;
+    // Each kept token is 35 bytes of text and at least 40 of the budget.
+    let tokens = cfg.max_jitter_bytes as u64 / 40 + (cfg.max_text_bytes as u64 / 2 + 1);
+    let parts = [
+        8u64 << 10,
+        tools * (name + 256 + code + classes * code) + tokens * 36 + (cfg.max_jitter_bytes as u64 / 192) * 4,
+        cfg.tool_loop_window as u64 * (name + 2 * sig + 48),
+        cfg.max_unique_calls_tracked as u64 * (name + 2 * sig + 16),
+        cfg.max_ledger_entries as u64 * (2 * sig + code + 128),
+        cfg.max_pending_calls as u64 * (name + 3 * sig + 160),
+        // The tally: by tool and by reason.
+        tools * (name + 32) + crate::state::MAX_TALLIED_REASONS as u64 * (2 * code + 32),
+        cfg.max_cost_events as u64 * (name + 160),
+        cfg.max_intervention_log as u64 * (name + 2 * code + sig + 96),
+    ];
+    let bound = parts.iter().fold(0u64, |a, b| a.saturating_add(*b));
+    usize::try_from(bound).unwrap_or(usize::MAX).max(MAX_STATE_BYTES)
+}
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -282,8 +313,12 @@ impl Guard {
     /// Replace the run's state with a saved one. On any error the guard is
     /// left exactly as it was.
     pub fn load_state(&mut self, text: &str) -> Result<()> {
-        if text.len() > MAX_STATE_BYTES {
-            return Err(bad(&format!("it is {} bytes, over the limit of {MAX_STATE_BYTES} bytes", text.len())));
+        let limit = max_state_bytes(&self.cfg);
+        if text.len() > limit {
+            return Err(bad(&format!(
+                "it is {} bytes, over the limit of {limit} bytes the caps of this configuration allow",
+                text.len()
+            )));
         }
         // Read straight from the text, so that a key given twice is seen.
         let env: Envelope = serde_json::from_str(text).map_err(|e| match e.classify() {
@@ -357,6 +392,7 @@ impl Guard {
             state.error_streaks = t.error_streaks.into_iter().collect();
             state.jitter_history = history;
         }
+        crate::primitives::jitter::recount(cfg, &mut run);
         let known = |run: &RunState, n: &str| -> Result<ToolId> {
             run.tool_ids.get(n).copied().ok_or_else(|| bad("a call names a tool missing from `tools`"))
         };

@@ -275,6 +275,11 @@ pub struct RunState {
     pub tools: Vec<ToolState>,
     pub window: VecDeque<WindowEntry>,
     pub cache: HashMap<CallKey, CacheEntry, SigHashing>,
+    /// Bytes of the cached payloads (at most `max_cache_bytes`).
+    pub cache_bytes: usize,
+    /// Bytes held by all the tools' jitter histories (at most
+    /// `max_jitter_bytes`, as [`crate::memory::token_set_bytes`] counts them).
+    pub jitter_bytes: usize,
     pub unique_calls: HashSet<CallKey, SigHashing>,
     pub unique_results: HashSet<Sig, SigHashing>,
     pub ledger: Box<dyn IdempotencyLedger>,
@@ -320,6 +325,8 @@ impl RunState {
             tools: Vec::new(),
             window: VecDeque::new(),
             cache: HashMap::default(),
+            cache_bytes: 0,
+            jitter_bytes: 0,
             unique_calls: HashSet::default(),
             unique_results: HashSet::default(),
             ledger,
@@ -333,7 +340,8 @@ impl RunState {
     }
 
     pub fn with_memory_ledger(cfg: &Config, signer: &Signer) -> RunState {
-        let ledger = MemoryLedger::with_ttl(cfg.max_ledger_entries, cfg.ledger.ttl_s);
+        let ledger = MemoryLedger::with_ttl(cfg.max_ledger_entries, cfg.ledger.ttl_s)
+            .with_payload_budget(cfg.max_ledger_payload_bytes);
         RunState::new(signer, Box::new(ledger)).named(cfg, signer)
     }
 

@@ -48,7 +48,7 @@ pub struct TokenSigner {
 }
 
 /// Token signatures remembered at most; the memo starts over when full.
-const TOKEN_MEMO: usize = 1 << 14;
+pub const TOKEN_MEMO: usize = 1 << 14;
 
 impl TokenSigner {
     pub fn new(signer: Signer) -> TokenSigner {

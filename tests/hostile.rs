@@ -392,3 +392,25 @@ fn events_nobody_drains_stay_bounded() {
     assert_eq!(events.len(), auraguard::state::MAX_UNDRAINED_EVENTS);
     assert!(events.last().unwrap().to_json().contains("\"spent_usd\":400"), "the newest are kept");
 }
+
+#[test]
+fn a_state_past_the_smallest_load_limit_loads_when_the_caps_allow_it() {
+    // 6,000 tools whose 1,000-byte names are control characters: each is
+    // saved escaped (six bytes a byte), in the tools and again in the tally.
+    let cfg = json!({"max_tools_tracked": 6000, "max_unique_calls_tracked": 6000});
+    let mut g = guard(cfg.clone());
+    for i in 0..6000u32 {
+        let name = format!("{i:05}{}", "\u{1}".repeat(995));
+        check(&mut g, &name, json!({}));
+        ok(&mut g, json!(1));
+        // A third identical call is an intervention: the tally names the tool.
+        check(&mut g, &name, json!({}));
+        check(&mut g, &name, json!({}));
+    }
+    let saved = g.save_state();
+    assert!(saved.len() > auraguard::snapshot::MAX_STATE_BYTES, "{} bytes", saved.len());
+    assert!(saved.len() <= auraguard::snapshot::max_state_bytes(g.config()));
+    let mut fresh = guard(cfg);
+    fresh.load_state(&saved).unwrap();
+    assert_eq!(fresh.save_state(), saved);
+}

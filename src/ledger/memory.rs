@@ -15,8 +15,17 @@ const DEFAULT_TTL_S: u64 = 7 * 24 * 3600;
 
 #[derive(Debug, Clone)]
 enum Slot {
-    Reserved { token: Token, lease_until_ms: u64 },
-    Done(LedgerEntry),
+    Reserved {
+        token: Token,
+        lease_until_ms: u64,
+    },
+    /// A done entry; its payload is kept apart as JSON text (compact, and
+    /// counted exactly against the payload budget), the entry's own
+    /// `payload` is null.
+    Done {
+        entry: LedgerEntry,
+        payload: Option<Box<str>>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -26,6 +35,15 @@ struct Kept {
     slot: Slot,
     /// When the key is forgotten (done entries and stale reservations alike).
     expires_ms: u64,
+}
+
+impl Kept {
+    fn payload_bytes(&self) -> usize {
+        match &self.slot {
+            Slot::Done { payload: Some(p), .. } => p.len(),
+            _ => 0,
+        }
+    }
 }
 
 /// The default ledger: in memory, at most `capacity` keys, the oldest
@@ -39,6 +57,11 @@ pub struct MemoryLedger {
     /// Tokens only need to differ within this ledger: counted up from a
     /// random start instead of asking the OS for each reservation.
     next_token: Token,
+    /// Bytes of the payloads kept, and the most that may be kept: an entry
+    /// that would go over is kept without its payload (a replay then says
+    /// `payload_kept: false`); the entry itself is never dropped for it.
+    payload_bytes: usize,
+    max_payload_bytes: usize,
 }
 
 impl std::fmt::Debug for MemoryLedger {
@@ -66,7 +89,15 @@ impl MemoryLedger {
             ttl_ms: ttl_s.saturating_mul(1000),
             clock: Box::new(MonotonicClock::default()),
             next_token: super::new_token(),
+            payload_bytes: 0,
+            max_payload_bytes: usize::MAX,
         }
+    }
+
+    /// Keep at most `bytes` of payload JSON in all (`max_ledger_payload_bytes`).
+    pub fn with_payload_budget(mut self, bytes: usize) -> Self {
+        self.max_payload_bytes = bytes;
+        self
     }
 
     /// Replace the clock leases and expiry are measured by (for tests).
@@ -82,19 +113,47 @@ impl MemoryLedger {
     /// The live slot of `key`, forgetting it if it expired.
     fn live(&mut self, key: &PublicKey, now: u64) -> Option<&Kept> {
         if self.map.get(key).is_some_and(|k| k.expires_ms <= now) {
-            self.map.remove(key);
+            self.forget(key);
         }
         self.map.get(key)
     }
 
+    /// Drop `key`, freeing its payload's bytes.
+    fn forget(&mut self, key: &PublicKey) {
+        if let Some(old) = self.map.remove(key) {
+            self.payload_bytes -= old.payload_bytes();
+        }
+    }
+
+    /// The slot of a done entry for `key`, its payload kept if it fits the
+    /// budget (counting the bytes the entry it replaces frees).
+    fn done_slot(&self, key: &PublicKey, entry: &LedgerEntry) -> Slot {
+        let mut entry = entry.clone();
+        let payload = std::mem::take(&mut entry.payload);
+        let mut text = None;
+        if entry.payload_kept && !payload.is_null() {
+            let freed = self.map.get(key).map_or(0, Kept::payload_bytes);
+            let json = payload.to_string();
+            if self.payload_bytes - freed + json.len() <= self.max_payload_bytes {
+                text = Some(json.into_boxed_str());
+            } else {
+                entry.payload_kept = false;
+            }
+        }
+        Slot::Done { entry, payload: text }
+    }
+
     fn insert(&mut self, key: PublicKey, kept: Kept) {
-        if self.map.insert(key, kept).is_none() {
+        self.payload_bytes += kept.payload_bytes();
+        let replaced = self.map.insert(key, kept);
+        if let Some(old) = &replaced {
+            self.payload_bytes -= old.payload_bytes();
+        }
+        if replaced.is_none() {
             self.order.push_back(key);
             while self.map.len() > self.capacity {
                 match self.order.pop_front() {
-                    Some(old) => {
-                        self.map.remove(&old);
-                    }
+                    Some(old) => self.forget(&old),
                     None => break,
                 }
             }
@@ -108,9 +167,18 @@ impl MemoryLedger {
     }
 }
 
+/// A done entry with its payload read back from its text.
+fn entry_of(entry: &LedgerEntry, payload: &Option<Box<str>>) -> LedgerEntry {
+    let mut e = entry.clone();
+    if let Some(text) = payload {
+        e.payload = serde_json::from_str(text).unwrap_or(serde_json::Value::Null);
+    }
+    e
+}
+
 fn state_of(kept: &Kept, now: u64) -> Lookup {
     match &kept.slot {
-        Slot::Done(e) => Lookup::Done(e.clone()),
+        Slot::Done { entry, payload } => Lookup::Done(entry_of(entry, payload)),
         Slot::Reserved { lease_until_ms, .. } if *lease_until_ms > now => {
             Lookup::InFlight { lease_remaining_ms: lease_until_ms - now }
         }
@@ -147,8 +215,8 @@ impl IdempotencyLedger for MemoryLedger {
             (_, None) => true,
         };
         if allowed {
-            let kept = Kept { sig: *key, slot: Slot::Done(entry.clone()), expires_ms: now.saturating_add(self.ttl_ms) };
-            self.insert(pk, kept);
+            let slot = self.done_slot(&pk, entry);
+            self.insert(pk, Kept { sig: *key, slot, expires_ms: now.saturating_add(self.ttl_ms) });
         }
         Ok(allowed)
     }
@@ -158,16 +226,14 @@ impl IdempotencyLedger for MemoryLedger {
         let pk = public_key(key);
         let held = matches!(self.live(&pk, now).map(|k| &k.slot), Some(Slot::Reserved { token: t, .. }) if *t == token);
         if held {
-            self.map.remove(&pk);
+            self.forget(&pk);
         }
         Ok(held)
     }
 
     fn resolve(&mut self, key: &PublicKey, resolution: Resolution) -> StoreResult<()> {
         match resolution {
-            Resolution::NotExecuted => {
-                self.map.remove(key);
-            }
+            Resolution::NotExecuted => self.forget(key),
             Resolution::Executed => {
                 let now = self.now_ms();
                 // The full digest is known only if the key was seen here; the
@@ -177,7 +243,7 @@ impl IdempotencyLedger for MemoryLedger {
                     s[..16].copy_from_slice(key);
                     s
                 });
-                let slot = Slot::Done(LedgerEntry::resolved_executed());
+                let slot = Slot::Done { entry: LedgerEntry::resolved_executed(), payload: None };
                 self.insert(*key, Kept { sig, slot, expires_ms: now.saturating_add(self.ttl_ms) });
             }
         }
@@ -191,13 +257,14 @@ impl IdempotencyLedger for MemoryLedger {
     fn clear(&mut self) {
         self.map.clear();
         self.order.clear();
+        self.payload_bytes = 0;
     }
 
     fn entries(&self) -> Vec<(Sig, LedgerEntry)> {
         self.order
             .iter()
             .filter_map(|k| match self.map.get(k) {
-                Some(Kept { sig, slot: Slot::Done(e), .. }) => Some((*sig, e.clone())),
+                Some(Kept { sig, slot: Slot::Done { entry, payload }, .. }) => Some((*sig, entry_of(entry, payload))),
                 _ => None,
             })
             .collect()
@@ -205,14 +272,13 @@ impl IdempotencyLedger for MemoryLedger {
 
     fn put(&mut self, key: Sig, entry: LedgerEntry) {
         let now = self.now_ms();
-        self.insert(
-            public_key(&key),
-            Kept { sig: key, slot: Slot::Done(entry), expires_ms: now.saturating_add(self.ttl_ms) },
-        );
+        let pk = public_key(&key);
+        let slot = self.done_slot(&pk, &entry);
+        self.insert(pk, Kept { sig: key, slot, expires_ms: now.saturating_add(self.ttl_ms) });
     }
 
     fn len(&self) -> usize {
-        self.map.values().filter(|k| matches!(k.slot, Slot::Done(_))).count()
+        self.map.values().filter(|k| matches!(k.slot, Slot::Done { .. })).count()
     }
 }
 
@@ -296,6 +362,26 @@ mod tests {
         assert!(matches!(l.lookup(&[3; 32]).unwrap(), Lookup::Done(_)));
         clock.advance(1.0);
         assert_eq!(l.lookup(&[3; 32]).unwrap(), Lookup::Absent);
+    }
+
+    #[test]
+    fn payloads_past_the_budget_are_not_kept_but_their_entries_are() {
+        let (l, _) = ledger(10);
+        let mut l = l.with_payload_budget(10);
+        let with = |p: serde_json::Value| LedgerEntry { payload: p, ..entry(0) };
+        l.put([1; 32], with(json!("abcdef"))); // 8 bytes of JSON
+        l.put([2; 32], with(json!("xyz"))); // 5 more: over the budget
+        let Lookup::Done(second) = l.lookup(&[2; 32]).unwrap() else { panic!("the entry is kept") };
+        assert!(!second.payload_kept && second.payload.is_null());
+        assert_eq!(l.lookup(&[1; 32]).unwrap(), Lookup::Done(with(json!("abcdef"))));
+        // Replacing an entry frees its bytes; forgetting one frees them too.
+        l.put([1; 32], with(json!("ab")));
+        l.put([3; 32], with(json!("abc")));
+        assert_eq!(l.payload_bytes, 9);
+        l.resolve(&[1; 16], Resolution::NotExecuted).unwrap();
+        assert_eq!(l.payload_bytes, 5);
+        l.clear();
+        assert_eq!(l.payload_bytes, 0);
     }
 
     #[test]

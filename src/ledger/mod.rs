@@ -22,7 +22,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::config::{LedgerConfig, LedgerKind};
+use crate::config::{Config, LedgerConfig, LedgerKind};
 use crate::error::{Error, Result};
 use crate::signature::{hex, Sig};
 
@@ -200,9 +200,13 @@ pub(crate) fn ttl_ms(cfg: &LedgerConfig) -> u64 {
 /// Open the store a configuration names. A store that cannot be opened at
 /// all (a bad path, a malformed URL) is a configuration error; a server
 /// that is down is not: it is retried at each call, under `ledger_on_error`.
-pub fn open(cfg: &LedgerConfig, max_entries: usize) -> Result<Box<dyn IdempotencyLedger>> {
+pub fn open(config: &Config) -> Result<Box<dyn IdempotencyLedger>> {
+    let cfg = &config.ledger;
     Ok(match &cfg.kind {
-        LedgerKind::Memory => Box::new(MemoryLedger::with_ttl(max_entries, cfg.ttl_s)),
+        LedgerKind::Memory => Box::new(
+            MemoryLedger::with_ttl(config.max_ledger_entries, cfg.ttl_s)
+                .with_payload_budget(config.max_ledger_payload_bytes),
+        ),
         LedgerKind::Sqlite { path } => Box::new(sqlite::SqliteLedger::open(path, cfg)?),
         LedgerKind::Redis { url, prefix } => Box::new(redis::RedisLedger::open(url, prefix, cfg)?),
     })

@@ -6,8 +6,9 @@ use std::collections::HashSet;
 use super::Call;
 use crate::config::Config;
 use crate::decision::Decision;
+use crate::memory;
 use crate::messages;
-use crate::state::{RunState, SigHashing};
+use crate::state::{RunState, SigHashing, ToolId};
 use crate::text::{overlap, TokenSigner};
 
 /// The query of a call: the first of the tool's query keys whose value is a
@@ -17,27 +18,73 @@ pub fn query<'c>(keys: Option<&[String]>, call: &'c Call<'_>) -> Option<&'c str>
 }
 
 pub fn check(cfg: &Config, run: &mut RunState, tokens: &mut TokenSigner, call: &Call) -> Option<Decision> {
-    let state = run.tool_mut(call.tool);
+    let state = run.tool_at(call.tool);
     let q = query(state.rules.query_keys.as_deref(), call)?;
     let set: HashSet<u128, SigHashing> = tokens.token_set(q);
-    let history = &mut state.jitter_history;
-    let similar = history.iter().filter(|h| overlap(h, &set) >= cfg.arg_jitter_similarity_threshold).count();
-    if history.len() >= cfg.tool_loop_window {
-        history.pop_front();
-    }
-    history.push_back(set);
+    let similar =
+        state.jitter_history.iter().filter(|h| overlap(h, &set) >= cfg.arg_jitter_similarity_threshold).count();
+    remember(cfg, run, call.tool, set);
     if similar < cfg.arg_jitter_repeat_threshold {
         return None;
     }
-    state.set_quarantine("arg_jitter_loop");
+    run.tool_mut(call.tool).set_quarantine("arg_jitter_loop");
     Some(Decision::rewrite("arg_jitter_loop", messages::arg_jitter(&call.name)))
+}
+
+/// Keep a query's tokens in its tool's history: the last
+/// `tool_loop_window` queries, within the run's `max_jitter_bytes` (each
+/// query charged [`memory::token_set_bytes`]). When the histories would
+/// hold more, the oldest queries of whichever tool holds the most are
+/// forgotten first (this tool's included); a query larger than the whole
+/// budget is compared but not kept.
+pub fn remember(cfg: &Config, run: &mut RunState, tool: ToolId, mut set: HashSet<u128, SigHashing>) {
+    let history = &mut run.tools[tool.0 as usize].jitter_history;
+    if history.len() >= cfg.tool_loop_window {
+        if let Some(old) = history.pop_front() {
+            run.jitter_bytes -= memory::token_set_bytes(old.len());
+        }
+    }
+    let cost = memory::token_set_bytes(set.len());
+    if cost > cfg.max_jitter_bytes {
+        return;
+    }
+    while run.jitter_bytes + cost > cfg.max_jitter_bytes {
+        let Some(largest) = run
+            .tools
+            .iter_mut()
+            .filter(|t| !t.jitter_history.is_empty())
+            .max_by_key(|t| t.jitter_history.iter().map(|h| memory::token_set_bytes(h.len())).sum::<usize>())
+        else {
+            break;
+        };
+        if let Some(old) = largest.jitter_history.pop_front() {
+            run.jitter_bytes -= memory::token_set_bytes(old.len());
+        }
+        memory::shrink_deque(&mut largest.jitter_history);
+    }
+    // The set was sized for the query's length; keep only what it holds.
+    memory::shrink_set(&mut set);
+    run.jitter_bytes += cost;
+    run.tools[tool.0 as usize].jitter_history.push_back(set);
+}
+
+/// Recount the bytes of restored histories, forgetting the oldest queries
+/// if the budget of this guard is smaller than the one that saved them.
+pub fn recount(cfg: &Config, run: &mut RunState) {
+    run.jitter_bytes = 0;
+    let restored: Vec<(ToolId, Vec<HashSet<u128, SigHashing>>)> =
+        (0..run.tools.len()).map(|i| (ToolId(i as u32), run.tools[i].jitter_history.drain(..).collect())).collect();
+    for (tool, sets) in restored {
+        for set in sets {
+            remember(cfg, run, tool, set);
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::signature::Signer;
-    use crate::state::ToolId;
     use serde_json::{json, Map, Value};
 
     fn setup(extra: Value) -> (Config, RunState, TokenSigner) {

@@ -15,15 +15,25 @@ pub fn count(window: &VecDeque<WindowEntry>, tool: ToolId, args_sig: &Sig) -> us
     1 + window.iter().filter(|w| w.tool == tool && w.args_sig == *args_sig).count()
 }
 
-/// Whether a cache entry is still live at `now` (monotonic seconds).
 /// Result bookkeeping: keep a successful read's result for step 3, while
-/// the cache has room.
+/// the cache has room: fewer than `max_cache_entries` entries, and its
+/// payloads' bytes within `max_cache_bytes` with this one (replacing an
+/// entry frees its bytes first). A result that does not fit is not cached;
+/// its repeats are blocked rather than served.
 pub fn store(cfg: &Config, run: &mut RunState, key: CallKey, result: StoredResult, now: f64) {
-    if run.cache.len() < cfg.max_cache_entries {
-        run.cache.insert(key, CacheEntry { result, stored_at: now });
+    if run.cache.len() >= cfg.max_cache_entries {
+        return;
     }
+    let freed = run.cache.get(&key).map_or(0, |e| e.result.payload.len());
+    let bytes = run.cache_bytes - freed + result.payload.len();
+    if bytes > cfg.max_cache_bytes {
+        return;
+    }
+    run.cache_bytes = bytes;
+    run.cache.insert(key, CacheEntry { result, stored_at: now });
 }
 
+/// Whether a cache entry is still live at `now` (monotonic seconds).
 pub fn is_live(cfg: &Config, entry: &CacheEntry, now: f64) -> bool {
     cfg.cache_ttl_seconds.is_none_or(|ttl| now - entry.stored_at < ttl)
 }

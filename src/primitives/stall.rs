@@ -46,7 +46,9 @@ pub fn check(cfg: &Config, run: &mut RunState, token_signer: &mut TokenSigner, t
     // 2. New unique tool calls or results are progress: start over.
     let stall = &mut run.stall;
     let marker = (run.unique_calls.len(), run.unique_results.len());
-    let tokens = token_signer.token_set(text);
+    let mut tokens = token_signer.token_set(text);
+    // Kept until the next message: only as large as what it holds.
+    crate::memory::shrink_set(&mut tokens);
     if marker != stall.marker {
         stall.marker = marker;
         stall.similarity_streak = 0;
