@@ -58,29 +58,18 @@ namespace AuraGuard.Providers
         // output[] items of type function_call: {call_id, name, arguments}.
         private static void ReadResponses(JsonObject response, List<ToolCall> calls)
         {
-            IList<object> output = RequiredList(response, "output", "an OpenAI Responses response");
-            for (int i = 0; i < output.Count; i++)
-            {
-                string where = "output[" + i + "]";
-                var item = output[i] as JsonObject;
-                if (item == null) throw Shape(where + " is not an object");
-                if (JsonFields.String(item, "type") != "function_call") continue;
-                calls.Add(FromText(calls.Count, RequiredString(item, "call_id", where),
-                    RequiredString(item, "name", where), item, "arguments"));
-            }
+            foreach (var item in ItemsOfType(response, "output", "function_call", "an OpenAI Responses response"))
+                calls.Add(FromText(calls.Count, RequiredString(item.Value, "call_id", item.Key),
+                    RequiredString(item.Value, "name", item.Key), item.Value, "arguments"));
         }
 
         // content[] blocks of type tool_use: {id, name, input}, input already an object.
         private static void ReadMessages(JsonObject response, List<ToolCall> calls)
         {
-            IList<object> content = RequiredList(response, "content", "an Anthropic Messages response");
-            for (int i = 0; i < content.Count; i++)
+            foreach (var item in ItemsOfType(response, "content", "tool_use", "an Anthropic Messages response"))
             {
-                string where = "content[" + i + "]";
-                var block = content[i] as JsonObject;
-                if (block == null) throw Shape(where + " is not an object");
-                if (JsonFields.String(block, "type") != "tool_use") continue;
-                string id = RequiredString(block, "id", where), name = RequiredString(block, "name", where);
+                JsonObject block = item.Value;
+                string id = RequiredString(block, "id", item.Key), name = RequiredString(block, "name", item.Key);
                 object input;
                 block.TryGetValue("input", out input);
                 var arguments = input as JsonObject;
@@ -89,6 +78,23 @@ namespace AuraGuard.Providers
                     : "\"input\" must be a JSON object, got " + Kind(input);
                 calls.Add(new ToolCall(calls.Count, id, name, block.RawText("input"), arguments, error));
             }
+        }
+
+        // The objects of the list response[key] whose "type" is the one asked for, each
+        // with where it stands (for error messages); every item must be an object.
+        private static List<KeyValuePair<string, JsonObject>> ItemsOfType(JsonObject response, string key, string type,
+            string what)
+        {
+            IList<object> list = RequiredList(response, key, what);
+            var items = new List<KeyValuePair<string, JsonObject>>();
+            for (int i = 0; i < list.Count; i++)
+            {
+                string where = key + "[" + i + "]";
+                var item = list[i] as JsonObject;
+                if (item == null) throw Shape(where + " is not an object");
+                if (JsonFields.String(item, "type") == type) items.Add(new KeyValuePair<string, JsonObject>(where, item));
+            }
+            return items;
         }
 
         // Arguments sent as JSON text: kept as sent, read to find out whether they are usable.

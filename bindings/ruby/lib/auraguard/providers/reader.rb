@@ -87,26 +87,16 @@ module AuraGuard
 
       # output[] items of type function_call: {call_id, name, arguments}.
       def responses_calls(data)
-        output = data["output"]
-        shape!("an OpenAI Responses response has no \"output\" list") unless output.is_a?(Array)
-        output.each_with_index.filter_map do |item, i|
-          shape!("output[#{i}] is not an object") unless item.is_a?(Hash)
-          next unless item["type"] == "function_call"
-
-          from_text(string!(item, "call_id", "output[#{i}]"), string!(item, "name", "output[#{i}]"), item, "arguments")
+        items_of_type(data, "output", "function_call", "an OpenAI Responses response").map do |item, where|
+          from_text(string!(item, "call_id", where), string!(item, "name", where), item, "arguments")
         end
       end
 
       # content[] blocks of type tool_use: {id, name, input}, input an object.
       def messages_calls(data)
-        content = data["content"]
-        shape!("an Anthropic Messages response has no \"content\" list") unless content.is_a?(Array)
-        content.each_with_index.filter_map do |block, i|
-          shape!("content[#{i}] is not an object") unless block.is_a?(Hash)
-          next unless block["type"] == "tool_use"
-
-          id = string!(block, "id", "content[#{i}]")
-          name = string!(block, "name", "content[#{i}]")
+        items_of_type(data, "content", "tool_use", "an Anthropic Messages response").map do |block, where|
+          id = string!(block, "id", where)
+          name = string!(block, "name", where)
           input = block["input"]
           if input.is_a?(Hash)
             json = JSON.generate(input)
@@ -116,6 +106,17 @@ module AuraGuard
             { id: id, name: name, arguments_json: input.nil? ? nil : JSON.generate(input), arguments: nil,
               arguments_error: error }
           end
+        end
+      end
+
+      # [item, where] for the objects of data[key] of the given type; every
+      # item must be an object.
+      def items_of_type(data, key, type, what)
+        list = data[key]
+        shape!("#{what} has no \"#{key}\" list") unless list.is_a?(Array)
+        list.each_with_index.filter_map do |item, i|
+          shape!("#{key}[#{i}] is not an object") unless item.is_a?(Hash)
+          [item, "#{key}[#{i}]"] if item["type"] == type
         end
       end
 
