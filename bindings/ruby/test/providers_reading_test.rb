@@ -81,6 +81,8 @@ class ProvidersReadingTest < Minitest::Test
     end
     assert_includes error.message, 'output[0] has no "call_id" string'
     assert_raises(P::ResponseError) { P.tool_calls(:openai_chat, 42) }
+    error = assert_raises(P::ResponseError) { P.tool_calls(:openai_chat, { choices: [Float::NAN] }) }
+    assert_includes error.message, "the response cannot be read as JSON"
     error = assert_raises(ArgumentError) { P.tool_calls(:gemini, "{}") }
     assert_includes error.message, "unknown provider format :gemini"
   end

@@ -92,6 +92,7 @@ module AuraGuard
         Messages.tool_result(format, @call, @result_text, @is_error)
       end
 
+      # Marks the call as run; the turn runner does, when it runs the tool.
       def ran!
         @ran = true
       end

@@ -42,12 +42,19 @@ module AuraGuard
       def normalize(response)
         data = case response
                when String then parse(response)
-               when Hash then JSON.parse(JSON.generate(response))
+               when Hash then from_hash(response)
                else raise ResponseError, "the response must be JSON text or a Hash, got #{response.class}"
                end
         raise ResponseError, "the response must be a JSON object, got #{kind(data)}" unless data.is_a?(Hash)
 
         data
+      end
+
+      # String keys throughout, as JSON text would give them.
+      def from_hash(hash)
+        JSON.parse(JSON.generate(hash))
+      rescue JSON::GeneratorError, JSON::NestingError => e
+        raise ResponseError, "the response cannot be read as JSON: #{e.message}"
       end
 
       def parse(text)
