@@ -17,8 +17,8 @@ namespace AuraGuard.Tests
             {
                 { ProviderFormat.OpenAIChat, new[] { "call_7fGq2LmXo0aRtY4kUe1sWb9H", "call_Qn3vB8sKd5jPzE2cHa6mTr0L", "call_Wk9eJ1tFy4uNcS7oRm2xVg5D" } },
                 // Responses: the call_id, not the item's fc_ id.
-                { ProviderFormat.OpenAIResponses, new[] { "call_Ux3kP9qLm2vR7tYb5nWc1sDe", "call_Gh6mT0wXz8aQ4eNj2pKr5uFo", "call_Lp2sV7dHc4kY9oBf1xMg6wQa" } },
-                { ProviderFormat.AnthropicMessages, new[] { "toolu_01A8xKq3Lm7vNb2Rt5Yc9wEs", "toolu_01Pd4Gh6Jk1Zs8Wf3Vn0Qb7T", "toolu_01Mx2Ce9Rb5Ty7Ua4Ho1Lk6N" } },
+                { ProviderFormat.OpenAIResponses, new[] { "call_7fGq2LmXo0aRtY4kUe1sWb9H", "call_Qn3vB8sKd5jPzE2cHa6mTr0L", "call_Wk9eJ1tFy4uNcS7oRm2xVg5D" } },
+                { ProviderFormat.AnthropicMessages, new[] { "toolu_01A09q90qw90lq917835lq9a", "toolu_01B18r81rx81mr826724mr8b", "toolu_01C27s72sy72ns735613ns7c" } },
             };
             foreach (ProviderFormat format in ProviderFixtures.Formats)
             {
@@ -85,8 +85,13 @@ namespace AuraGuard.Tests
             }
             Assert.IsNull(ProviderMessages.AssistantText(ProviderFormat.OpenAIChat,
                 ProviderFixtures.Load(ProviderFormat.OpenAIChat, "parallel")));
-            Assert.AreEqual("I'll issue the refund for order A1 now.", ProviderMessages.AssistantText(ProviderFormat.OpenAIResponses,
-                ProviderFixtures.Load(ProviderFormat.OpenAIResponses, "repeat")));
+            // A reasoning item and a text block are not calls; the text is read.
+            Assert.AreEqual(3, ProviderMessages.ReadToolCalls(ProviderFormat.OpenAIResponses,
+                ProviderFixtures.Load(ProviderFormat.OpenAIResponses, "parallel")).Count);
+            Assert.IsNull(ProviderMessages.AssistantText(ProviderFormat.OpenAIResponses,
+                ProviderFixtures.Load(ProviderFormat.OpenAIResponses, "parallel")));
+            Assert.AreEqual("I'll look up the order, the refund policy and the shipment.", ProviderMessages.AssistantText(
+                ProviderFormat.AnthropicMessages, ProviderFixtures.Load(ProviderFormat.AnthropicMessages, "parallel")));
         }
 
         [Test]
