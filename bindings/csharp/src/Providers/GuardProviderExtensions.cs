@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
 
 namespace AuraGuard.Providers
 {
@@ -51,13 +53,39 @@ namespace AuraGuard.Providers
         public static TurnResult RunTurn(this Guard guard, ProviderFormat format, string responseJson,
             IDictionary<string, Func<JsonObject, Decision, object>> tools, TurnOptions options = null)
         {
+            IList<ToolCall> calls = Prepare(guard, format, responseJson, tools, ref options);
+            // Synchronous tools one after the other complete inline; in parallel they run on
+            // the thread pool and nothing awaited captures this thread's context.
+            return TurnRunner.ForFunctions(guard, tools, options).RunAsync(format, calls).GetAwaiter().GetResult();
+        }
+
+        /// <summary>
+        /// <see cref="RunTurn"/> for asynchronous tools, each given
+        /// <paramref name="cancellationToken"/>. A token cancelled before the turn throws
+        /// <see cref="OperationCanceledException"/> and checks nothing; a tool that fails on
+        /// cancellation is recorded as cancelled (for a side-effect tool: as executed, since
+        /// it may have acted) and answered with its error, like any failure.
+        /// </summary>
+        /// <exception cref="FormatException">The response is not JSON of the given format.</exception>
+        public static Task<TurnResult> RunTurnAsync(this Guard guard, ProviderFormat format, string responseJson,
+            IDictionary<string, Func<JsonObject, Decision, CancellationToken, Task<object>>> tools,
+            TurnOptions options = null, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            IList<ToolCall> calls = Prepare(guard, format, responseJson, tools, ref options);
+            cancellationToken.ThrowIfCancellationRequested();
+            return TurnRunner.ForTasks(guard, tools, options, cancellationToken).RunAsync(format, calls);
+        }
+
+        // Every argument checked, and the response read, before anything is put to the guard.
+        private static IList<ToolCall> Prepare(Guard guard, ProviderFormat format, string responseJson, object tools,
+            ref TurnOptions options)
+        {
             if (guard == null) throw new ArgumentNullException("guard");
             if (tools == null) throw new ArgumentNullException("tools");
             options = options ?? new TurnOptions();
             if (options.MaxParallel < 1)
                 throw new ArgumentOutOfRangeException("options", options.MaxParallel, "MaxParallel must be at least 1");
-            IList<ToolCall> calls = ProviderMessages.ReadToolCalls(format, responseJson);
-            return new TurnRunner(guard, tools, options).Run(format, calls);
+            return ProviderMessages.ReadToolCalls(format, responseJson);
         }
 
         // The text the provider sent, which the engine validates and signs as it is.

@@ -6,21 +6,49 @@ using System.Threading.Tasks;
 namespace AuraGuard.Providers
 {
     /// <summary>Runs one turn's calls: check in order, execute the allowed ones (in
-    /// parallel when asked), record, answer.</summary>
+    /// parallel when asked), record, answer. The tools are reached through two
+    /// functions, so that synchronous and asynchronous tool maps share the rest.</summary>
     internal sealed class TurnRunner
     {
         private readonly Guard _guard;
-        private readonly IDictionary<string, Func<JsonObject, Decision, object>> _tools;
+        private readonly Func<string, bool> _hasTool;
+        private readonly Func<GuardedCall, Task<object>> _invoke;
         private readonly TurnOptions _options;
+        private readonly CancellationToken _token;
 
-        public TurnRunner(Guard guard, IDictionary<string, Func<JsonObject, Decision, object>> tools, TurnOptions options)
+        public TurnRunner(Guard guard, Func<string, bool> hasTool, Func<GuardedCall, Task<object>> invoke,
+            TurnOptions options, CancellationToken token)
         {
             _guard = guard;
-            _tools = tools;
+            _hasTool = hasTool;
+            _invoke = invoke;
             _options = options;
+            _token = token;
         }
 
-        public TurnResult Run(ProviderFormat format, IList<ToolCall> calls)
+        /// <summary>The synchronous tools: run inline one after the other, on the thread
+        /// pool when several run at once.</summary>
+        public static TurnRunner ForFunctions(Guard guard, IDictionary<string, Func<JsonObject, Decision, object>> tools,
+            TurnOptions options)
+        {
+            Func<GuardedCall, Task<object>> invoke;
+            if (options.MaxParallel == 1)
+                invoke = g => Task.FromResult(tools[g.Call.Name](g.Call.Arguments, g.Decision));
+            else
+                invoke = g => Task.Run(() => tools[g.Call.Name](g.Call.Arguments, g.Decision));
+            return new TurnRunner(guard, tools.ContainsKey, invoke, options, CancellationToken.None);
+        }
+
+        /// <summary>The asynchronous tools, each given the turn's cancellation token.</summary>
+        public static TurnRunner ForTasks(Guard guard,
+            IDictionary<string, Func<JsonObject, Decision, CancellationToken, Task<object>>> tools, TurnOptions options,
+            CancellationToken token)
+        {
+            return new TurnRunner(guard, tools.ContainsKey, g => tools[g.Call.Name](g.Call.Arguments, g.Decision, token),
+                options, token);
+        }
+
+        public async Task<TurnResult> RunAsync(ProviderFormat format, IList<ToolCall> calls)
         {
             var answered = new GuardedCall[calls.Count];
             GuardedCall stopper = null;
@@ -36,14 +64,14 @@ namespace AuraGuard.Providers
                     if (stopper == null && g.EndsTurn) stopper = g;
                     else if (g.ShouldRun) allowed.Add(g);
                 }
-                Execute(allowed);
+                await ExecuteAsync(allowed).ConfigureAwait(false);
             }
             return new TurnResult(format, answered, stopper);
         }
 
         private GuardedCall Check(ToolCall call)
         {
-            if (call.ArgumentsError == null && !_tools.ContainsKey(call.Name))
+            if (call.ArgumentsError == null && !_hasTool(call.Name))
                 return new GuardedCall(call, null, ResultTexts.UnknownTool(call.Name), true, HostAction.None);
             return _guard.CheckToolCall(call, _options.TicketId);
         }
@@ -75,26 +103,14 @@ namespace AuraGuard.Providers
                     yield return wave.GetRange(start, Math.Min(width, wave.Count - start));
         }
 
-        private void Execute(List<GuardedCall> allowed)
+        private async Task ExecuteAsync(List<GuardedCall> allowed)
         {
-            var outcomes = new Outcome[allowed.Count];
-            if (allowed.Count == 1)
-            {
-                outcomes[0] = Invoke(allowed[0]);
-            }
-            else if (allowed.Count > 1)
-            {
-                var tasks = new Task<Outcome>[allowed.Count];
-                for (int i = 0; i < tasks.Length; i++)
-                {
-                    GuardedCall g = allowed[i];
-                    tasks[i] = Task.Run(() => Invoke(g));
-                }
-                Task.WaitAll(tasks);
-                for (int i = 0; i < tasks.Length; i++) outcomes[i] = tasks[i].Result;
-            }
+            var outcomes = new Task<Outcome>[allowed.Count];
+            // All started before any is awaited: a batch of more than one runs at once.
+            for (int i = 0; i < allowed.Count; i++) outcomes[i] = InvokeAsync(allowed[i]);
+            await Task.WhenAll(outcomes).ConfigureAwait(false);
             // Recorded in the calls' order, whatever order they finished in.
-            for (int i = 0; i < allowed.Count; i++) Record(allowed[i], outcomes[i]);
+            for (int i = 0; i < allowed.Count; i++) Record(allowed[i], outcomes[i].Result);
         }
 
         private struct Outcome
@@ -103,11 +119,14 @@ namespace AuraGuard.Providers
             public Exception Error;
         }
 
-        private Outcome Invoke(GuardedCall g)
+        // The tool's value or exception; nothing escapes, so every allowed call is recorded.
+        private async Task<Outcome> InvokeAsync(GuardedCall g)
         {
             try
             {
-                return new Outcome { Value = _tools[g.Call.Name](g.Call.Arguments, g.Decision) };
+                Task<object> task = _invoke(g);
+                if (task == null) throw new InvalidOperationException("the tool function of " + g.Call.Name + " returned no Task");
+                return new Outcome { Value = await task.ConfigureAwait(false) };
             }
             catch (Exception e)
             {
@@ -152,7 +171,7 @@ namespace AuraGuard.Providers
             Func<Exception, CancellationToken, ToolFailure> classify = _guard.ErrorClassifier ?? ErrorClassifier.Classify;
             try
             {
-                return classify(e, CancellationToken.None) ?? ErrorClassifier.Classify(e, CancellationToken.None);
+                return classify(e, _token) ?? ErrorClassifier.Classify(e, _token);
             }
             catch (Exception)
             {
