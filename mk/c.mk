@@ -71,6 +71,10 @@ $(C_OUT)/header_hygiene: tests/c/header_hygiene.cpp $(HEADER) $(C_LIBS) | $(C_OU
 $(C_OUT)/example_%: examples/c/%.c $(HEADER) $(C_LIBS) | $(C_OUT)
 	$(CC) $(C_CFLAGS) $< $(C_LDSHARED) -o $@
 
+# The provider example reads the response with jansson (libjansson-dev, see make deps).
+$(C_OUT)/example_provider_tool_results: examples/c/provider_tool_results.c $(HEADER) $(C_LIBS) | $(C_OUT)
+	$(CC) $(C_CFLAGS) $< $(C_LDSHARED) -ljansson -o $@
+
 $(C_OUT)/bench_capi: bench/c/bench_capi.c $(HEADER) $(C_LIBS) | $(C_OUT)
 	$(CC) $(C_CFLAGS) $< $(C_LDSHARED) -o $@
 

@@ -23,10 +23,11 @@ CS_TESTS     := $(CS_OUT)/AuraGuard.Tests.dll
 CS_QUICK     := $(CS_OUT)/Quickstart.exe
 CS_AGENT     := $(CS_OUT)/AgentLoop.exe
 CS_BENCH     := $(CS_OUT)/Bench.exe
+CS_PROVIDER  := $(CS_OUT)/ProviderTurn.exe
 
 .PHONY: test-csharp bench-csharp csharp-build
 
-csharp-build: $(CS_LIB) $(CS_TESTS) $(CS_QUICK) $(CS_AGENT)
+csharp-build: $(CS_LIB) $(CS_TESTS) $(CS_QUICK) $(CS_AGENT) $(CS_PROVIDER)
 
 $(CS_LIB): $(CS_LIB_SRC) | $(CS_OUT)
 	$(CS_MCS) $(CS_FLAGS) -unsafe -target:library -doc:$(CS_OUT)/AuraGuard.xml -out:$@ $(CS_LIB_SRC)
@@ -42,6 +43,9 @@ $(CS_QUICK): $(CS_LIB) $(ROOT)/examples/csharp/Quickstart.cs
 $(CS_AGENT): $(CS_LIB) $(ROOT)/examples/csharp/AgentLoop.cs
 	$(CS_MCS) $(CS_FLAGS) -r:$(CS_LIB) -out:$@ $(ROOT)/examples/csharp/AgentLoop.cs
 
+$(CS_PROVIDER): $(CS_LIB) $(ROOT)/examples/csharp/ProviderTurn.cs
+	$(CS_MCS) $(CS_FLAGS) -r:$(CS_LIB) -out:$@ $(ROOT)/examples/csharp/ProviderTurn.cs
+
 $(CS_BENCH): $(CS_LIB) $(CS_DIR)/bench/Bench.cs
 	$(CS_MCS) $(CS_FLAGS) -optimize+ -r:$(CS_LIB) -out:$@ $(CS_DIR)/bench/Bench.cs
 
@@ -54,6 +58,9 @@ test-csharp: build csharp-build
 	cd $(CS_OUT) && $(CS_ENV) $(CS_NUNIT) -nologo -xml=$(CS_OUT)/TestResult.xml $(CS_TESTS)
 	cd $(CS_OUT) && $(CS_ENV) $(CS_MONO) $(CS_QUICK)
 	cd $(CS_OUT) && $(CS_ENV) $(CS_MONO) $(CS_AGENT)
+	@# The double refund of the recorded response runs once; both calls are answered.
+	cd $(CS_OUT) && out=$$($(CS_ENV) $(CS_MONO) $(CS_PROVIDER) $(ROOT)/tests/fixtures/providers/openai_chat_repeat.json) && \
+	  echo "$$out" && echo "$$out" | grep -q "refunds executed: 1" && [ $$(echo "$$out" | grep -c '"role":"tool"') -eq 2 ]
 	@# Without the library on any path, the error says where it looked and how to fix it.
 	@if ldconfig -p | grep -q libauraguard; then echo "csharp: libauraguard is installed; missing-library check skipped"; \
 	else cd $(CS_OUT) && ! out=$$(env -u LD_LIBRARY_PATH $(CS_MONO) $(CS_QUICK) 2>&1) && \

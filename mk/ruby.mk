@@ -15,6 +15,8 @@ test-ruby: build
 	cd $(RUBY_DIR) && $(RUBY) -S rake test
 	out=$$($(RUBY_RUN) examples/ruby/quickstart.rb) && echo "$$out" | grep -q "reused:"
 	out=$$($(RUBY_RUN) examples/ruby/agent_loop.rb) && echo "$$out" | grep -q "final reply:"
+	out=$$($(RUBY_RUN) examples/ruby/provider_turn.rb) && echo "$$out" | grep -q "refunds executed: 1" && \
+	  [ $$(echo "$$out" | grep -o '"type":"tool_result"' | wc -l) -eq 2 ]
 	@mkdir -p $(RUBY_BUILD)
 	cd $(RUBY_DIR) && gem build --silent auraguard.gemspec --output $(RUBY_BUILD)/auraguard-$(VERSION).gem
 	@echo "ruby: tests, examples and gem build passed"

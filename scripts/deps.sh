@@ -12,6 +12,8 @@ have cc || need_apt+=(gcc)
 have g++ || need_apt+=(g++)
 have pkg-config || need_apt+=(pkg-config)
 have valgrind || need_apt+=(valgrind)
+# The C provider example reads JSON with jansson.
+[ -e /usr/include/jansson.h ] || need_apt+=(libjansson-dev)
 have go || need_apt+=(golang-go)
 have ruby || need_apt+=(ruby)
 have rake || need_apt+=(rake)

@@ -38,6 +38,20 @@ fn the_readme_shows_each_quickstart_verbatim() {
 }
 
 #[test]
+fn the_readme_shows_the_provider_examples_as_they_are() {
+    let readme = repo("README.md");
+    for path in ["examples/csharp/ProviderTurn.cs", "examples/ruby/provider_turn.rb"] {
+        let code = repo(path);
+        assert!(readme.contains(code.trim_end()), "README.md does not show {path} as it is");
+    }
+    // The C example is long: the README shows its function that answers one call.
+    let c = repo("examples/c/provider_tool_results.c");
+    let start = c.find("/* The result of one call:").expect("provider_tool_results.c lost its answer function");
+    let end = start + c[start..].find("\n}\n").expect("the answer function has no end") + 3;
+    assert!(readme.contains(&c[start..end]), "README.md does not show the answer function of provider_tool_results.c");
+}
+
+#[test]
 fn the_readme_documents_every_configuration_key() {
     let readme = repo("README.md");
     for key in auraguard::config::CONFIG_KEYS {
