@@ -17,8 +17,8 @@ use crate::json_scan::{ResultFields, Scanner};
 use crate::ledger::{self, StoreError};
 use crate::primitives::idempotency::{Checked, IdempotencyLedger, LedgerEntry, Reserved};
 use crate::primitives::{
-    budget, circuit_breaker, idempotency, jitter, per_tool_cap, policy, repeat, sequence, side_effect, stall, Args,
-    Call,
+    budget, circuit_breaker, idempotency, jitter, per_tool_cap, policy, recovery, repeat, run_limits, same_result,
+    sequence, side_effect, stall, warning, Args, Call,
 };
 use crate::signature::{hex, write_canonical, Sig, Signer};
 use crate::state::{CallKey, PendingCall, RunState, StoredResult, ToolId, WindowEntry};
@@ -185,7 +185,7 @@ impl Guard {
             cfg.secret_key.bytes()
         };
         let signer = Signer::new(key);
-        let tokens = TokenSigner::new(Signer::new(key));
+        let tokens = TokenSigner::new(Signer::new(key)).multilingual(cfg.detect.multilingual_text);
         let run = RunState::new(&signer, ledger).named(&cfg, &signer);
         Guard {
             cfg,
@@ -356,7 +356,11 @@ impl Guard {
             Some(t) if !t.is_empty() => self.ticket_sig(t),
             _ => self.run.run_sig,
         };
-        let repeats = repeat::count(&self.run.window, id, &args_sig);
+        self.run.detect.checks += 1;
+        let repeats = match self.run.tool_at(id).rules.poll {
+            true => same_result::poll_repeats(&self.run, id, &args_sig),
+            false => repeat::count(&self.run.window, id, &args_sig),
+        };
         let name = self.run.name(id).clone();
         let call = Call { tool: id, name, args, args_sig, ticket_sig, side_effect, repeats };
         let idem = side_effect.then(|| self.signer.idempotency(&call.ticket_sig, &call.name, &call.args_sig));
@@ -399,25 +403,42 @@ impl Guard {
         if let Some(d) = budget::check(cfg, run, tool, self.listening) {
             return d;
         }
-        if let Some(d) = circuit_breaker::check(run, tool) {
+        let now = self.clock.now();
+        if let Some(d) = run_limits::check(cfg, run, now, true, self.listening) {
             return d;
+        }
+        match recovery::gate(cfg, run, tool, now) {
+            recovery::Gate::Wait(d) => return d,
+            recovery::Gate::Probe => {}
+            recovery::Gate::NotMine => {
+                if let Some(d) = circuit_breaker::check(run, tool) {
+                    return d;
+                }
+            }
         }
         if let Some(d) = side_effect::check(cfg, run, tool, call.side_effect) {
             return d;
         }
-        if let Some(d) = repeat::block(cfg, call) {
+        // A detector that warns first (`warn_before_enforce`) lets the
+        // guard go on looking: a later one may still have to enforce.
+        let mut warned = None;
+        let blocked = repeat::block(cfg, call).map(|d| warning::soften(cfg, run, tool, d));
+        if let Some(d) = warning::settle(blocked, &mut warned) {
             return d;
         }
-        if let Some(d) = jitter::check(cfg, run, &mut self.tokens, call) {
+        if let Some(d) = warning::settle(jitter::check(cfg, run, &mut self.tokens, call), &mut warned) {
             return d;
         }
-        if let Some(d) = per_tool_cap::check(run, tool) {
+        if let Some(d) = warning::settle(same_result::check(cfg, run, call), &mut warned) {
             return d;
         }
-        if let Some(d) = sequence::check(cfg, run, tool) {
+        if let Some(d) = warning::settle(per_tool_cap::check(cfg, run, tool), &mut warned) {
             return d;
         }
-        Decision::allow()
+        if let Some(d) = warning::settle(sequence::check(cfg, run, tool), &mut warned) {
+            return d;
+        }
+        warned.unwrap_or_else(Decision::allow)
     }
 
     /// Apply a decision to the run: counters, window, pending calls, log.
@@ -477,6 +498,9 @@ impl Guard {
     ) -> Decision {
         let call_id = self.next_call_id;
         self.next_call_id += 1;
+        run_limits::on_allowed(&mut self.run);
+        recovery::on_allowed(&self.cfg, &mut self.run, call.tool, self.clock.now(), self.listening);
+        warning::on_allowed(&mut self.run, call.tool, &decision, self.listening);
         decision.call_id = Some(call_id);
         decision.idempotency_key = idem.map(|k| hex(&k[..16]));
         decision.lease_ms = reservation.map(|(_, lease)| lease);
@@ -639,6 +663,11 @@ impl Guard {
         let payload_sig = (payload_kept && payload != "null").then(|| self.signer.payload_sig(payload));
         let executed = r.side_effect_executed.unwrap_or(call.side_effect && ok && !r.cached);
         circuit_breaker::on_result(cfg, run, tool, ok, r.error_code.as_deref());
+        recovery::on_result(cfg, run, tool, ok, self.clock.now());
+        if !call.side_effect && !r.cached {
+            let entry = crate::state_detect::ResultEntry { tool, args_sig: call.args_sig, ok, payload_sig };
+            same_result::on_result(cfg, run, entry);
+        }
 
         let mut store_error = None;
         if call.side_effect {
@@ -697,7 +726,8 @@ impl Guard {
         if text.is_empty() {
             return Ok(None);
         }
-        let Some(decision) = stall::check(&self.cfg, &mut self.run, &mut self.tokens, text) else {
+        let limit = run_limits::check(&self.cfg, &mut self.run, self.clock.now(), false, self.listening);
+        let Some(decision) = limit.or_else(|| stall::check(&self.cfg, &mut self.run, &mut self.tokens, text)) else {
             return Ok(None);
         };
         if self.cfg.shadow_mode {
@@ -731,6 +761,7 @@ impl Guard {
         };
         self.run.cost.spent += cost;
         self.run.cost.reported_token_cost += cost;
+        run_limits::on_tokens(&mut self.run, input_tokens, output_tokens, self.clock.now());
         let event = CostEvent {
             run_id: self.run.run_id.clone(),
             kind: "tokens",
