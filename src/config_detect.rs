@@ -62,6 +62,17 @@ impl DetectConfig {
         self.same_result_threshold.is_some() || !self.poll_tools.is_empty()
     }
 
+    /// Whether any detector here keeps state across calls (saved in `body.detect`).
+    pub fn has_run_state(&self) -> bool {
+        self.has_cooldown()
+            || self.keeps_results()
+            || !self.warn_before_enforce.is_empty()
+            || self.max_model_calls.is_some()
+            || self.max_tokens_per_run.is_some()
+            || self.max_tool_calls_per_run.is_some()
+            || self.max_run_seconds.is_some()
+    }
+
     pub fn warns(&self, reason: &str) -> bool {
         self.warn_before_enforce.contains(reason)
     }

@@ -219,6 +219,11 @@ impl Guard {
         self
     }
 
+    /// The guard's clock, in seconds.
+    pub(crate) fn now(&self) -> f64 {
+        self.clock.now()
+    }
+
     pub fn config(&self) -> &Config {
         &self.cfg
     }
@@ -407,22 +412,24 @@ impl Guard {
         if let Some(d) = run_limits::check(cfg, run, now, true, self.listening) {
             return d;
         }
-        match recovery::gate(cfg, run, tool, now) {
+        let probe = match recovery::gate(cfg, run, tool, now) {
             recovery::Gate::Wait(d) => return d,
-            recovery::Gate::Probe => {}
+            // A probe retries what failed: it is not an identical-repeat loop.
+            recovery::Gate::Probe => true,
             recovery::Gate::NotMine => {
                 if let Some(d) = circuit_breaker::check(run, tool) {
                     return d;
                 }
+                false
             }
-        }
+        };
         if let Some(d) = side_effect::check(cfg, run, tool, call.side_effect) {
             return d;
         }
         // A detector that warns first (`warn_before_enforce`) lets the
         // guard go on looking: a later one may still have to enforce.
         let mut warned = None;
-        let blocked = repeat::block(cfg, call).map(|d| warning::soften(cfg, run, tool, d));
+        let blocked = repeat::block(cfg, call).filter(|_| !probe).map(|d| warning::soften(cfg, run, tool, d));
         if let Some(d) = warning::settle(blocked, &mut warned) {
             return d;
         }

@@ -46,6 +46,7 @@ pub mod report;
 pub mod shared;
 pub mod signature;
 pub mod snapshot;
+pub mod snapshot_detect;
 pub mod state;
 pub mod state_detect;
 pub mod text;
