@@ -6,6 +6,7 @@ mod demo;
 mod mcp;
 mod replay;
 mod scenarios;
+mod scenarios_detect;
 mod simulate;
 
 use std::process::ExitCode;
