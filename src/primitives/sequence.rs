@@ -35,9 +35,12 @@ pub fn detect(cfg: &Config, window: &VecDeque<WindowEntry>, tool: ToolId) -> Opt
 }
 
 /// As [`detect`], with up to `gap` unrelated calls (of tools outside the
-/// cycle) allowed between two calls of the cycle (`sequence_gap_tolerance`).
-/// The latest round, ending with `tool`, defines the cycle and is unbroken;
-/// a call of one of the cycle's tools out of its turn ends the search.
+/// cycle) allowed between two rounds of the cycle (`sequence_gap_tolerance`).
+/// Each round is unbroken, and the latest, ending with `tool`, defines the
+/// cycle; a call inside a round, or of one of the cycle's tools out of its
+/// turn, ends the search. When every gap holds the same calls, those calls
+/// are part of a longer cycle, not unrelated: that cycle is left to the
+/// package's rule (which sees it once it repeats back to back).
 pub fn detect_with_gaps(cfg: &Config, window: &VecDeque<WindowEntry>, tool: ToolId, gap: usize) -> Option<Vec<ToolId>> {
     let total = window.len() + 1;
     let at = |i: usize| if i == window.len() { tool } else { window[i].tool };
@@ -52,25 +55,27 @@ pub fn detect_with_gaps(cfg: &Config, window: &VecDeque<WindowEntry>, tool: Tool
         }
         // The k-th call of the cycle counted back from the end is pattern[len - 1 - k % len].
         let mut matched = len;
-        let mut skipped = 0;
+        // The calls between two rounds, for each boundary crossed so far.
+        let mut gaps: Vec<Vec<ToolId>> = Vec::new();
+        let mut current: Vec<ToolId> = Vec::new();
         for i in (0..total - len).rev() {
             if matched >= need {
                 break;
             }
             let t = at(i);
             if t == pattern[len - 1 - matched % len] {
+                if matched % len == 0 {
+                    gaps.push(std::mem::take(&mut current));
+                }
                 matched += 1;
-                skipped = 0;
-            } else if pattern.contains(&t) {
+            } else if pattern.contains(&t) || matched % len != 0 || current.len() >= gap {
                 break;
             } else {
-                skipped += 1;
-                if skipped > gap {
-                    break;
-                }
+                current.push(t);
             }
         }
-        if matched >= need {
+        let one_longer_cycle = gaps.first().is_some_and(|g| !g.is_empty() && gaps.iter().all(|x| x == g));
+        if matched >= need && !one_longer_cycle {
             return Some(pattern);
         }
     }
@@ -159,7 +164,18 @@ mod tests {
         assert_eq!(detect_with_gaps(&c, &w, B, 1), Some(vec![A, B]));
         assert!(detect(&c, &w, B).is_none(), "the package's rule needs the rounds back to back");
         let w = window(&[0, 7, 1, 0, 1, 0]);
-        assert_eq!(detect_with_gaps(&c, &w, B, 1), Some(vec![A, B]), "a gap inside an earlier round");
+        assert!(detect_with_gaps(&c, &w, B, 1).is_none(), "a call inside a round is not a gap between rounds");
+    }
+
+    #[test]
+    fn the_same_calls_in_every_gap_are_a_longer_cycle_not_gaps() {
+        let c = cfg(json!({"sequence_repeat_threshold": 2}));
+        // A B X A B: X recurs between the rounds; it is the cycle A B X.
+        assert!(detect_with_gaps(&c, &window(&[0, 1, 7, 0]), B, 2).is_none());
+        assert_eq!(detect_with_gaps(&c, &window(&[0, 1, 7, 0, 1]), X, 2), Some(vec![A, B, X]));
+        let c = cfg(json!({}));
+        assert!(detect_with_gaps(&c, &window(&[0, 1, 7, 0, 1, 7, 0]), B, 2).is_none());
+        assert_eq!(detect_with_gaps(&c, &window(&[0, 1, 0, 1, 7, 0]), B, 2), Some(vec![A, B]), "one gap and none");
     }
 
     #[test]
