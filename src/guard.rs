@@ -413,7 +413,7 @@ impl Guard {
             return d;
         }
         let probe = match recovery::gate(cfg, run, tool, now) {
-            recovery::Gate::Wait(d) => return d,
+            recovery::Gate::Wait(d) => return *d,
             // A probe retries what failed: it is not an identical-repeat loop.
             recovery::Gate::Probe => true,
             recovery::Gate::NotMine => {

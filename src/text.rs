@@ -74,12 +74,7 @@ impl TokenSigner {
         // About one token per six bytes of prose: size the set once.
         let mut set = HashSet::with_capacity_and_hasher(text.len() / 6 + 1, SigHashing::default());
         let TokenSigner { signer, keyed, memo, buf, multilingual } = self;
-        let each: fn(&str, &mut String, &mut dyn FnMut(&str)) = if *multilingual {
-            |t, b, f| crate::text_multilingual::for_each_token(t, b, f)
-        } else {
-            |t, b, f| for_each_token(t, b, f)
-        };
-        each(text, buf, &mut |tok| {
+        let mut sign = |tok: &str| {
             let h = keyed.hash_one(tok);
             let sig = match memo.get(&h) {
                 Some(sig) => *sig,
@@ -93,7 +88,12 @@ impl TokenSigner {
                 }
             };
             set.insert(sig);
-        });
+        };
+        if *multilingual {
+            crate::text_multilingual::for_each_token(text, buf, &mut sign);
+        } else {
+            for_each_token(text, buf, &mut sign);
+        }
         set
     }
 }

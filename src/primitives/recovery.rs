@@ -25,8 +25,8 @@ pub enum Gate {
     NotMine,
     /// The cooldown has passed: let the call through as a probe.
     Probe,
-    /// Still cooling down.
-    Wait(Decision),
+    /// Still cooling down (boxed: a decision is large, the other answers are not).
+    Wait(Box<Decision>),
 }
 
 fn recoverable(run: &RunState, tool: ToolId) -> Option<&str> {
@@ -64,7 +64,7 @@ pub fn gate(cfg: &Config, run: &RunState, tool: ToolId, now: f64) -> Gate {
     let text = messages::paused(&run.tool_at(tool).name, why, retry);
     let mut d = Decision::rewrite(format!("tool_quarantined:{why}"), text);
     d.retry_after_ms = retry;
-    Gate::Wait(d)
+    Gate::Wait(Box::new(d))
 }
 
 /// An allowed call of a breaker's tool whose cooldown passed is its probe:
