@@ -57,6 +57,11 @@ impl DetectConfig {
         self.quarantine_cooldown_s.is_some() || self.quarantine_cooldown_calls.is_some()
     }
 
+    /// Whether a detector reads the clock (a time cooldown or a run time limit).
+    pub fn uses_clock(&self) -> bool {
+        self.quarantine_cooldown_s.is_some() || self.max_run_seconds.is_some()
+    }
+
     /// Whether results must be kept for the result-aware detectors.
     pub fn keeps_results(&self) -> bool {
         self.same_result_threshold.is_some() || !self.poll_tools.is_empty()

@@ -219,9 +219,14 @@ impl Guard {
         self
     }
 
-    /// The guard's clock, in seconds.
+    /// The clock of the opt-in detectors that need one (cooldowns, run
+    /// time), in seconds; 0 without them, so the clock is not read for nothing.
     pub(crate) fn now(&self) -> f64 {
-        self.clock.now()
+        if self.cfg.detect.uses_clock() {
+            self.clock.now()
+        } else {
+            0.0
+        }
     }
 
     pub fn config(&self) -> &Config {
@@ -399,6 +404,7 @@ impl Guard {
                 Checked::FailOpen(e) => self.ledger_error(Some(call), "fail_open", e),
             }
         }
+        let now = self.now();
         let (cfg, run) = (&self.cfg, &mut self.run);
         if call.repeats >= cfg.repeat_toolcall_threshold {
             if let Some(d) = repeat::cached(cfg, &run.cache, call, self.clock.now()) {
@@ -408,7 +414,6 @@ impl Guard {
         if let Some(d) = budget::check(cfg, run, tool, self.listening) {
             return d;
         }
-        let now = self.clock.now();
         if let Some(d) = run_limits::check(cfg, run, now, true, self.listening) {
             return d;
         }
@@ -506,7 +511,8 @@ impl Guard {
         let call_id = self.next_call_id;
         self.next_call_id += 1;
         run_limits::on_allowed(&mut self.run);
-        recovery::on_allowed(&self.cfg, &mut self.run, call.tool, self.clock.now(), self.listening);
+        let now = self.now();
+        recovery::on_allowed(&self.cfg, &mut self.run, call.tool, now, self.listening);
         warning::on_allowed(&mut self.run, call.tool, &decision, self.listening);
         decision.call_id = Some(call_id);
         decision.idempotency_key = idem.map(|k| hex(&k[..16]));
@@ -658,6 +664,7 @@ impl Guard {
     /// marked `cached` was not executed: only the streaks and the ledger see
     /// it, and it costs nothing.
     fn bookkeep(&mut self, call: &PendingCall, r: ResultFields, payload: &str, payload_kept: bool) {
+        let now = self.now();
         let (cfg, run) = (&self.cfg, &mut self.run);
         let tool: ToolId = call.tool;
         let ok = r.ok;
@@ -670,7 +677,7 @@ impl Guard {
         let payload_sig = (payload_kept && payload != "null").then(|| self.signer.payload_sig(payload));
         let executed = r.side_effect_executed.unwrap_or(call.side_effect && ok && !r.cached);
         circuit_breaker::on_result(cfg, run, tool, ok, r.error_code.as_deref());
-        recovery::on_result(cfg, run, tool, ok, self.clock.now());
+        recovery::on_result(cfg, run, tool, ok, now);
         if !call.side_effect && !r.cached {
             let entry = crate::state_detect::ResultEntry { tool, args_sig: call.args_sig, ok, payload_sig };
             same_result::on_result(cfg, run, entry);
@@ -733,7 +740,8 @@ impl Guard {
         if text.is_empty() {
             return Ok(None);
         }
-        let limit = run_limits::check(&self.cfg, &mut self.run, self.clock.now(), false, self.listening);
+        let now = self.now();
+        let limit = run_limits::check(&self.cfg, &mut self.run, now, false, self.listening);
         let Some(decision) = limit.or_else(|| stall::check(&self.cfg, &mut self.run, &mut self.tokens, text)) else {
             return Ok(None);
         };
@@ -768,7 +776,8 @@ impl Guard {
         };
         self.run.cost.spent += cost;
         self.run.cost.reported_token_cost += cost;
-        run_limits::on_tokens(&mut self.run, input_tokens, output_tokens, self.clock.now());
+        let now = self.now();
+        run_limits::on_tokens(&mut self.run, input_tokens, output_tokens, now);
         let event = CostEvent {
             run_id: self.run.run_id.clone(),
             kind: "tokens",
