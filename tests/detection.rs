@@ -282,6 +282,12 @@ fn chinese_rewordings_share_bigrams_for_the_jitter_detector() {
     };
     assert_eq!(run(json!({})), ["allow"; 4], "one token per unspaced run: rewordings share nothing");
     assert_eq!(run(json!({"multilingual_text": true})), ["allow", "allow", "allow", "arg_jitter_loop"]);
+    // Different questions share no bigram: never a loop.
+    let mut g = guard(json!({"multilingual_text": true}));
+    for q in ["退款政策", "运费计算", "会员积分", "发票抬头", "配送时间", "退货地址"] {
+        assert_eq!(check(&mut g, "search_kb", json!({"query": q})).action, Action::Allow, "{q}");
+        ok(&mut g, json!({"hits": 1}));
+    }
 }
 
 #[test]
