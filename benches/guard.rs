@@ -2,7 +2,8 @@
 //!
 //! Workloads, each through the Rust API (`engine/*`) and the C API
 //! (`c_api/*`):
-//! - `distinct_reads`: `get_order` with a new order id every call, a ticket id;
+//! - `distinct_reads`: `get_order` with a new order id every call, a ticket id
+//!   (`distinct_reads_opt_in`: the same, every opt-in detector on, engine only);
 //! - `jittery_queries`: `search_kb` with overlapping five-word queries;
 //! - `repeated_call`: the same read again, answered from the cache;
 //! - `check_output`: a 40-word assistant message;

@@ -177,6 +177,8 @@ pub struct Config {
     pub max_cache_bytes: usize,
     pub max_ledger_payload_bytes: usize,
     pub max_jitter_bytes: usize,
+    /// The opt-in detectors beyond the package (all off by default).
+    pub detect: crate::config_detect::DetectConfig,
 }
 
 fn default_query_keys() -> HashMap<String, Vec<String>> {
@@ -238,6 +240,7 @@ impl Default for Config {
             max_cache_bytes: 64 << 20,
             max_ledger_payload_bytes: 16 << 20,
             max_jitter_bytes: 32 << 20,
+            detect: Default::default(),
         }
     }
 }
@@ -328,6 +331,19 @@ pub const CONFIG_KEYS: &[&str] = &[
     "ledger_ttl_s",
     "ledger_on_error",
     "ledger_store_payload",
+    // The opt-in detectors (`config_detect::KEYS`).
+    "same_result_threshold",
+    "poll_tools",
+    "quarantine_cooldown_s",
+    "quarantine_cooldown_calls",
+    "warn_before_enforce",
+    "sequence_gap_tolerance",
+    "max_model_calls",
+    "max_tokens_per_run",
+    "max_tool_calls_per_run",
+    "max_run_seconds",
+    "multilingual_text",
+    "stall_phrases",
 ];
 
 impl Config {
@@ -418,6 +434,7 @@ impl Config {
                     }
                 }
                 "ledger_store_payload" => c.ledger.store_payload = boolean(k, v)?,
+                k if crate::config_detect::KEYS.contains(&k) => crate::config_detect::read(&mut c.detect, k, v)?,
                 _ => return Err(unknown_key(k, CONFIG_KEYS, "")),
             }
         }
@@ -452,7 +469,7 @@ pub(crate) fn kind_of(v: &Value) -> &'static str {
     }
 }
 
-fn wrong(key: &str, expected: &str, got: &Value) -> Error {
+pub(crate) fn wrong(key: &str, expected: &str, got: &Value) -> Error {
     Error::config(format!("config key `{key}` must be {expected}, got {}", kind_of(got)))
 }
 
@@ -479,7 +496,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-fn opt<T>(v: &Value, f: impl FnOnce(&Value) -> Result<T>) -> Result<Option<T>> {
+pub(crate) fn opt<T>(v: &Value, f: impl FnOnce(&Value) -> Result<T>) -> Result<Option<T>> {
     if v.is_null() {
         Ok(None)
     } else {
@@ -487,7 +504,7 @@ fn opt<T>(v: &Value, f: impl FnOnce(&Value) -> Result<T>) -> Result<Option<T>> {
     }
 }
 
-fn count<T: TryFrom<u64>>(key: &str, v: &Value, min: u64, max: u64) -> Result<T> {
+pub(crate) fn count<T: TryFrom<u64>>(key: &str, v: &Value, min: u64, max: u64) -> Result<T> {
     let n = v.as_u64().ok_or_else(|| wrong(key, &format!("an integer from {min} to {max}"), v))?;
     if n < min || n > max {
         return Err(Error::config(format!("config key `{key}` must be from {min} to {max}, got {n}")));
@@ -507,7 +524,7 @@ fn unit(key: &str, v: &Value) -> Result<f64> {
     Ok(x)
 }
 
-fn positive(key: &str, v: &Value) -> Result<f64> {
+pub(crate) fn positive(key: &str, v: &Value) -> Result<f64> {
     let x = number(key, v)?;
     if x <= 0.0 {
         return Err(Error::config(format!("config key `{key}` must be > 0 (or null), got {x}")));
@@ -533,7 +550,7 @@ fn budget(key: &str, v: &Value) -> Result<f64> {
     Ok(x)
 }
 
-fn boolean(key: &str, v: &Value) -> Result<bool> {
+pub(crate) fn boolean(key: &str, v: &Value) -> Result<bool> {
     v.as_bool().ok_or_else(|| wrong(key, "true or false", v))
 }
 
@@ -544,7 +561,7 @@ fn string_list(key: &str, v: &Value) -> Result<Vec<String>> {
         .collect()
 }
 
-fn string_set(key: &str, v: &Value) -> Result<HashSet<String>> {
+pub(crate) fn string_set(key: &str, v: &Value) -> Result<HashSet<String>> {
     Ok(string_list(key, v)?.into_iter().collect())
 }
 

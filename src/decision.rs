@@ -79,6 +79,12 @@ pub struct EscalationPacket {
     pub missing_info: Option<Vec<Value>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Which run limit was reached (`max_tool_calls_per_run`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit_key: Option<String>,
+    /// How much of that limit the run has used (calls, tokens or seconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub used: Option<f64>,
 }
 
 impl EscalationPacket {
@@ -96,6 +102,8 @@ impl EscalationPacket {
             limit: None,
             missing_info: None,
             reason: None,
+            limit_key: None,
+            used: None,
         }
     }
 }
@@ -105,6 +113,15 @@ impl EscalationPacket {
 pub struct FinalizedOutput {
     pub reply_draft: String,
     pub reason: String,
+}
+
+/// What an allowed call carries when a detector would have intervened but
+/// warns first (`warn_before_enforce`): the detector's reason code and the
+/// text to show the model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DecisionWarning {
+    pub reason: String,
+    pub message: String,
 }
 
 /// A decision: an action, a reason code, and the fields of that action.
@@ -134,6 +151,9 @@ pub struct Decision {
     /// Set on `side_effect_in_flight`: when the holder's lease ends (ms).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after_ms: Option<u64>,
+    /// Set on an allow that a detector would have refused but warns about first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<DecisionWarning>,
 }
 
 impl Decision {
@@ -149,6 +169,7 @@ impl Decision {
             idempotency_key: None,
             lease_ms: None,
             retry_after_ms: None,
+            warning: None,
         }
     }
 
@@ -172,6 +193,16 @@ impl Decision {
         Decision { escalation_packet: Some(packet), ..Decision::new(Action::Escalate, reason) }
     }
 
+    /// An allow that carries a warning of `reason` (see [`DecisionWarning`]).
+    pub fn warned(reason: &str, message: String) -> Self {
+        Decision { warning: Some(DecisionWarning { reason: reason.to_string(), message }), ..Decision::allow() }
+    }
+
+    /// Whether this is an allow with a warning.
+    pub fn is_warning(&self) -> bool {
+        self.action == Action::Allow && self.warning.is_some()
+    }
+
     /// The decision as JSON. An allow (the common answer) is written by
     /// hand; the other actions go through serde.
     pub fn to_json(&self) -> String {
@@ -180,7 +211,8 @@ impl Decision {
             && self.cached_result.is_none()
             && self.escalation_packet.is_none()
             && self.finalized_output.is_none()
-            && self.retry_after_ms.is_none();
+            && self.retry_after_ms.is_none()
+            && self.warning.is_none();
         if !plain_allow {
             return serde_json::to_string(self).expect("a decision always serializes");
         }

@@ -17,8 +17,8 @@ use crate::json_scan::{ResultFields, Scanner};
 use crate::ledger::{self, StoreError};
 use crate::primitives::idempotency::{Checked, IdempotencyLedger, LedgerEntry, Reserved};
 use crate::primitives::{
-    budget, circuit_breaker, idempotency, jitter, per_tool_cap, policy, repeat, sequence, side_effect, stall, Args,
-    Call,
+    budget, circuit_breaker, idempotency, jitter, per_tool_cap, policy, recovery, repeat, run_limits, same_result,
+    sequence, side_effect, stall, warning, Args, Call,
 };
 use crate::signature::{hex, write_canonical, Sig, Signer};
 use crate::state::{CallKey, PendingCall, RunState, StoredResult, ToolId, WindowEntry};
@@ -184,7 +184,7 @@ impl Guard {
             cfg.secret_key.bytes()
         };
         let signer = Signer::new(key);
-        let tokens = TokenSigner::new(Signer::new(key));
+        let tokens = TokenSigner::new(Signer::new(key)).multilingual(cfg.detect.multilingual_text);
         let run = RunState::new(&signer, ledger).named(&cfg, &signer);
         Guard {
             cfg,
@@ -216,6 +216,16 @@ impl Guard {
     pub fn with_clock(mut self, clock: Box<dyn Clock>) -> Guard {
         self.clock = clock;
         self
+    }
+
+    /// The clock of the opt-in detectors that need one (cooldowns, run
+    /// time), in seconds; 0 without them, so the clock is not read for nothing.
+    pub(crate) fn now(&self) -> f64 {
+        if self.cfg.detect.uses_clock() {
+            self.clock.now()
+        } else {
+            0.0
+        }
     }
 
     pub fn config(&self) -> &Config {
@@ -355,7 +365,11 @@ impl Guard {
             Some(t) if !t.is_empty() => self.ticket_sig(t),
             _ => self.run.run_sig,
         };
-        let repeats = repeat::count(&self.run.window, id, &args_sig);
+        self.run.detect.checks += 1;
+        let repeats = match self.run.tool_at(id).rules.poll {
+            true => same_result::poll_repeats(&self.run, id, &args_sig),
+            false => repeat::count(&self.run.window, id, &args_sig),
+        };
         let name = self.run.name(id).clone();
         let call = Call { tool: id, name, args, args_sig, ticket_sig, side_effect, repeats };
         let idem = side_effect.then(|| self.signer.idempotency(&call.ticket_sig, &call.name, &call.args_sig));
@@ -389,6 +403,7 @@ impl Guard {
                 Checked::FailOpen(e) => self.ledger_error(Some(call), "fail_open", e),
             }
         }
+        let now = self.now();
         let (cfg, run) = (&self.cfg, &mut self.run);
         if call.repeats >= cfg.repeat_toolcall_threshold {
             if let Some(d) = repeat::cached(cfg, &run.cache, call, self.clock.now()) {
@@ -398,25 +413,43 @@ impl Guard {
         if let Some(d) = budget::check(cfg, run, tool, self.listening) {
             return d;
         }
-        if let Some(d) = circuit_breaker::check(run, tool) {
+        if let Some(d) = run_limits::check(cfg, run, now, true, self.listening) {
             return d;
         }
+        let probe = match recovery::gate(cfg, run, tool, now) {
+            recovery::Gate::Wait(d) => return *d,
+            // A probe retries what failed: it is not an identical-repeat loop.
+            recovery::Gate::Probe => true,
+            recovery::Gate::NotMine => {
+                if let Some(d) = circuit_breaker::check(run, tool) {
+                    return d;
+                }
+                false
+            }
+        };
         if let Some(d) = side_effect::check(cfg, run, tool, call.side_effect) {
             return d;
         }
-        if let Some(d) = repeat::block(cfg, call) {
+        // A detector that warns first (`warn_before_enforce`) lets the
+        // guard go on looking: a later one may still have to enforce.
+        let mut warned = None;
+        let blocked = repeat::block(cfg, call).filter(|_| !probe).map(|d| warning::soften(cfg, run, tool, d));
+        if let Some(d) = warning::settle(blocked, &mut warned) {
             return d;
         }
-        if let Some(d) = jitter::check(cfg, run, &mut self.tokens, call) {
+        if let Some(d) = warning::settle(jitter::check(cfg, run, &mut self.tokens, call), &mut warned) {
             return d;
         }
-        if let Some(d) = per_tool_cap::check(run, tool) {
+        if let Some(d) = warning::settle(same_result::check(cfg, run, call), &mut warned) {
             return d;
         }
-        if let Some(d) = sequence::check(cfg, run, tool) {
+        if let Some(d) = warning::settle(per_tool_cap::check(cfg, run, tool), &mut warned) {
             return d;
         }
-        Decision::allow()
+        if let Some(d) = warning::settle(sequence::check(cfg, run, tool), &mut warned) {
+            return d;
+        }
+        warned.unwrap_or_else(Decision::allow)
     }
 
     /// Apply a decision to the run: counters, window, pending calls, log.
@@ -476,6 +509,10 @@ impl Guard {
     ) -> Decision {
         let call_id = self.next_call_id;
         self.next_call_id += 1;
+        run_limits::on_allowed(&mut self.run);
+        let now = self.now();
+        recovery::on_allowed(&self.cfg, &mut self.run, call.tool, now, self.listening);
+        warning::on_allowed(&mut self.run, call.tool, &decision, self.listening);
         decision.call_id = Some(call_id);
         decision.idempotency_key = idem.map(|k| hex(&k[..16]));
         decision.lease_ms = reservation.map(|(_, lease)| lease);
@@ -626,6 +663,7 @@ impl Guard {
     /// marked `cached` was not executed: only the streaks and the ledger see
     /// it, and it costs nothing.
     fn bookkeep(&mut self, call: &PendingCall, r: ResultFields, payload: &str, payload_kept: bool) {
+        let now = self.now();
         let (cfg, run) = (&self.cfg, &mut self.run);
         let tool: ToolId = call.tool;
         let ok = r.ok;
@@ -638,6 +676,11 @@ impl Guard {
         let payload_sig = (payload_kept && payload != "null").then(|| self.signer.payload_sig(payload));
         let executed = r.side_effect_executed.unwrap_or(call.side_effect && ok && !r.cached);
         circuit_breaker::on_result(cfg, run, tool, ok, r.error_code.as_deref());
+        recovery::on_result(cfg, run, tool, ok, now);
+        if !call.side_effect && !r.cached {
+            let entry = crate::state_detect::ResultEntry { tool, args_sig: call.args_sig, ok, payload_sig };
+            same_result::on_result(cfg, run, entry);
+        }
 
         let mut store_error = None;
         if call.side_effect {
@@ -696,7 +739,9 @@ impl Guard {
         if text.is_empty() {
             return Ok(None);
         }
-        let Some(decision) = stall::check(&self.cfg, &mut self.run, &mut self.tokens, text) else {
+        let now = self.now();
+        let limit = run_limits::check(&self.cfg, &mut self.run, now, false, self.listening);
+        let Some(decision) = limit.or_else(|| stall::check(&self.cfg, &mut self.run, &mut self.tokens, text)) else {
             return Ok(None);
         };
         if self.cfg.shadow_mode {
@@ -730,6 +775,8 @@ impl Guard {
         };
         self.run.cost.spent += cost;
         self.run.cost.reported_token_cost += cost;
+        let now = self.now();
+        run_limits::on_tokens(&mut self.run, input_tokens, output_tokens, now);
         let event = CostEvent {
             run_id: self.run.run_id.clone(),
             kind: "tokens",

@@ -31,6 +31,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod config_detect;
 pub mod decision;
 pub mod error;
 pub mod events;
@@ -46,8 +47,12 @@ pub mod report;
 pub mod shared;
 pub mod signature;
 pub mod snapshot;
+pub mod snapshot_detect;
 pub mod state;
+pub mod state_detect;
 pub mod text;
+pub mod text_multilingual;
+pub mod text_phrases;
 
 pub use config::Config;
 pub use decision::{Action, CachedResult, Decision, EscalationPacket, FinalizedOutput};

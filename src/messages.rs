@@ -61,3 +61,35 @@ pub fn summary_noncompliant() -> String {
     "The assistant was asked to finalize or escalate in a fixed JSON form and did not; the run needs a human."
         .to_string()
 }
+
+/// Warning text when a repeated call would have been blocked (`warn_before_enforce`).
+pub fn warned_block(tool: &str) -> String {
+    format!(
+        "Guard: you have called `{tool}` with the same arguments several times. This time it runs; \
+         the next identical call will be refused. Use the result you already have."
+    )
+}
+
+/// Rewrite text when a tool keeps returning the same result for different arguments.
+pub fn same_result_loop(tool: &str) -> String {
+    format!(
+        "Guard: `{tool}` has returned the same result for several different requests. Asking it \
+         differently will not change the answer. Work with that result, or tell the user what is missing."
+    )
+}
+
+/// Rewrite text while a failing tool's breaker is open and will let a probe through later.
+pub fn paused(tool: &str, why: &str, retry_after_ms: Option<u64>) -> String {
+    let when = match retry_after_ms {
+        Some(ms) => format!("in about {} s", ms.div_ceil(1000)),
+        None => "after a few other calls".to_string(),
+    };
+    format!(
+        "Guard: the tool `{tool}` is paused after repeated failures ({why}). It may be tried once more {when}. \
+         Until then, do not call it; continue with other steps or the information you have."
+    )
+}
+
+pub fn summary_run_limit(key: &str, used: f64, limit: f64) -> String {
+    format!("The run has used {used} against its limit `{key}` of {limit}; it needs a human to go on.")
+}

@@ -98,6 +98,10 @@ pub fn primitive_of(reason: &str) -> &'static str {
         "sequence_detection"
     } else if starts(&["max_calls"]) {
         "per_tool_cap"
+    } else if starts(&["same_result"]) {
+        "result_loop_detection"
+    } else if starts(&["tool_call_limit", "model_call_limit", "token_limit", "run_time_limit"]) {
+        "run_limits"
     } else if r == "shadow_allow" {
         "shadow_mode"
     } else {

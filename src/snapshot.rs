@@ -172,6 +172,9 @@ struct Body {
     stall: SavedStall,
     cost: SavedCost,
     interventions: Vec<SavedIntervention>,
+    /// The opt-in detectors' state (only when one of them is on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    detect: Option<crate::snapshot_detect::SavedDetect>,
 }
 
 fn tok_hex(t: &u128) -> String {
@@ -299,6 +302,7 @@ impl Guard {
                     args_sig: i.args_sig.clone(),
                 })
                 .collect(),
+            detect: crate::snapshot_detect::save(&self.cfg, run, self.now()),
         };
         let body = serde_json::to_value(&body).expect("a state body always serializes");
         let mac = self.signer.state_mac(&signed_text(&body));
@@ -478,6 +482,9 @@ impl Guard {
         }
         while run.interventions.len() > cfg.max_intervention_log {
             run.interventions.pop_front();
+        }
+        if let Some(detect) = b.detect {
+            crate::snapshot_detect::load(cfg, &mut run, detect, self.now())?;
         }
         let mut entries = Vec::with_capacity(b.ledger.len());
         for e in b.ledger {

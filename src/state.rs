@@ -33,6 +33,8 @@ pub struct ToolRules {
     pub cost: f64,
     /// How long a reservation of this tool's side effects holds.
     pub lease_ms: u64,
+    /// A polling tool (`poll_tools`).
+    pub poll: bool,
 }
 
 impl ToolRules {
@@ -46,6 +48,7 @@ impl ToolRules {
             never_cache: cfg.never_cache_tools.contains(tool),
             cost: cfg.cost_model.tool_cost(tool),
             lease_ms: cfg.lease_ms(tool),
+            poll: cfg.detect.poll_tools.contains(tool),
         }
     }
 }
@@ -291,6 +294,8 @@ pub struct RunState {
     /// Events produced since the last drain (only kept while a sink listens;
     /// at most `MAX_UNDRAINED_EVENTS`, the oldest dropped first).
     pub events: Vec<Event>,
+    /// The opt-in detectors' memory.
+    pub detect: crate::state_detect::DetectState,
 }
 
 /// Events kept for a listener that does not drain them.
@@ -336,6 +341,7 @@ impl RunState {
             cost: CostState::default(),
             interventions: VecDeque::new(),
             events: Vec::new(),
+            detect: Default::default(),
         }
     }
 

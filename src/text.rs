@@ -45,6 +45,8 @@ pub struct TokenSigner {
     keyed: RandomState,
     memo: HashMap<u64, u128, SigHashing>,
     buf: String,
+    /// Tokens of `text_multilingual` instead of words (`multilingual_text`).
+    multilingual: bool,
 }
 
 /// Token signatures remembered at most; the memo starts over when full.
@@ -52,15 +54,27 @@ pub const TOKEN_MEMO: usize = 1 << 14;
 
 impl TokenSigner {
     pub fn new(signer: Signer) -> TokenSigner {
-        TokenSigner { signer, keyed: RandomState::new(), memo: HashMap::default(), buf: String::new() }
+        TokenSigner {
+            signer,
+            keyed: RandomState::new(),
+            memo: HashMap::default(),
+            buf: String::new(),
+            multilingual: false,
+        }
+    }
+
+    /// Take tokens as `multilingual_text` says.
+    pub fn multilingual(mut self, on: bool) -> TokenSigner {
+        self.multilingual = on;
+        self
     }
 
     /// The set of token signatures of `text`.
     pub fn token_set(&mut self, text: &str) -> HashSet<u128, SigHashing> {
         // About one token per six bytes of prose: size the set once.
         let mut set = HashSet::with_capacity_and_hasher(text.len() / 6 + 1, SigHashing::default());
-        let TokenSigner { signer, keyed, memo, buf } = self;
-        for_each_token(text, buf, |tok| {
+        let TokenSigner { signer, keyed, memo, buf, multilingual } = self;
+        let mut sign = |tok: &str| {
             let h = keyed.hash_one(tok);
             let sig = match memo.get(&h) {
                 Some(sig) => *sig,
@@ -74,7 +88,12 @@ impl TokenSigner {
                 }
             };
             set.insert(sig);
-        });
+        };
+        if *multilingual {
+            crate::text_multilingual::for_each_token(text, buf, &mut sign);
+        } else {
+            for_each_token(text, buf, &mut sign);
+        }
         set
     }
 }
@@ -120,6 +139,28 @@ pub fn stall_score(text: &str) -> f64 {
         score += 0.4;
     }
     if NUISANCE.is_match(text) {
+        score += 0.2;
+    }
+    score.min(1.0)
+}
+
+/// [`stall_score`] with the phrases of other languages (`multilingual_text`)
+/// and the operator's (`stall_phrases`) counted too; each part still counts once.
+pub fn stall_score_with(text: &str, multilingual: bool, extra: &crate::text_phrases::StallPhrases) -> f64 {
+    if !multilingual && extra.is_empty() {
+        return stall_score(text);
+    }
+    use crate::text_phrases::PhraseKind::{Apology, Nuisance, StillWorking};
+    let norm = crate::text_multilingual::normalize(text);
+    let has = |kind| crate::text_multilingual::has_phrase(kind, &norm, multilingual, extra);
+    let mut score: f64 = 0.0;
+    if APOLOGY.is_match(text) || has(Apology) {
+        score += 0.4;
+    }
+    if STILL_WORKING.is_match(text) || has(StillWorking) {
+        score += 0.4;
+    }
+    if NUISANCE.is_match(text) || has(Nuisance) {
         score += 0.2;
     }
     score.min(1.0)

@@ -54,6 +54,21 @@ pub fn benches(c: &mut Criterion) {
         })
     });
 
+    let mut g = Guard::from_json(&opt_in_config()).expect("config");
+    group.bench_function("distinct_reads_opt_in", |b| {
+        b.iter_custom(|iters| {
+            timed_runs(
+                iters,
+                &mut g,
+                |g| {
+                    g.reset();
+                    (0..RUN_LENGTH).map(|i| (object(&order_args(i)), result(&order_result(i)))).collect::<Pairs>()
+                },
+                |g, pairs, i| allowed_pair(g, "get_order", pairs, i),
+            )
+        })
+    });
+
     let mut g = Guard::from_json(&jitter_config()).expect("config");
     group.bench_function("jittery_queries", |b| {
         b.iter_custom(|iters| {

@@ -15,6 +15,17 @@ pub fn default_config() -> String {
     format!(r#"{{"secret_key": "{SECRET}"}}"#)
 }
 
+/// Distinct reads with every opt-in detector on (docs/DETECTION.md), its
+/// limits far above a run: what the detectors cost when nothing fires.
+pub fn opt_in_config() -> String {
+    format!(
+        r#"{{"secret_key": "{SECRET}", "same_result_threshold": 3, "poll_tools": ["get_job_status"],
+            "quarantine_cooldown_s": 30, "quarantine_cooldown_calls": 10, "warn_before_enforce": true,
+            "sequence_gap_tolerance": 2, "max_model_calls": 1000000, "max_tokens_per_run": 1000000000,
+            "max_tool_calls_per_run": 1000000000, "max_run_seconds": 86400, "multilingual_text": true}}"#
+    )
+}
+
 /// Jittery queries: overlapping queries would quarantine `search_kb` after
 /// three similar ones; a repeat threshold above the window size keeps every
 /// call allowed, so each pair runs the full similarity check.

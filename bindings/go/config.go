@@ -86,6 +86,35 @@ type Config struct {
 	LedgerTTLSeconds   *int           `json:"ledger_ttl_s"`
 	LedgerOnError      *LedgerOnError `json:"ledger_on_error"`
 	LedgerStorePayload *bool          `json:"ledger_store_payload"`
+
+	// Opt-in detection beyond the package (docs/DETECTION.md); nil keeps
+	// each off, so the decisions are the package's.
+	SameResultThreshold     *int     `json:"same_result_threshold"`
+	PollTools               []string `json:"poll_tools"`
+	QuarantineCooldownS     *float64 `json:"quarantine_cooldown_s"`
+	QuarantineCooldownCalls *int     `json:"quarantine_cooldown_calls"`
+	// WarnBeforeEnforce lists the detectors (by reason code, see
+	// WarnableDetectors) that warn once before they enforce.
+	WarnBeforeEnforce    []string      `json:"warn_before_enforce"`
+	SequenceGapTolerance *int          `json:"sequence_gap_tolerance"`
+	MaxModelCalls        *int          `json:"max_model_calls"`
+	MaxTokensPerRun      *int          `json:"max_tokens_per_run"`
+	MaxToolCallsPerRun   *int          `json:"max_tool_calls_per_run"`
+	MaxRunSeconds        *float64      `json:"max_run_seconds"`
+	MultilingualText     *bool         `json:"multilingual_text"`
+	StallPhrases         *StallPhrases `json:"stall_phrases"`
+}
+
+// WarnableDetectors are the reason codes Config.WarnBeforeEnforce accepts.
+var WarnableDetectors = []string{
+	"identical_toolcall_loop", "arg_jitter_loop", "same_result_loop", "sequence_loop", "max_calls_per_tool",
+}
+
+// StallPhrases adds phrases to the three parts of the stall score.
+type StallPhrases struct {
+	Apology      []string `json:"apology,omitempty"`
+	StillWorking []string `json:"still_working,omitempty"`
+	Nuisance     []string `json:"nuisance,omitempty"`
 }
 
 // CostModel prices tool calls and tokens in USD; nil fields keep the defaults.

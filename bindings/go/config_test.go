@@ -92,6 +92,10 @@ func TestEveryConfigFieldIsAKnownKey(t *testing.T) {
 		MaxLedgerEntries: Int(1000), MaxToolsTracked: Int(100),
 		RunID: String("run-1"), Ledger: MemoryLedger(), LedgerLeaseMs: Int(60000), LedgerTTLSeconds: Int(3600),
 		LedgerOnError: OnError(FailClosed), LedgerStorePayload: Bool(false),
+		SameResultThreshold: Int(3), PollTools: []string{"get_job_status"}, QuarantineCooldownS: Float(30),
+		QuarantineCooldownCalls: Int(5), WarnBeforeEnforce: WarnableDetectors, SequenceGapTolerance: Int(1),
+		MaxModelCalls: Int(10), MaxTokensPerRun: Int(10000), MaxToolCallsPerRun: Int(20), MaxRunSeconds: Float(60),
+		MultilingualText: Bool(true), StallPhrases: &StallPhrases{Apology: []string{"mea culpa"}},
 	}
 	raw, err := json.Marshal(cfg)
 	if err != nil {
@@ -151,4 +155,37 @@ func TestMalformedInputsAreInvalidArguments(t *testing.T) {
 	wantErr(t, err, ErrInvalidArgument)
 	// Nil arguments are an empty object.
 	expect(t, check(t, g, "list_orders", nil), Allow, "allow")
+}
+
+func TestOptInDetectionThroughTypedConfig(t *testing.T) {
+	// A run limit: the second call is escalated, with the limit named.
+	g := newGuard(t, Config{MaxToolCallsPerRun: Int(1)})
+	if d := check(t, g, "get_order", args("order_id", "1")); d.Allowed() {
+		g.RecordResult(Result{OK: true, CallID: d.CallID})
+	}
+	d := check(t, g, "get_order", args("order_id", "2"))
+	expect(t, d, Escalate, "tool_call_limit_exceeded")
+	if p := d.EscalationPacket; p == nil || p.LimitKey != "max_tool_calls_per_run" || p.Used == nil || *p.Used != 2 {
+		t.Fatalf("packet = %+v", d.EscalationPacket)
+	}
+	// The warning step: the call over the cap runs once, warned.
+	g = newGuard(t, Config{MaxCallsPerTool: Int(1), WarnBeforeEnforce: []string{"max_calls_per_tool"}})
+	for i, want := range []Action{Allow, Allow, Rewrite} {
+		d := check(t, g, "get_order", args("order_id", string(rune('a'+i))))
+		if d.Action != want {
+			t.Fatalf("call %d: %+v", i, d)
+		}
+		if (i == 1) != (d.Warning != nil) {
+			t.Fatalf("call %d warning = %+v", i, d.Warning)
+		}
+		if d.Allowed() {
+			g.RecordResult(Result{OK: true, CallID: d.CallID})
+		}
+	}
+	// A detector name that cannot warn is refused, naming the key.
+	_, err := New(Config{SecretKey: "k", WarnBeforeEnforce: []string{"stall"}})
+	wantErr(t, err, ErrConfig)
+	if !strings.Contains(err.Error(), "warn_before_enforce") {
+		t.Fatalf("error = %v", err)
+	}
 }

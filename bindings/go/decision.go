@@ -51,6 +51,10 @@ type Decision struct {
 	// RetryAfterMs is set on a side_effect_in_flight block: when the
 	// holder's lease ends.
 	RetryAfterMs *uint64 `json:"retry_after_ms,omitempty"`
+	// Warning is set on an allowed call that a detector would have refused
+	// but warns about first (Config.WarnBeforeEnforce): show its Message to
+	// the model.
+	Warning *DecisionWarning `json:"warning,omitempty"`
 }
 
 // Allowed reports whether the tool should be executed now.
@@ -85,6 +89,16 @@ type EscalationPacket struct {
 	Limit          *float64        `json:"limit,omitempty"`
 	MissingInfo    []any           `json:"missing_info,omitempty"`
 	Reason         string          `json:"reason,omitempty"`
+	// LimitKey names the run limit reached (max_tool_calls_per_run, ...)
+	// and Used how much of it the run used.
+	LimitKey string   `json:"limit_key,omitempty"`
+	Used     *float64 `json:"used,omitempty"`
+}
+
+// DecisionWarning is a detector's warning: its reason code and the text for the model.
+type DecisionWarning struct {
+	Reason  string `json:"reason"`
+	Message string `json:"message"`
 }
 
 // FinalizedOutput is the final answer the model gave when told to stop.

@@ -6,6 +6,7 @@ mod demo;
 mod mcp;
 mod replay;
 mod scenarios;
+mod scenarios_detect;
 mod simulate;
 
 use std::process::ExitCode;
@@ -29,6 +30,10 @@ enum Command {
         /// and every wrapper) instead of parsed values.
         #[arg(long)]
         text: bool,
+        /// A JSON object of configuration keys added to every configuration
+        /// of the trace (to see what opt-in keys would change).
+        #[arg(long)]
+        overlay: Option<String>,
     },
     /// A customer-support agent run shown without and with the guard.
     Demo,
@@ -50,11 +55,19 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Replay { trace, text } => {
+        Command::Replay { trace, text, overlay } => {
+            let overlay = match overlay.as_deref().map(serde_json::from_str::<serde_json::Value>) {
+                None => None,
+                Some(Ok(serde_json::Value::Object(m))) => Some(m),
+                Some(_) => {
+                    eprintln!("auraguard replay: --overlay must be a JSON object of configuration keys");
+                    return ExitCode::from(2);
+                }
+            };
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             let path = if text { replay::Path::Text } else { replay::Path::Parsed };
-            if let Err(e) = replay::run(&trace, path, &mut out) {
+            if let Err(e) = replay::run(&trace, path, overlay.as_ref(), &mut out) {
                 eprintln!("auraguard replay: {e}");
                 return ExitCode::from(2);
             }

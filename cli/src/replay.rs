@@ -16,8 +16,10 @@ pub enum Path {
     Text,
 }
 
-/// Replay the trace at `path` onto `out`. Errors only when the file cannot be read.
-pub fn run(path: &str, via: Path, out: &mut impl Write) -> io::Result<()> {
+/// Replay the trace at `path` onto `out`, the keys of `overlay` (if any)
+/// added to (or replacing those of) every configuration of the trace: to
+/// see what opt-in keys would change. Errors only when the file cannot be read.
+pub fn run(path: &str, via: Path, overlay: Option<&Map<String, Value>>, out: &mut impl Write) -> io::Result<()> {
     let file = std::fs::File::open(path).map_err(|e| io::Error::new(e.kind(), format!("cannot open {path}: {e}")))?;
     let mut guard: Option<Guard> = None;
     for line in BufReader::new(file).lines() {
@@ -26,7 +28,12 @@ pub fn run(path: &str, via: Path, out: &mut impl Write) -> io::Result<()> {
             continue;
         }
         let answer = match serde_json::from_str::<Value>(&line) {
-            Ok(Value::Object(op)) => apply(&mut guard, &op, via),
+            Ok(Value::Object(mut op)) => {
+                if let (Some(extra), Some(Value::Object(cfg))) = (overlay, op.get_mut("config")) {
+                    cfg.extend(extra.clone());
+                }
+                apply(&mut guard, &op, via)
+            }
             Ok(_) => error("a trace line must be a JSON object"),
             Err(e) => error(&format!("not JSON: {e}")),
         };

@@ -35,34 +35,40 @@ pub struct Scenario {
     pub sections: Vec<Vec<Step>>,
     /// What the model answers after being told to finalize or escalate.
     pub forced_reply: Option<&'static str>,
+    /// The opt-in keys of the feature this scenario shows (null: none);
+    /// the bench runs it a third time with them on.
+    pub feature: Value,
+    /// The tool whose last call in the script is the run's purpose: the
+    /// bench says whether it ran.
+    pub goal: Option<&'static str>,
 }
 
 /// Tokens one model turn costs in every scenario (input, output).
 pub const TURN_TOKENS: (u64, u64) = (1_200, 150);
 
-fn tool(name: &'static str, args: Value, outcome: Outcome) -> Step {
+pub(crate) fn tool(name: &'static str, args: Value, outcome: Outcome) -> Step {
     Step::Tool { name, args, ticket: None, outcome }
 }
 
-fn ticketed(name: &'static str, args: Value, ticket: &'static str, outcome: Outcome) -> Step {
+pub(crate) fn ticketed(name: &'static str, args: Value, ticket: &'static str, outcome: Outcome) -> Step {
     Step::Tool { name, args, ticket: Some(ticket), outcome }
 }
 
-fn ok(v: Value) -> Outcome {
+pub(crate) fn ok(v: Value) -> Outcome {
     Outcome::Ok(v)
 }
 
-fn say(text: &str) -> Step {
+pub(crate) fn say(text: &str) -> Step {
     Step::Say(text.to_string())
 }
 
-fn config(extra: Value) -> Value {
+pub(crate) fn config(extra: Value) -> Value {
     let mut c = json!({"secret_key": "demo-key", "side_effect_tools": ["refund", "send_reply", "cancel"]});
     c.as_object_mut().expect("object").extend(extra.as_object().expect("object").clone());
     c
 }
 
-const ESCALATE_REPLY: &str = r#"{"action": "escalate", "reason": "order record unavailable", "escalation": {"route": "support_tier2", "summary": "Could not load the order; customer waiting for a refund answer.", "missing_info": ["order status"], "tags": ["refund"]}}"#;
+pub(crate) const ESCALATE_REPLY: &str = r#"{"action": "escalate", "reason": "order record unavailable", "escalation": {"route": "support_tier2", "summary": "Could not load the order; customer waiting for a refund answer.", "missing_info": ["order status"], "tags": ["refund"]}}"#;
 
 fn jitter_loop() -> Scenario {
     let queries = [
@@ -94,6 +100,8 @@ fn jitter_loop() -> Scenario {
             ],
         ],
         forced_reply: None,
+        feature: Value::Null,
+        goal: None,
     }
 }
 
@@ -115,6 +123,8 @@ fn double_refund() -> Scenario {
             )],
         ],
         forced_reply: None,
+        feature: Value::Null,
+        goal: None,
     }
 }
 
@@ -130,6 +140,8 @@ fn error_retry_spiral() -> Scenario {
             vec![say("The carrier's system is down; I'll follow up by email.")],
         ],
         forced_reply: None,
+        feature: Value::Null,
+        goal: None,
     }
 }
 
@@ -153,6 +165,8 @@ fn stall_spiral() -> Scenario {
             sorry.iter().map(|s| say(s)).collect(),
         ],
         forced_reply: Some(ESCALATE_REPLY),
+        feature: Value::Null,
+        goal: None,
     }
 }
 
@@ -165,6 +179,8 @@ fn budget_overrun() -> Scenario {
             .map(|i| tool("get_invoice", json!({"invoice_id": format!("INV-{i}")}), ok(json!({"n": i}))))
             .collect()],
         forced_reply: None,
+        feature: Value::Null,
+        goal: None,
     }
 }
 
@@ -184,6 +200,8 @@ fn ping_pong() -> Scenario {
             })
             .collect()],
         forced_reply: None,
+        feature: Value::Null,
+        goal: None,
     }
 }
 
@@ -195,6 +213,8 @@ fn circular_delegation() -> Scenario {
         config: config(json!({})),
         sections: vec![(0..21).map(|i| tool(agents[i % 3], json!({"hop": i}), ok(json!({"handoff": true})))).collect()],
         forced_reply: None,
+        feature: Value::Null,
+        goal: None,
     }
 }
 
@@ -233,6 +253,8 @@ fn mixed() -> Scenario {
             )],
         ],
         forced_reply: None,
+        feature: Value::Null,
+        goal: None,
     }
 }
 
@@ -255,6 +277,8 @@ fn healthy() -> Scenario {
             ),
         ]],
         forced_reply: None,
+        feature: crate::scenarios_detect::every_feature(),
+        goal: None,
     }
 }
 
@@ -271,4 +295,7 @@ pub fn all() -> Vec<Scenario> {
         mixed(),
         healthy(),
     ]
+    .into_iter()
+    .chain(crate::scenarios_detect::all())
+    .collect()
 }

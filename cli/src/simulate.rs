@@ -24,6 +24,12 @@ pub struct Totals {
     pub reasons: Vec<String>,
     /// Why the run ended early, if it did.
     pub stopped_by: Option<String>,
+    /// Whether the scenario's goal (its last call of the goal tool) ran,
+    /// for scenarios that have one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub goal_reached: Option<bool>,
+    /// Allowed calls that carried a warning (`warn_before_enforce`).
+    pub warnings: u64,
 }
 
 fn token_cost(cfg: &Value) -> f64 {
@@ -63,7 +69,30 @@ pub fn without_guard(s: &Scenario) -> Totals {
             }
         }
     }
+    t.goal_reached = s.goal.map(|_| true);
     t
+}
+
+/// Where the scenario's goal is: its last call of the goal tool.
+fn goal_at(s: &Scenario) -> Option<(usize, usize)> {
+    let goal = s.goal?;
+    let mut at = None;
+    for (i, section) in s.sections.iter().enumerate() {
+        for (j, step) in section.iter().enumerate() {
+            if matches!(step, Step::Tool { name, .. } if *name == goal) {
+                at = Some((i, j));
+            }
+        }
+    }
+    at
+}
+
+/// The scenario's configuration with its feature's keys added.
+pub fn feature_config(s: &Scenario) -> Option<Value> {
+    let extra = s.feature.as_object()?;
+    let mut cfg = s.config.clone();
+    cfg.as_object_mut().expect("scenario configurations are objects").extend(extra.clone());
+    Some(cfg)
 }
 
 fn result_of(outcome: &Outcome, call_id: Option<u64>) -> ToolResult {
@@ -79,12 +108,23 @@ fn result_of(outcome: &Outcome, call_id: Option<u64>) -> ToolResult {
 
 /// The run with the guard; returns the totals, the narration and the guard.
 pub fn with_guard(s: &Scenario) -> (Totals, Vec<Line>, Guard) {
-    let mut g = Guard::from_json(&s.config.to_string()).expect("scenario configurations are valid");
+    guarded(s, &s.config)
+}
+
+/// The run with the guard and the scenario's feature on, if it has one.
+pub fn with_feature(s: &Scenario) -> Option<Totals> {
+    feature_config(s).map(|cfg| guarded(s, &cfg).0)
+}
+
+fn guarded(s: &Scenario, config: &Value) -> (Totals, Vec<Line>, Guard) {
+    let mut g = Guard::from_json(&config.to_string()).expect("scenario configurations are valid");
     let mut t = Totals::default();
     let mut lines = Vec::new();
     let mut forced_next = false;
-    'sections: for section in &s.sections {
-        for step in section {
+    let goal = goal_at(s);
+    t.goal_reached = goal.map(|_| false);
+    'sections: for (i, section) in s.sections.iter().enumerate() {
+        for (j, step) in section.iter().enumerate() {
             match step {
                 Step::Tool { name, args, ticket, outcome } => {
                     let d =
@@ -93,6 +133,10 @@ pub fn with_guard(s: &Scenario) -> (Totals, Vec<Line>, Guard) {
                     match d.action {
                         Action::Allow => {
                             t.tool_calls += 1;
+                            t.warnings += u64::from(d.warning.is_some());
+                            if goal == Some((i, j)) {
+                                t.goal_reached = Some(!matches!(outcome, Outcome::Err(_)));
+                            }
                             let executed = !matches!(outcome, Outcome::Err(_));
                             if executed && is_side_effect(&s.config, name) {
                                 t.side_effects += 1;

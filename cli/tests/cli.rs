@@ -88,11 +88,22 @@ fn bench_covers_every_scenario_and_the_healthy_run_is_untouched() {
         "circular_delegation",
         "mixed",
         "healthy",
+        "same_answer",
+        "recovering_tool",
+        "polling_ok",
+        "polling_stuck",
+        "spanish_stall",
+        "token_burn",
+        "gapped_cycle",
+        "warned_jitter",
     ] {
         assert!(ids.contains(&id), "{id}");
         assert!(out.contains(id));
     }
-    for r in &rows {
+    for r in rows.iter().filter(|r| r["with_feature"].is_object()) {
+        check_feature_row(r);
+    }
+    for r in rows.iter().filter(|r| !r["with_feature"].is_object() || r["id"] == "healthy") {
         let (without, with) = (&r["without"], &r["with"]);
         if r["id"] == "healthy" {
             assert_eq!(with["interventions"], 0);
@@ -105,6 +116,42 @@ fn bench_covers_every_scenario_and_the_healthy_run_is_untouched() {
     let refunds = rows.iter().find(|r| r["id"] == "double_refund").unwrap();
     assert_eq!(refunds["with"]["side_effects"], 2, "one refund and one reply");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A scenario of an opt-in detector: what the package lets through, and
+/// what the feature does about it.
+fn check_feature_row(r: &Value) {
+    let id = r["id"].as_str().unwrap();
+    let (without, package, feature) = (&r["without"], &r["with"], &r["with_feature"]);
+    let n = |t: &Value, k: &str| t[k].as_u64().unwrap();
+    let cost = |t: &Value| t["cost_usd"].as_f64().unwrap();
+    match id {
+        "healthy" => {
+            assert_eq!(n(feature, "interventions"), 0, "every feature on, nothing to stop");
+            assert_eq!(n(feature, "warnings"), 0);
+            assert_eq!(n(feature, "tool_calls"), n(without, "tool_calls"));
+        }
+        "polling_ok" | "recovering_tool" => {
+            assert_eq!(package["goal_reached"], false, "{id}: the package loses the goal");
+            assert_eq!(feature["goal_reached"], true, "{id}: the feature keeps it");
+            assert_eq!(n(feature, "interventions"), 0, "{id}");
+        }
+        "polling_stuck" => {
+            assert!(n(feature, "interventions") >= 1, "a stuck poll is still a loop");
+            assert_eq!(n(feature, "tool_calls"), n(package, "tool_calls"));
+        }
+        "warned_jitter" => {
+            assert_eq!(n(feature, "warnings"), 1);
+            assert_eq!(n(feature, "tool_calls"), n(package, "tool_calls") + 1, "one more call, warned");
+            assert_eq!(n(feature, "interventions"), 1);
+        }
+        "same_answer" | "spanish_stall" | "token_burn" | "gapped_cycle" => {
+            assert_eq!(n(package, "interventions"), 0, "{id}: the package lets it through");
+            assert!(n(feature, "interventions") >= 1, "{id}");
+            assert!(cost(feature) < cost(without), "{id}");
+        }
+        other => panic!("no expectation for the feature scenario {other}"),
+    }
 }
 
 #[test]

@@ -8,10 +8,14 @@ pub mod idempotency;
 pub mod jitter;
 pub mod per_tool_cap;
 pub mod policy;
+pub mod recovery;
 pub mod repeat;
+pub mod run_limits;
+pub mod same_result;
 pub mod sequence;
 pub mod side_effect;
 pub mod stall;
+pub mod warning;
 
 use std::sync::Arc;
 

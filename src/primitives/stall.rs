@@ -10,7 +10,7 @@ use crate::decision::{Action, Decision, EscalationPacket, FinalizedOutput};
 use crate::messages;
 use crate::signature::{Sig, Signer};
 use crate::state::{CallKey, RunState};
-use crate::text::{overlap, stall_score, TokenSigner};
+use crate::text::{overlap, stall_score_with, TokenSigner};
 
 /// Result bookkeeping: a read's call and its payload, as progress markers
 /// (a new one means the run moved on).
@@ -67,7 +67,8 @@ pub fn check(cfg: &Config, run: &mut RunState, token_signer: &mut TokenSigner, t
     stall.last_tokens = Some(tokens);
 
     // 4. Apologising and "still working on it".
-    if stall_score(text) >= cfg.stall_pattern_threshold {
+    let score = stall_score_with(text, cfg.detect.multilingual_text, &cfg.detect.stall_phrases);
+    if score >= cfg.stall_pattern_threshold {
         stall.pattern_streak = stall.pattern_streak.saturating_add(1);
     } else {
         stall.pattern_streak = 0;

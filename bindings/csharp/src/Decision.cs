@@ -21,6 +21,12 @@ namespace AuraGuard
             if (packet != null) EscalationPacket = new EscalationPacket(packet);
             var finalized = JsonFields.Object(o, "finalized_output");
             if (finalized != null) FinalizedOutput = new FinalizedOutput(finalized);
+            var warning = JsonFields.Object(o, "warning");
+            if (warning != null)
+            {
+                WarningReason = JsonFields.String(warning, "reason");
+                WarningMessage = JsonFields.String(warning, "message");
+            }
         }
 
         /// <summary>Reads a decision from the engine's JSON.</summary>
@@ -65,6 +71,13 @@ namespace AuraGuard
 
         /// <summary>On a <c>side_effect_in_flight</c> block: when (ms) the holder's lease ends.</summary>
         public ulong? RetryAfterMs { get; private set; }
+
+        /// <summary>Set on an allowed call that a detector warns about before it enforces
+        /// (<see cref="GuardConfig.WarnBeforeEnforce"/>): the detector's reason code.</summary>
+        public string WarningReason { get; private set; }
+
+        /// <summary>With <see cref="WarningReason"/>: the text to show the model.</summary>
+        public string WarningMessage { get; private set; }
 
         /// <summary>The decision as the engine wrote it.</summary>
         public string Json { get; private set; }

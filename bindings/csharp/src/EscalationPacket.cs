@@ -21,7 +21,15 @@ namespace AuraGuard
             Limit = JsonFields.NullableDouble(o, "limit");
             MissingInfo = JsonFields.List(o, "missing_info");
             Reason = JsonFields.String(o, "reason");
+            LimitKey = JsonFields.String(o, "limit_key");
+            Used = JsonFields.NullableDouble(o, "used");
         }
+
+        /// <summary>The run limit reached (e.g. "max_tool_calls_per_run"), for run-limit escalations.</summary>
+        public string LimitKey { get; private set; }
+
+        /// <summary>How much of that limit the run used (calls, tokens or seconds).</summary>
+        public double? Used { get; private set; }
 
         /// <summary>The route when it is a string (e.g. "human_approval"), else null.</summary>
         public string Route { get; private set; }

@@ -74,6 +74,31 @@ namespace AuraGuard
 
         public bool? LedgerStorePayload { get; set; }
 
+        // Opt-in detection beyond the package (docs/DETECTION.md); null keeps each off.
+
+        /// <summary>Calls of one tool, with different arguments, returning one result that make a loop.</summary>
+        public int? SameResultThreshold { get; set; }
+        /// <summary>Tools whose identical repeats count only while their result is unchanged.</summary>
+        public IList<string> PollTools { get; set; }
+        public double? QuarantineCooldownS { get; set; }
+        public long? QuarantineCooldownCalls { get; set; }
+        /// <summary>Detectors (by reason code, see <see cref="WarnableDetectors"/>) that warn once before they enforce.</summary>
+        public IList<string> WarnBeforeEnforce { get; set; }
+        public int? SequenceGapTolerance { get; set; }
+        public long? MaxModelCalls { get; set; }
+        public long? MaxTokensPerRun { get; set; }
+        public long? MaxToolCallsPerRun { get; set; }
+        public double? MaxRunSeconds { get; set; }
+        public bool? MultilingualText { get; set; }
+        /// <summary>Stall phrases to add, by part of the score: "apology", "still_working", "nuisance".</summary>
+        public IDictionary<string, IList<string>> StallPhrases { get; set; }
+
+        /// <summary>The reason codes <see cref="WarnBeforeEnforce"/> accepts.</summary>
+        public static readonly IList<string> WarnableDetectors = new List<string>
+        {
+            "identical_toolcall_loop", "arg_jitter_loop", "same_result_loop", "sequence_loop", "max_calls_per_tool",
+        }.AsReadOnly();
+
         /// <summary>The configuration JSON given to the engine.</summary>
         /// <summary>
         /// How many threads or concurrent tasks may run tools through the guard at once
@@ -145,6 +170,18 @@ namespace AuraGuard
             o.Add("ledger_ttl_s", LedgerTtlS);
             o.Add("ledger_on_error", LedgerOnError);
             o.Add("ledger_store_payload", LedgerStorePayload);
+            o.Add("same_result_threshold", SameResultThreshold);
+            o.Add("poll_tools", PollTools);
+            o.Add("quarantine_cooldown_s", QuarantineCooldownS);
+            o.Add("quarantine_cooldown_calls", QuarantineCooldownCalls);
+            o.Add("warn_before_enforce", WarnBeforeEnforce);
+            o.Add("sequence_gap_tolerance", SequenceGapTolerance);
+            o.Add("max_model_calls", MaxModelCalls);
+            o.Add("max_tokens_per_run", MaxTokensPerRun);
+            o.Add("max_tool_calls_per_run", MaxToolCallsPerRun);
+            o.Add("max_run_seconds", MaxRunSeconds);
+            o.Add("multilingual_text", MultilingualText);
+            o.Add("stall_phrases", StallPhrases);
             return o.ToJson();
         }
     }

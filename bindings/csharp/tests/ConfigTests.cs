@@ -129,6 +129,36 @@ namespace AuraGuard.Tests
         }
 
         [Test]
+        public void OptInDetectionKeysChangeBehaviour()
+        {
+            using (var limited = TestSupport.NewGuard(c => c.MaxToolCallsPerRun = 1))
+            {
+                TestSupport.CheckAndRecordOk(limited, "get_order", new { order_id = 1 });
+                Decision second = limited.CheckTool("get_order", new { order_id = 2 });
+                Assert.AreEqual(GuardAction.Escalate, second.Action);
+                Assert.AreEqual("tool_call_limit_exceeded", second.Reason);
+                Assert.AreEqual("max_tool_calls_per_run", second.EscalationPacket.LimitKey);
+                Assert.AreEqual(2.0, second.EscalationPacket.Used.Value, 1e-9);
+            }
+            using (var warned = TestSupport.NewGuard(c =>
+            {
+                c.MaxCallsPerTool = 1;
+                c.WarnBeforeEnforce = new List<string> { "max_calls_per_tool" };
+            }))
+            {
+                TestSupport.CheckAndRecordOk(warned, "get_order", new { order_id = 1 });
+                Decision over = warned.CheckTool("get_order", new { order_id = 2 });
+                Assert.AreEqual(GuardAction.Allow, over.Action);
+                Assert.AreEqual("max_calls_per_tool", over.WarningReason);
+                StringAssert.Contains("get_order", over.WarningMessage);
+            }
+            var e = Assert.Throws<AuraGuardException>(() =>
+                new Guard(new GuardConfig { SecretKey = "k", WarnBeforeEnforce = new List<string> { "stall" } }).Dispose());
+            Assert.AreEqual(GuardStatus.Config, e.Status);
+            StringAssert.Contains("warn_before_enforce", e.Message);
+        }
+
+        [Test]
         public void EveryTypedPropertyIsAcceptedByTheEngine()
         {
             var config = new GuardConfig
@@ -179,6 +209,18 @@ namespace AuraGuard.Tests
                 MaxInterventionLog = 1000,
                 MaxLedgerEntries = 100000,
                 MaxToolsTracked = 10000,
+                SameResultThreshold = 3,
+                PollTools = new List<string> { "get_job_status" },
+                QuarantineCooldownS = 30,
+                QuarantineCooldownCalls = 5,
+                WarnBeforeEnforce = GuardConfig.WarnableDetectors,
+                SequenceGapTolerance = 1,
+                MaxModelCalls = 10,
+                MaxTokensPerRun = 10000,
+                MaxToolCallsPerRun = 20,
+                MaxRunSeconds = 60,
+                MultilingualText = true,
+                StallPhrases = new Dictionary<string, IList<string>> { { "apology", new List<string> { "mea culpa" } } },
             };
             using (var guard = new Guard(config))
             {

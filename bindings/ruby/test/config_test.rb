@@ -62,4 +62,23 @@ class ConfigTest < Minitest::Test
     assert_equal :block, g.check_tool("notify", { user: 1 }, ticket_id: "T2", side_effect: true).action
     assert_predicate g.check_tool("refund", { order_id: "B" }, ticket_id: "T", side_effect: false), :allow?
   end
+
+  def test_the_opt_in_detection_keywords_reach_the_engine
+    limited = guard(max_tool_calls_per_run: 1)
+    check_and_record(limited, "get_order", { order_id: 1 })
+    second = limited.check_tool("get_order", { order_id: 2 })
+    assert second.escalate?
+    assert_equal "tool_call_limit_exceeded", second.reason
+    assert_equal "max_tool_calls_per_run", second.escalation_packet[:limit_key]
+
+    warned = guard(max_calls_per_tool: 1, warn_before_enforce: ["max_calls_per_tool"])
+    check_and_record(warned, "get_order", { order_id: 1 })
+    over = warned.check_tool("get_order", { order_id: 2 })
+    assert over.allow?
+    assert_equal "max_calls_per_tool", over.warning[:reason]
+    assert_includes over.warning[:message], "get_order"
+
+    error = assert_raises(AuraGuard::ConfigError) { AuraGuard::Guard.new(secret_key: SECRET, same_result_threshold: 1) }
+    assert_includes error.message, "same_result_threshold"
+  end
 end

@@ -29,6 +29,9 @@ module AuraGuard
     attr_reader :lease_ms
     # On a :side_effect_in_flight block, when (ms) the holder's lease ends.
     attr_reader :retry_after_ms
+    # On an allowed call a detector warns about before it enforces
+    # (warn_before_enforce:), { reason:, message: }; show the message to the model.
+    attr_reader :warning
 
     def self.from_json(json)
       new(JSON.parse(json, symbolize_names: true, freeze: true))
@@ -46,6 +49,7 @@ module AuraGuard
       @idempotency_key = data[:idempotency_key]
       @lease_ms = data[:lease_ms]
       @retry_after_ms = data[:retry_after_ms]
+      @warning = data[:warning]
       freeze
     end
 
