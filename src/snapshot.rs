@@ -8,7 +8,9 @@
 //! The body carries a MAC under the guard's key: a state edited by hand, or
 //! saved under another key, is refused, and nothing is half-loaded.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+mod sections;
+
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -16,11 +18,11 @@ use serde_json::Value;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::events::{CostEvent, Intervention};
 use crate::guard::Guard;
 use crate::primitives::idempotency::LedgerEntry;
 use crate::signature::{canonical, hex, parse_hex, Sig};
-use crate::state::{CallKey, CostState, Counters, PendingCall, RunState, SigHashing, StallState, ToolId, WindowEntry};
+use crate::state::{Counters, RunState};
+use sections::{SavedCall, SavedCost, SavedIntervention, SavedLedgerEntry, SavedPending, SavedStall, SavedTool};
 
 /// The format name written in every saved state.
 pub const STATE_FORMAT: &str = "auraguard-state";
@@ -60,86 +62,6 @@ pub fn max_state_bytes(cfg: &Config) -> usize {
     usize::try_from(bound).unwrap_or(usize::MAX).max(MAX_STATE_BYTES)
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SavedTool {
-    allowed: u64,
-    side_effects_attempted: u64,
-    side_effects_executed: u64,
-    quarantine: Option<String>,
-    error_streaks: BTreeMap<String, u32>,
-    jitter_history: Vec<Vec<String>>,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SavedCall {
-    tool: String,
-    args_sig: String,
-    ticket_sig: String,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SavedPending {
-    call_id: u64,
-    tool: String,
-    args_sig: String,
-    ticket_sig: String,
-    side_effect: bool,
-    idem: Option<String>,
-    /// The reservation a call holds in a durable ledger (absent otherwise).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    token: Option<String>,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SavedLedgerEntry {
-    key: String,
-    ok: bool,
-    error_code: Option<String>,
-    payload_sig: Option<String>,
-    side_effect_executed: bool,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SavedStall {
-    marker: (usize, usize),
-    last_tokens: Option<Vec<String>>,
-    similarity_streak: u32,
-    pattern_streak: u32,
-    rewrites_used: u32,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SavedCostEvent {
-    kind: String,
-    tool: Option<String>,
-    amount_usd: f64,
-    spent_usd: f64,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SavedCost {
-    spent: f64,
-    reported_token_cost: f64,
-    warned: bool,
-    events: Vec<SavedCostEvent>,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SavedIntervention {
-    tool: Option<String>,
-    action: String,
-    reason: String,
-    args_sig: Option<String>,
-}
-
 /// The outer object of a saved state. Read with `deny_unknown_fields`:
 /// an extra top-level key, or a key given twice (a second `body` after the
 /// one the MAC covers, say), is refused.
@@ -177,30 +99,8 @@ struct Body {
     detect: Option<crate::snapshot_detect::SavedDetect>,
 }
 
-fn tok_hex(t: &u128) -> String {
-    format!("{t:032x}")
-}
-
-fn parse_tok(s: &str) -> Result<u128> {
-    if s.len() != 32 {
-        return Err(bad("a token signature is not 32 hex characters"));
-    }
-    u128::from_str_radix(s, 16).map_err(|_| bad("a token signature is not hex"))
-}
-
-fn sig(s: &str) -> Result<Sig> {
-    parse_hex(s).ok_or_else(|| bad("a signature is not 64 hex characters"))
-}
-
 fn bad(what: &str) -> Error {
     Error::state(format!("saved state rejected: {what}"))
-}
-
-fn kind_name(kind: &str) -> Result<&'static str> {
-    ["tool_call", "tokens", "budget_warning", "budget_exceeded"]
-        .into_iter()
-        .find(|k| *k == kind)
-        .ok_or_else(|| bad("unknown cost event kind"))
 }
 
 /// A rebuilt run, the next call id, and the ledger entries to restore.
@@ -210,98 +110,20 @@ impl Guard {
     /// The run's state as JSON (see the module documentation).
     pub fn save_state(&self) -> String {
         let run = &self.run;
-        let name = |id: ToolId| run.name(id).to_string();
-        let c = &run.counters;
-        let mut unique_calls: Vec<_> = run.unique_calls.iter().map(|k| (name(k.tool), hex(&k.args_sig))).collect();
-        unique_calls.sort();
-        let mut unique_results: Vec<_> = run.unique_results.iter().map(|s| hex(s)).collect();
-        unique_results.sort();
+        let (unique_calls, unique_results) = sections::save_unique(run);
         let body = Body {
             run_id: run.run_id.to_string(),
             next_call_id: self.next_call_id(),
-            tools: run
-                .tools
-                .iter()
-                .map(|t| {
-                    let saved = SavedTool {
-                        allowed: t.allowed,
-                        side_effects_attempted: t.side_effects_attempted,
-                        side_effects_executed: t.side_effects_executed,
-                        quarantine: t.quarantine.clone(),
-                        error_streaks: t.error_streaks.iter().map(|(k, v)| (k.clone(), *v)).collect(),
-                        jitter_history: t.jitter_history.iter().map(sorted_toks).collect(),
-                    };
-                    (t.name.to_string(), saved)
-                })
-                .collect(),
-            window: run
-                .window
-                .iter()
-                .map(|w| SavedCall { tool: name(w.tool), args_sig: hex(&w.args_sig), ticket_sig: hex(&w.ticket_sig) })
-                .collect(),
+            tools: run.tools.iter().map(|t| (t.name.to_string(), SavedTool::of(t))).collect(),
+            window: run.window.iter().map(|w| SavedCall::of(run, w)).collect(),
             unique_calls,
             unique_results,
-            ledger: run
-                .ledger
-                .entries()
-                .into_iter()
-                .map(|(k, e)| SavedLedgerEntry {
-                    key: hex(&k),
-                    ok: e.ok,
-                    error_code: e.error_code,
-                    payload_sig: e.payload_sig.map(|s| hex(&s)),
-                    side_effect_executed: e.side_effect_executed,
-                })
-                .collect(),
-            pending: run
-                .pending
-                .iter()
-                .map(|p| SavedPending {
-                    call_id: p.call_id,
-                    tool: name(p.tool),
-                    args_sig: hex(&p.args_sig),
-                    ticket_sig: hex(&p.ticket_sig),
-                    side_effect: p.side_effect,
-                    idem: p.idem.map(|s| hex(&s)),
-                    // A memory reservation dies with the process; a durable
-                    // one is resumed by whoever loads this state.
-                    token: p.token.filter(|_| run.ledger.durable()).map(|t| format!("{t:032x}")),
-                })
-                .collect(),
-            counters: c.clone(),
-            stall: SavedStall {
-                marker: run.stall.marker,
-                last_tokens: run.stall.last_tokens.as_ref().map(sorted_toks),
-                similarity_streak: run.stall.similarity_streak,
-                pattern_streak: run.stall.pattern_streak,
-                rewrites_used: run.stall.rewrites_used,
-            },
-            cost: SavedCost {
-                spent: run.cost.spent,
-                reported_token_cost: run.cost.reported_token_cost,
-                warned: run.cost.warned,
-                events: run
-                    .cost
-                    .events
-                    .iter()
-                    .map(|e| SavedCostEvent {
-                        kind: e.kind.to_string(),
-                        tool: e.tool.as_deref().map(str::to_string),
-                        amount_usd: e.amount_usd,
-                        spent_usd: e.spent_usd,
-                    })
-                    .collect(),
-            },
-            interventions: run
-                .interventions
-                .iter()
-                .map(|i| SavedIntervention {
-                    tool: i.tool.as_deref().map(str::to_string),
-                    action: i.action.clone(),
-                    reason: i.reason.clone(),
-                    args_sig: i.args_sig.clone(),
-                })
-                .collect(),
+            ledger: run.ledger.entries().into_iter().map(|(k, e)| SavedLedgerEntry::of(&k, e)).collect(),
+            pending: run.pending.iter().map(|p| SavedPending::of(run, p)).collect(),
+            counters: run.counters.clone(),
+            stall: SavedStall::of(&run.stall),
+            cost: SavedCost::of(&run.cost),
+            interventions: run.interventions.iter().map(SavedIntervention::of).collect(),
             detect: crate::snapshot_detect::save(&self.cfg, run, self.now()),
         };
         let body = serde_json::to_value(&body).expect("a state body always serializes");
@@ -371,6 +193,8 @@ impl Guard {
         Ok(())
     }
 
+    /// A run from a saved body, section by section; the first section that
+    /// does not check out refuses the whole state.
     fn rebuild(&self, b: Body) -> Result<Rebuilt> {
         let cfg = &self.cfg;
         if b.tools.len() > cfg.max_tools_tracked {
@@ -380,132 +204,21 @@ impl Guard {
         run.run_id = Arc::from(b.run_id.as_str());
         run.run_sig = self.signer.run_sig(&run.run_id);
         for (name, t) in b.tools {
-            let id = run.intern(cfg, &name)?;
-            let mut history = VecDeque::new();
-            for set in &t.jitter_history {
-                history.push_back(set.iter().map(|s| parse_tok(s)).collect::<Result<HashSet<u128, SigHashing>>>()?);
-            }
-            while history.len() > cfg.tool_loop_window {
-                history.pop_front();
-            }
-            let state = run.tool_mut(id);
-            state.allowed = t.allowed;
-            state.side_effects_attempted = t.side_effects_attempted;
-            state.side_effects_executed = t.side_effects_executed;
-            state.quarantine = t.quarantine;
-            state.error_streaks = t.error_streaks.into_iter().collect();
-            state.jitter_history = history;
+            t.restore(cfg, &mut run, &name)?;
         }
         crate::primitives::jitter::recount(cfg, &mut run);
-        let known = |run: &RunState, n: &str| -> Result<ToolId> {
-            run.tool_ids.get(n).copied().ok_or_else(|| bad("a call names a tool missing from `tools`"))
-        };
-        for w in b.window {
-            let entry = WindowEntry {
-                tool: known(&run, &w.tool)?,
-                args_sig: sig(&w.args_sig)?,
-                ticket_sig: sig(&w.ticket_sig)?,
-            };
-            run.window.push_back(entry);
-        }
-        while run.window.len() > cfg.tool_loop_window {
-            run.window.pop_front();
-        }
-        for (t, s) in b.unique_calls.into_iter().take(cfg.max_unique_calls_tracked) {
-            let key = CallKey { tool: known(&run, &t)?, args_sig: sig(&s)? };
-            run.unique_calls.insert(key);
-        }
-        for s in b.unique_results.into_iter().take(cfg.max_unique_calls_tracked) {
-            run.unique_results.insert(sig(&s)?);
-        }
-        let mut max_id = 0;
-        for p in b.pending {
-            max_id = max_id.max(p.call_id);
-            let pending = PendingCall {
-                call_id: p.call_id,
-                tool: known(&run, &p.tool)?,
-                args_sig: sig(&p.args_sig)?,
-                ticket_sig: sig(&p.ticket_sig)?,
-                side_effect: p.side_effect,
-                idem: p.idem.as_deref().map(sig).transpose()?,
-                token: p.token.as_deref().map(parse_tok).transpose()?,
-            };
-            run.pending.push_back(pending);
-        }
-        while run.pending.len() > cfg.max_pending_calls {
-            run.pending.pop_front();
-        }
+        run.window = sections::restore_queue(b.window, cfg.tool_loop_window, |w| w.restore(&run))?;
+        sections::restore_unique(cfg, &mut run, b.unique_calls, b.unique_results)?;
+        let max_id = b.pending.iter().map(SavedPending::call_id).max().unwrap_or(0);
+        run.pending = sections::restore_queue(b.pending, cfg.max_pending_calls, |p| p.restore(&run))?;
         run.counters = b.counters;
-        run.stall = StallState {
-            marker: b.stall.marker,
-            last_tokens: b
-                .stall
-                .last_tokens
-                .map(|v| v.iter().map(|s| parse_tok(s)).collect::<Result<_>>())
-                .transpose()?,
-            similarity_streak: b.stall.similarity_streak,
-            pattern_streak: b.stall.pattern_streak,
-            rewrites_used: b.stall.rewrites_used,
-        };
-        if !b.cost.spent.is_finite() || !b.cost.reported_token_cost.is_finite() {
-            return Err(bad("a cost is not a finite number"));
-        }
-        let mut events = VecDeque::new();
-        for e in b.cost.events {
-            let tool = e.tool.as_deref().map(|n| known(&run, n).map(|id| run.name(id).clone())).transpose()?;
-            events.push_back(CostEvent {
-                run_id: run.run_id.clone(),
-                kind: kind_name(&e.kind)?,
-                tool,
-                amount_usd: e.amount_usd,
-                spent_usd: e.spent_usd,
-            });
-        }
-        while events.len() > cfg.max_cost_events {
-            events.pop_front();
-        }
-        run.cost = CostState {
-            spent: b.cost.spent,
-            reported_token_cost: b.cost.reported_token_cost,
-            warned: b.cost.warned,
-            events,
-        };
-        for i in b.interventions {
-            let tool = i.tool.as_deref().map(|n| known(&run, n).map(|id| run.name(id).clone())).transpose()?;
-            run.interventions.push_back(Intervention {
-                run_id: run.run_id.clone(),
-                tool,
-                action: i.action,
-                reason: i.reason,
-                args_sig: i.args_sig,
-            });
-        }
-        while run.interventions.len() > cfg.max_intervention_log {
-            run.interventions.pop_front();
-        }
+        run.stall = b.stall.restore()?;
+        run.cost = b.cost.restore(cfg, &run)?;
+        run.interventions = sections::restore_queue(b.interventions, cfg.max_intervention_log, |i| i.restore(&run))?;
         if let Some(detect) = b.detect {
             crate::snapshot_detect::load(cfg, &mut run, detect, self.now())?;
         }
-        let mut entries = Vec::with_capacity(b.ledger.len());
-        for e in b.ledger {
-            entries.push((
-                sig(&e.key)?,
-                LedgerEntry {
-                    ok: e.ok,
-                    payload: Value::Null,
-                    payload_kept: false,
-                    error_code: e.error_code,
-                    payload_sig: e.payload_sig.as_deref().map(sig).transpose()?,
-                    side_effect_executed: e.side_effect_executed,
-                },
-            ));
-        }
+        let entries = b.ledger.into_iter().map(SavedLedgerEntry::restore).collect::<Result<Vec<_>>>()?;
         Ok((run, b.next_call_id.max(max_id + 1), entries))
     }
-}
-
-fn sorted_toks(set: &HashSet<u128, SigHashing>) -> Vec<String> {
-    let mut v: Vec<u128> = set.iter().copied().collect();
-    v.sort_unstable();
-    v.iter().map(tok_hex).collect()
 }

@@ -15,7 +15,7 @@ mod redis_server;
 
 fn guard(ledger: serde_json::Value) -> Guard {
     let cfg = json!({"secret_key": "bench-key", "side_effect_tools": ["refund"],
-        "side_effect_max_executed_per_run": u64::MAX / 2, "ledger": ledger});
+        "side_effect_max_executed_per_run": auraguard::config::MAX_CALLS, "ledger": ledger});
     Guard::from_json(&cfg.to_string()).expect("bench configuration")
 }
 
