@@ -41,14 +41,19 @@ type CallDecision struct {
 // is the guard's own (a closed guard, a misuse in strict mode).
 func Decide(g *auraguard.Guard, call ToolCall, opts ...auraguard.CallOption) (CallDecision, error) {
 	if call.Err != nil {
-		return CallDecision{Call: call, Result: errorResult(call,
-			"Not run: "+call.Err.Error()+". Call the tool again with its arguments as one valid JSON object.")}, nil
+		return CallDecision{Call: call, Result: errorResult(call, InvalidArgumentsText(call.Err))}, nil
 	}
 	d, err := g.CheckTool(call.Name, call.ArgumentsJSON(), opts...)
 	if err != nil {
 		return CallDecision{}, fmt.Errorf("providers: checking %s (%s): %w", call.Name, call.ID, err)
 	}
 	return decided(call, d), nil
+}
+
+// InvalidArgumentsText is what the model reads for a call whose arguments
+// could not be read (ToolCall.Err): the call did not run, and why.
+func InvalidArgumentsText(err error) string {
+	return "Not run: " + err.Error() + ". Call the tool again with its arguments as one valid JSON object."
 }
 
 // decided turns a decision into a CallDecision.
