@@ -1,6 +1,6 @@
 module github.com/auraguard/libauraguard/bindings/go/anthropicguard
 
-go 1.26.8
+go 1.25
 
 require (
 	github.com/bahlo/generic-list-go v0.2.0 // indirect

@@ -153,6 +153,27 @@ func Stopped(ev *adk.AgentEvent) *StopError {
 	return nil
 }
 
+// StopFromError finds the guard's StopError in the error of a graph or
+// ToolsNode run (an interrupt whose info is one, or the error itself), or
+// nil.
+func StopFromError(err error) *StopError {
+	if err == nil {
+		return nil
+	}
+	var stop *StopError
+	if errors.As(err, &stop) {
+		return stop
+	}
+	if info, ok := compose.ExtractInterruptInfo(err); ok {
+		for _, ic := range info.InterruptContexts {
+			if s, ok := ic.Info.(*StopError); ok {
+				return s
+			}
+		}
+	}
+	return nil
+}
+
 // guardedModel checks the model's generated text replies.
 type guardedModel struct {
 	model.ToolCallingChatModel

@@ -178,3 +178,17 @@ func TestDeniedCallIsAToolResult(t *testing.T) {
 		t.Fatalf("reply %q, runs %d", out[0].Content, del.Runs())
 	}
 }
+
+func TestEscalationEndsAToolsNodeRun(t *testing.T) {
+	g := newGuard(t, auraguard.Config{ToolPolicies: map[string]auraguard.ToolPolicy{
+		"refund": {Access: auraguard.AccessHuman}}})
+	refund := &script.Tool{Name: "refund", Answer: "ok"}
+	_, err := toolsNode(t, g, refund).Invoke(context.Background(), script.Call("r", "refund", `{"order_id":"A1"}`))
+	stop := StopFromError(err)
+	if stop == nil || stop.CallID != "r_0" || stop.Decision.Action != auraguard.Escalate || refund.Runs() != 0 {
+		t.Fatalf("err = %v, stop = %+v", err, stop)
+	}
+	if StopFromError(nil) != nil || StopFromError(context.Canceled) != nil {
+		t.Fatal("an error that is no stop was read as one")
+	}
+}

@@ -1,6 +1,6 @@
 module github.com/auraguard/libauraguard/bindings/go/langchainguard
 
-go 1.26.8
+go 1.24.4
 
 require (
 	github.com/dlclark/regexp2 v1.10.0 // indirect
