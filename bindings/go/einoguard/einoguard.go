@@ -21,9 +21,7 @@ package einoguard
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 
 	auraguard "github.com/auraguard/libauraguard/bindings/go"
@@ -39,51 +37,22 @@ import (
 // Decision.EscalationPacket to a person) or finalized (send
 // Decision.FinalizedOutput.ReplyDraft). Tool and CallID are "" when the
 // decision was about the model's text.
-type StopError struct {
-	Tool     string
-	CallID   string
-	Decision auraguard.Decision
-}
-
-func (e *StopError) Error() string {
-	if e.Tool == "" {
-		return fmt.Sprintf("auraguard: the run was stopped: %s (%s)", e.Decision.Action, e.Decision.Reason)
-	}
-	return fmt.Sprintf("auraguard: the run was stopped at %s (%s): %s (%s)",
-		e.Tool, e.CallID, e.Decision.Action, e.Decision.Reason)
-}
+type StopError = providers.StopError
 
 // Option adjusts the middlewares and Model.
-type Option func(*options)
-
-type options struct {
-	callOptions func(tool string, args json.RawMessage) []auraguard.CallOption
-	maxRewrites int
-}
+type Option = func(*providers.AdapterOptions)
 
 // WithCallOptions gives the options of each tool call's check, for example
 // auraguard.WithTicket from the arguments.
-func WithCallOptions(fn func(tool string, args json.RawMessage) []auraguard.CallOption) Option {
-	return func(o *options) { o.callOptions = fn }
-}
+var WithCallOptions = providers.WithCallOptions
 
 // WithMaxRewrites bounds how often Model asks again in one Generate after
 // a Rewrite (default 3); past it the last reply is returned as it is.
-func WithMaxRewrites(n int) Option {
-	return func(o *options) { o.maxRewrites = n }
-}
-
-func newOptions(opts []Option) options {
-	o := options{maxRewrites: 3}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	return o
-}
+var WithMaxRewrites = providers.WithMaxRewrites
 
 // ToolMiddleware guards every invokable tool call of a ToolsNode.
 func ToolMiddleware(g *auraguard.Guard, opts ...Option) compose.ToolMiddleware {
-	o := newOptions(opts)
+	o := providers.NewAdapterOptions(opts)
 	return compose.ToolMiddleware{Invokable: func(next compose.InvokableToolEndpoint) compose.InvokableToolEndpoint {
 		return func(ctx context.Context, in *compose.ToolInput) (*compose.ToolOutput, error) {
 			return guardCall(ctx, g, o, in, next)
@@ -97,36 +66,29 @@ func AgentMiddleware(g *auraguard.Guard, opts ...Option) adk.AgentMiddleware {
 	return adk.AgentMiddleware{WrapToolCall: ToolMiddleware(g, opts...)}
 }
 
-func guardCall(ctx context.Context, g *auraguard.Guard, o options, in *compose.ToolInput,
+func guardCall(ctx context.Context, g *auraguard.Guard, o providers.AdapterOptions, in *compose.ToolInput,
 	next compose.InvokableToolEndpoint) (*compose.ToolOutput, error) {
 	call := providers.NewToolCall(in.CallID, in.Name, in.Arguments)
-	if call.Err != nil {
-		return &compose.ToolOutput{Result: providers.InvalidArgumentsText(call.Err)}, nil
-	}
-	args := call.ArgumentsJSON()
 	var callOpts []auraguard.CallOption
-	if o.callOptions != nil {
-		callOpts = o.callOptions(in.Name, args)
+	if call.Err == nil {
+		callOpts = o.ForCall(in.Name, call.ArgumentsJSON())
 	}
-	result, err := auraguard.Run(ctx, g, in.Name, args, func(ctx context.Context) (string, error) {
+	out, err := providers.GuardTool(ctx, g, call, func(ctx context.Context) (string, error) {
 		out, err := next(ctx, in)
 		if err != nil || out == nil {
 			return "", err
 		}
 		return out.Result, nil
 	}, callOpts...)
-	var denied *auraguard.DeniedError
-	if errors.As(err, &denied) {
-		if a := denied.Decision.Action; a == auraguard.Escalate || a == auraguard.Finalize {
-			return nil, tool.Interrupt(ctx, &StopError{Tool: in.Name, CallID: in.CallID, Decision: denied.Decision})
-		}
-		text, _ := providers.ReplyText(in.Name, denied.Decision)
-		return &compose.ToolOutput{Result: text}, nil
-	}
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, err
+	case out.Stop != nil:
+		return nil, tool.Interrupt(ctx, out.Stop)
+	case out.Denied:
+		return &compose.ToolOutput{Result: out.Reply}, nil
 	}
-	return &compose.ToolOutput{Result: result}, nil
+	return &compose.ToolOutput{Result: out.Value}, nil
 }
 
 // Stopped finds the guard's StopError in an agent event: an interrupt whose
@@ -171,6 +133,16 @@ func StopFromError(err error) *StopError {
 			}
 		}
 	}
+	// A ToolsNode run on its own reports its interrupted calls by call id.
+	if info, ok := compose.IsInterruptRerunError(err); ok {
+		if extra, ok := info.(*compose.ToolsInterruptAndRerunExtra); ok {
+			for _, id := range extra.RerunTools {
+				if s, ok := extra.RerunExtraMap[id].(*StopError); ok {
+					return s
+				}
+			}
+		}
+	}
 	return nil
 }
 
@@ -178,12 +150,12 @@ func StopFromError(err error) *StopError {
 type guardedModel struct {
 	model.ToolCallingChatModel
 	guard *auraguard.Guard
-	opts  options
+	opts  providers.AdapterOptions
 }
 
 // Model guards the text replies of m (see the package documentation).
 func Model(g *auraguard.Guard, m model.ToolCallingChatModel, opts ...Option) model.ToolCallingChatModel {
-	return &guardedModel{ToolCallingChatModel: m, guard: g, opts: newOptions(opts)}
+	return &guardedModel{ToolCallingChatModel: m, guard: g, opts: providers.NewAdapterOptions(opts)}
 }
 
 // WithTools binds tools to the wrapped model and keeps it guarded.
@@ -202,17 +174,14 @@ func (m *guardedModel) Generate(ctx context.Context, input []*schema.Message, op
 		if err != nil || msg == nil || len(msg.ToolCalls) > 0 || strings.TrimSpace(msg.Content) == "" {
 			return msg, err
 		}
-		d, err := m.guard.CheckOutput(msg.Content)
-		if err != nil {
-			return nil, err
-		}
+		check, err := providers.CheckReply(m.guard, msg.Content)
 		switch {
-		case d == nil:
-			return msg, nil
-		case d.Action == auraguard.Escalate || d.Action == auraguard.Finalize:
-			return nil, &StopError{Decision: *d}
-		case d.Action == auraguard.Rewrite && rewrites < m.opts.maxRewrites:
-			input = append(append([]*schema.Message(nil), input...), schema.SystemMessage(d.InjectedSystem))
+		case err != nil:
+			return nil, err
+		case check.Stop != nil:
+			return nil, check.Stop
+		case check.Rewrite != "" && rewrites < m.opts.MaxRewrites:
+			input = append(append([]*schema.Message(nil), input...), schema.SystemMessage(check.Rewrite))
 		default:
 			return msg, nil
 		}

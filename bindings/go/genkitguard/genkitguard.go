@@ -39,17 +39,7 @@ import (
 // Decision.EscalationPacket to a person) or finalized (send
 // Decision.FinalizedOutput.ReplyDraft). Tool is "" when the decision was
 // about the model's text.
-type StopError struct {
-	Tool     string             `json:"tool,omitempty"`
-	Decision auraguard.Decision `json:"decision"`
-}
-
-func (e *StopError) Error() string {
-	if e.Tool == "" {
-		return fmt.Sprintf("auraguard: the run was stopped: %s (%s)", e.Decision.Action, e.Decision.Reason)
-	}
-	return fmt.Sprintf("auraguard: the run was stopped at %s: %s (%s)", e.Tool, e.Decision.Action, e.Decision.Reason)
-}
+type StopError = providers.StopError
 
 // interruptKey names the guard's decision in an interrupt's metadata.
 const interruptKey = "auraguard"
@@ -82,39 +72,22 @@ func pick(ctx context.Context, fallback *auraguard.Guard) (*auraguard.Guard, err
 }
 
 // Option adjusts Tool, DefineTool and Middleware.
-type Option func(*options)
-
-type options struct {
-	callOptions func(tool string, args json.RawMessage) []auraguard.CallOption
-	maxRewrites int
-}
+type Option = func(*providers.AdapterOptions)
 
 // WithCallOptions gives the options of each tool call's check, for example
 // auraguard.WithTicket from the arguments.
-func WithCallOptions(fn func(tool string, args json.RawMessage) []auraguard.CallOption) Option {
-	return func(o *options) { o.callOptions = fn }
-}
+var WithCallOptions = providers.WithCallOptions
 
 // WithMaxRewrites bounds how often Middleware asks the model again in one
 // model call after a Rewrite (default 3); past it the reply is returned.
-func WithMaxRewrites(n int) Option {
-	return func(o *options) { o.maxRewrites = n }
-}
-
-func newOptions(opts []Option) options {
-	o := options{maxRewrites: 3}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	return o
-}
+var WithMaxRewrites = providers.WithMaxRewrites
 
 // Tool guards a tool function named name. The guarded function's output is
 // fn's output, or the text the model reads when the call did not run, or
 // the cached output; g may be nil when every generate call's context
 // carries a guard (NewContext).
 func Tool[In, Out any](g *auraguard.Guard, name string, fn ai.ToolFunc[In, Out], opts ...Option) ai.ToolFunc[In, any] {
-	o := newOptions(opts)
+	o := providers.NewAdapterOptions(opts)
 	return func(tc *ai.ToolContext, input In) (any, error) {
 		guard, err := pick(tc, g)
 		if err != nil {
@@ -124,23 +97,17 @@ func Tool[In, Out any](g *auraguard.Guard, name string, fn ai.ToolFunc[In, Out],
 		if err != nil {
 			return providers.InvalidArgumentsText(fmt.Errorf("the input of %s cannot be read: %w", name, err)), nil
 		}
-		var callOpts []auraguard.CallOption
-		if o.callOptions != nil {
-			callOpts = o.callOptions(name, args)
+		out, err := providers.GuardTool(tc, guard, providers.ToolCall{Name: name, Arguments: string(args)},
+			func(context.Context) (any, error) { return fn(tc, input) }, o.ForCall(name, args)...)
+		switch {
+		case err != nil:
+			return nil, err
+		case out.Stop != nil:
+			return nil, tc.Interrupt(&ai.InterruptOptions{Metadata: map[string]any{interruptKey: out.Stop}})
+		case out.Denied:
+			return out.Reply, nil
 		}
-		out, err := auraguard.Run(tc, guard, name, args, func(context.Context) (any, error) {
-			return fn(tc, input)
-		}, callOpts...)
-		var denied *auraguard.DeniedError
-		if errors.As(err, &denied) {
-			if a := denied.Decision.Action; a == auraguard.Escalate || a == auraguard.Finalize {
-				return nil, tc.Interrupt(&ai.InterruptOptions{Metadata: map[string]any{
-					interruptKey: &StopError{Tool: name, Decision: denied.Decision}}})
-			}
-			text, _ := providers.ReplyText(name, denied.Decision)
-			return text, nil
-		}
-		return out, err
+		return out.Value, nil
 	}
 }
 
@@ -194,7 +161,7 @@ func Stopped(resp *ai.ModelResponse) *StopError {
 // Middleware checks the model's text replies (see the package
 // documentation); g may be nil when the context carries a guard.
 func Middleware(g *auraguard.Guard, opts ...Option) ai.ModelMiddleware {
-	o := newOptions(opts)
+	o := providers.NewAdapterOptions(opts)
 	return func(next ai.ModelFunc) ai.ModelFunc {
 		return func(ctx context.Context, req *ai.ModelRequest, cb ai.ModelStreamCallback) (*ai.ModelResponse, error) {
 			guard, err := pick(ctx, g)
@@ -206,18 +173,15 @@ func Middleware(g *auraguard.Guard, opts ...Option) ai.ModelMiddleware {
 				if err != nil || resp == nil || len(resp.ToolRequests()) > 0 || strings.TrimSpace(resp.Text()) == "" {
 					return resp, err
 				}
-				d, err := guard.CheckOutput(resp.Text())
-				if err != nil {
-					return nil, err
-				}
+				check, err := providers.CheckReply(guard, resp.Text())
 				switch {
-				case d == nil:
-					return resp, nil
-				case d.Action == auraguard.Escalate || d.Action == auraguard.Finalize:
-					return nil, &StopError{Decision: *d}
-				case d.Action == auraguard.Rewrite && rewrites < o.maxRewrites:
+				case err != nil:
+					return nil, err
+				case check.Stop != nil:
+					return nil, check.Stop
+				case check.Rewrite != "" && rewrites < o.MaxRewrites:
 					again := *req
-					again.Messages = append(append([]*ai.Message(nil), req.Messages...), ai.NewSystemTextMessage(d.InjectedSystem))
+					again.Messages = append(append([]*ai.Message(nil), req.Messages...), ai.NewSystemTextMessage(check.Rewrite))
 					req = &again
 				default:
 					return resp, nil

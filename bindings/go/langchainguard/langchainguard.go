@@ -16,8 +16,6 @@ package langchainguard
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"strings"
 
 	auraguard "github.com/auraguard/libauraguard/bindings/go"
@@ -30,62 +28,35 @@ import (
 // Decision.EscalationPacket to a person) or finalized (send
 // Decision.FinalizedOutput.ReplyDraft). Tool is "" when the decision was
 // about the model's text.
-type StopError struct {
-	Tool     string
-	Decision auraguard.Decision
-}
-
-func (e *StopError) Error() string {
-	if e.Tool == "" {
-		return fmt.Sprintf("auraguard: the run was stopped: %s (%s)", e.Decision.Action, e.Decision.Reason)
-	}
-	return fmt.Sprintf("auraguard: the run was stopped at %s: %s (%s)", e.Tool, e.Decision.Action, e.Decision.Reason)
-}
+type StopError = providers.StopError
 
 // Option adjusts Tool, Tools and Model.
-type Option func(*options)
-
-type options struct {
-	callOptions func(tool string, args json.RawMessage) []auraguard.CallOption
-	maxRewrites int
-}
+type Option = func(*providers.AdapterOptions)
 
 // WithCallOptions gives the options of each tool call's check, for example
 // auraguard.WithTicket from the arguments.
-func WithCallOptions(fn func(tool string, args json.RawMessage) []auraguard.CallOption) Option {
-	return func(o *options) { o.callOptions = fn }
-}
+var WithCallOptions = providers.WithCallOptions
 
 // WithMaxRewrites bounds how often Model asks again in one call after a
 // Rewrite (default 3); past it the last reply is returned as it is.
-func WithMaxRewrites(n int) Option {
-	return func(o *options) { o.maxRewrites = n }
-}
-
-func newOptions(opts []Option) options {
-	o := options{maxRewrites: 3}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	return o
-}
+var WithMaxRewrites = providers.WithMaxRewrites
 
 // guardedTool is a tool whose calls go through the guard.
 type guardedTool struct {
 	tools.Tool
 	guard *auraguard.Guard
-	opts  options
+	opts  providers.AdapterOptions
 }
 
 // Tool guards t: its name and description are kept, and each Call is
 // checked, run and recorded through the guard (auraguard.Run).
 func Tool(g *auraguard.Guard, t tools.Tool, opts ...Option) tools.Tool {
-	return &guardedTool{Tool: t, guard: g, opts: newOptions(opts)}
+	return &guardedTool{Tool: t, guard: g, opts: providers.NewAdapterOptions(opts)}
 }
 
 // Tools guards every tool of a list, in order.
 func Tools(g *auraguard.Guard, list []tools.Tool, opts ...Option) []tools.Tool {
-	o := newOptions(opts)
+	o := providers.NewAdapterOptions(opts)
 	out := make([]tools.Tool, len(list))
 	for i, t := range list {
 		out[i] = &guardedTool{Tool: t, guard: g, opts: o}
@@ -98,22 +69,18 @@ func Tools(g *auraguard.Guard, list []tools.Tool, opts ...Option) []tools.Tool {
 // JSON object (what the functions agent passes), else as {"input": text}.
 func (t *guardedTool) Call(ctx context.Context, input string) (string, error) {
 	args := Arguments(input)
-	var callOpts []auraguard.CallOption
-	if t.opts.callOptions != nil {
-		callOpts = t.opts.callOptions(t.Name(), args)
+	out, err := providers.GuardTool(ctx, t.guard, providers.ToolCall{Name: t.Name(), Arguments: string(args)},
+		func(ctx context.Context) (string, error) { return t.Tool.Call(ctx, input) },
+		t.opts.ForCall(t.Name(), args)...)
+	switch {
+	case err != nil:
+		return "", err
+	case out.Stop != nil:
+		return "", out.Stop
+	case out.Denied:
+		return out.Reply, nil
 	}
-	out, err := auraguard.Run(ctx, t.guard, t.Name(), args, func(ctx context.Context) (string, error) {
-		return t.Tool.Call(ctx, input)
-	}, callOpts...)
-	var denied *auraguard.DeniedError
-	if errors.As(err, &denied) {
-		if a := denied.Decision.Action; a == auraguard.Escalate || a == auraguard.Finalize {
-			return "", &StopError{Tool: t.Name(), Decision: denied.Decision}
-		}
-		text, _ := providers.ReplyText(t.Name(), denied.Decision)
-		return text, nil
-	}
-	return out, err
+	return out.Value, nil
 }
 
 // Arguments is a tool input as the guard's arguments: the input itself when
@@ -131,12 +98,12 @@ func Arguments(input string) json.RawMessage {
 type guardedModel struct {
 	llms.Model
 	guard *auraguard.Guard
-	opts  options
+	opts  providers.AdapterOptions
 }
 
 // Model guards the text replies of m (see the package documentation).
 func Model(g *auraguard.Guard, m llms.Model, opts ...Option) llms.Model {
-	return &guardedModel{Model: m, guard: g, opts: newOptions(opts)}
+	return &guardedModel{Model: m, guard: g, opts: providers.NewAdapterOptions(opts)}
 }
 
 // GenerateContent asks the wrapped model and checks a text reply.
@@ -151,18 +118,15 @@ func (m *guardedModel) GenerateContent(ctx context.Context, messages []llms.Mess
 		if !ok {
 			return resp, nil
 		}
-		d, err := m.guard.CheckOutput(text)
-		if err != nil {
-			return nil, err
-		}
+		check, err := providers.CheckReply(m.guard, text)
 		switch {
-		case d == nil:
-			return resp, nil
-		case d.Action == auraguard.Escalate || d.Action == auraguard.Finalize:
-			return nil, &StopError{Decision: *d}
-		case d.Action == auraguard.Rewrite && rewrites < m.opts.maxRewrites:
+		case err != nil:
+			return nil, err
+		case check.Stop != nil:
+			return nil, check.Stop
+		case check.Rewrite != "" && rewrites < m.opts.MaxRewrites:
 			messages = append(append([]llms.MessageContent(nil), messages...),
-				llms.TextParts(llms.ChatMessageTypeSystem, d.InjectedSystem))
+				llms.TextParts(llms.ChatMessageTypeSystem, check.Rewrite))
 		default:
 			return resp, nil
 		}
