@@ -52,7 +52,7 @@ deps:
 
 ## test: every suite, every language
 test: deps
-	$(MAKE) test-rust test-c test-go test-csharp test-ruby test-dist test-mcp
+	$(MAKE) test-rust test-c test-go test-go-adapters test-csharp test-ruby test-dist test-mcp
 
 ## test-rust: unit, integration and property tests, lint, header freshness,
 ## and a short run (about a minute) of the hostile-input property tests
@@ -78,4 +78,4 @@ clean:
 	$(CARGO) clean
 	rm -rf build dist
 
-include mk/c.mk mk/go.mk mk/csharp.mk mk/ruby.mk mk/bench.mk mk/dist.mk mk/fuzz.mk mk/mcp.mk
+include mk/c.mk mk/go.mk mk/go-adapters.mk mk/csharp.mk mk/ruby.mk mk/bench.mk mk/dist.mk mk/fuzz.mk mk/mcp.mk

@@ -55,4 +55,5 @@ if ! have cbindgen; then
   cargo install --quiet --locked cbindgen --version 0.29.4
 fi
 scripts/mcp-deps.sh
+scripts/go-adapters-deps.sh
 echo "deps: all toolchains present"

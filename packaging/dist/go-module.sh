@@ -19,7 +19,11 @@ case $module in *[A-Z]*) fail "module path $module needs case escaping" ;; esac
 tree=$out/module
 rm -rf "$tree" "$out/proxy"
 mkdir -p "$tree"
+# The adapters under bindings/go are modules of their own (a go.mod in their
+# folder): they are no part of this module's tree.
+nested=$(cd "$src" && find . -mindepth 2 -name go.mod ! -path './build/*' | sed 's#^\./##; s#/go\.mod$##' | paste -sd '|' -)
 (cd "$src" && find . -type f ! -name '*_test.go' ! -path './build/*' | LC_ALL=C sort) |
+  { if [ -n "$nested" ]; then grep -v -E "^\./($nested)/"; else cat; fi; } |
   while read -r f; do install -D -m 644 "$src/$f" "$tree/$f"; done
 for d in hint include "$platform"; do
   install -D -m 644 "$src/build/$d/"*.go -t "$tree/build/$d"
