@@ -31,6 +31,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod decimal_round;
 pub mod decision;
 pub mod error;
 pub mod events;

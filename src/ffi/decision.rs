@@ -59,7 +59,12 @@ pub struct auraguard_decision {
 }
 
 impl auraguard_decision {
-    fn new(d: Decision) -> Box<auraguard_decision> {
+    /// The reason as a C string, owned by the handle.
+    pub(super) fn reason_ptr(&self) -> *const c_char {
+        self.reason.as_ptr()
+    }
+
+    pub(super) fn new(d: Decision) -> Box<auraguard_decision> {
         Box::new(auraguard_decision {
             action: d.action.into(),
             call_id: d.call_id,
