@@ -135,8 +135,9 @@ typedef enum {
  * A decision: its action, reason, call id and idempotency key, and its
  * whole JSON text.
  *
- * Opaque. Made by `auraguard_check_tool_decision` and
- * `auraguard_check_output_decision`, owned by the caller, freed exactly
+ * Opaque. Made by `auraguard_check_tool_decision`,
+ * `auraguard_check_output_decision`, `auraguard_check_output_fast` and (for
+ * decisions with rare fields) `auraguard_check_tool_fast`, owned by the caller, freed exactly
  * once with `auraguard_decision_free`. Immutable: it may be read from
  * several threads at once. The strings its accessors return belong to it
  * and stay valid until it is freed.
@@ -151,6 +152,35 @@ typedef struct auraguard_decision auraguard_decision;
  * same guard from several threads at once; calls are serialized inside.
  */
 typedef struct auraguard_guard auraguard_guard;
+
+/**
+ * The cached result of a `cache` decision, as plain fields. Filled by
+ * `auraguard_decision_cached_result`; the strings belong to the decision
+ * (valid until `auraguard_decision_free`) and are not NUL-terminated: use
+ * their lengths.
+ */
+typedef struct {
+  /**
+   * The stored payload as JSON text, `payload_len` bytes ("null" when none).
+   */
+  const char *payload_json;
+  size_t payload_len;
+  /**
+   * The stored error code, `error_code_len` bytes; NULL when there is none.
+   */
+  const char *error_code;
+  size_t error_code_len;
+  bool ok;
+  /**
+   * Always true for a result handed back from the cache or the ledger.
+   */
+  bool cached;
+  bool side_effect_executed;
+  /**
+   * False when the payload could not be kept (then `payload_json` is "null").
+   */
+  bool payload_kept;
+} auraguard_cached_result;
 
 /**
  * A decision on a tool call, as plain fields. Filled by
@@ -295,6 +325,16 @@ const char *auraguard_decision_idempotency_key(const auraguard_decision *decisio
 const char *auraguard_decision_json(const auraguard_decision *decision);
 
 /**
+ * The cached result of a `cache` decision, read without JSON.
+ *
+ * Returns true and writes `*out` when the decision carries a cached result;
+ * returns false and leaves `*out` untouched otherwise, or when either
+ * pointer is NULL. The strings written belong to the decision.
+ */
+bool auraguard_decision_cached_result(const auraguard_decision *decision,
+                                      auraguard_cached_result *out);
+
+/**
  * Free a decision and the strings it owns. NULL is a no-op. Call it
  * exactly once per decision; the handle and its strings are invalid
  * afterwards.
@@ -357,6 +397,21 @@ auraguard_status auraguard_record_result_fast(auraguard_guard *guard,
                                               size_t error_code_len,
                                               int32_t side_effect_executed,
                                               char **error_out);
+
+/**
+ * `auraguard_check_output_decision` with the text as pointer and length
+ * (`text_len` bytes, no NUL needed; NULL only with length 0, read as "").
+ *
+ * On success `*decision_out` receives a new decision owned by the caller
+ * (free it with `auraguard_decision_free`), or NULL when there is nothing
+ * to do; on failure it is untouched and nothing changed. The text is only
+ * read during the call; it is never stored.
+ */
+auraguard_status auraguard_check_output_fast(auraguard_guard *guard,
+                                             const uint8_t *text,
+                                             size_t text_len,
+                                             auraguard_decision **decision_out,
+                                             char **error_out);
 
 /**
  * Create a guard from a JSON configuration (see the configuration table in

@@ -259,5 +259,32 @@ pub unsafe extern "C" fn auraguard_record_result_fast(
     })
 }
 
+/// `auraguard_check_output_decision` with the text as pointer and length
+/// (`text_len` bytes, no NUL needed; NULL only with length 0, read as "").
+///
+/// On success `*decision_out` receives a new decision owned by the caller
+/// (free it with `auraguard_decision_free`), or NULL when there is nothing
+/// to do; on failure it is untouched and nothing changed. The text is only
+/// read during the call; it is never stored.
+#[no_mangle]
+pub unsafe extern "C" fn auraguard_check_output_fast(
+    guard: *mut auraguard_guard,
+    text: *const u8,
+    text_len: usize,
+    decision_out: *mut *mut auraguard_decision,
+    error_out: *mut *mut c_char,
+) -> auraguard_status {
+    boundary(error_out, || {
+        non_null!(decision_out, "decision_out");
+        // SAFETY (both): the caller passes a live handle and readable bytes.
+        let g = unsafe { shared(guard) }?;
+        let text = unsafe { arg_bytes(text, text_len, "text") }?.unwrap_or("");
+        let handle = g.check_output(text)?.map_or(std::ptr::null_mut(), |d| Box::into_raw(auraguard_decision::new(d)));
+        // SAFETY: checked non-NULL above.
+        unsafe { *decision_out = handle };
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests;

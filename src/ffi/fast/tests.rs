@@ -93,6 +93,20 @@ fn fast_as_json(r: &auraguard_check_result) -> Value {
         let text = unsafe { CStr::from_ptr(auraguard_decision_json(r.details)) }.to_str().unwrap();
         let v: Value = serde_json::from_str(text).unwrap();
         assert_eq!(v["reason"].as_str().unwrap().as_bytes(), unsafe { CStr::from_ptr(r.reason) }.to_bytes());
+        // The cached result's accessor gives what the JSON holds.
+        let mut c = std::mem::MaybeUninit::<crate::ffi::decision::auraguard_cached_result>::zeroed();
+        let has = unsafe { crate::ffi::decision::auraguard_decision_cached_result(r.details, c.as_mut_ptr()) };
+        assert_eq!(has, v.get("cached_result").is_some());
+        if has {
+            let c = unsafe { c.assume_init() };
+            let text = |p: *const c_char, n: usize| unsafe { std::str::from_utf8(std::slice::from_raw_parts(p.cast::<u8>(), n)) }.unwrap();
+            let cr = &v["cached_result"];
+            assert_eq!(serde_json::from_str::<Value>(text(c.payload_json, c.payload_len)).unwrap(), cr["payload"]);
+            let code = (!c.error_code.is_null()).then(|| text(c.error_code, c.error_code_len));
+            assert_eq!(code, cr["error_code"].as_str());
+            assert_eq!((c.ok, c.cached, c.side_effect_executed), (cr["ok"] == true, cr["cached"] == true, cr["side_effect_executed"] == true));
+            assert_eq!(c.payload_kept, cr.get("payload_kept").is_none());
+        }
         return v;
     }
     let reason = unsafe { CStr::from_ptr(r.reason) }.to_str().unwrap();
