@@ -7,8 +7,8 @@
 
 /// Powers of ten that a float holds exactly.
 const POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
-    1e20, 1e21, 1e22,
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+    1e21, 1e22,
 ];
 
 /// Below this, a float's spacing is at most 0.5, so integers and halves are floats.
@@ -85,7 +85,10 @@ mod tests {
 
     fn same(x: f64, places: usize) -> Result<(), TestCaseError> {
         let (got, want) = (round_decimal(x, places), reference(x, places));
-        prop_assert!(got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()), "{x:e} to {places}: {got:e} != {want:e}");
+        prop_assert!(
+            got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+            "{x:e} to {places}: {got:e} != {want:e}"
+        );
         Ok(())
     }
 

@@ -279,7 +279,12 @@ mod tests {
 
     #[test]
     fn the_hand_written_cache_matches_serde() {
-        let payloads = [json!({"s": 1, "a": [1.5, "x\u{7f}\\\"", null]}), json!("é\u{2028}\n"), json!(null), json!(12345678901234567890u64)];
+        let payloads = [
+            json!({"s": 1, "a": [1.5, "x\u{7f}\\\"", null]}),
+            json!("é\u{2028}\n"),
+            json!(null),
+            json!(12345678901234567890u64),
+        ];
         for (i, payload) in payloads.into_iter().enumerate() {
             let cached = CachedResult {
                 ok: i % 2 == 0,
@@ -293,8 +298,20 @@ mod tests {
             assert!(d.is_plain_cache());
             assert_eq!(d.to_json(), serde_json::to_string(&d).unwrap());
         }
-        let with_id = Decision { call_id: Some(3), ..Decision::cache("x", CachedResult {
-            ok: true, payload: json!(1), error_code: None, cached: true, side_effect_executed: false, payload_kept: true }) };
+        let with_id = Decision {
+            call_id: Some(3),
+            ..Decision::cache(
+                "x",
+                CachedResult {
+                    ok: true,
+                    payload: json!(1),
+                    error_code: None,
+                    cached: true,
+                    side_effect_executed: false,
+                    payload_kept: true,
+                },
+            )
+        };
         assert!(!with_id.is_plain_cache(), "anything more goes through serde");
         assert_eq!(with_id.to_json(), serde_json::to_string(&with_id).unwrap());
     }

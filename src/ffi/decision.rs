@@ -4,7 +4,8 @@
 //! The handle is made by the `_decision` companions of the check functions;
 //! the JSON text is still there for the fields without an accessor.
 
-use std::ffi::{c_char, CString};
+use std::borrow::Cow;
+use std::ffi::{c_char, CStr, CString};
 
 use super::guard::{auraguard_guard, check_tool, shared};
 use super::{arg_str, auraguard_status, boundary, c_string, non_null};
@@ -54,7 +55,8 @@ impl From<Action> for auraguard_action {
 pub struct auraguard_decision {
     action: auraguard_action,
     call_id: Option<u64>,
-    reason: CString,
+    /// Static for the fixed reason codes (no allocation), else owned.
+    reason: Cow<'static, CStr>,
     idempotency_key: Option<CString>,
     json: CString,
     cached: Option<CachedParts>,
@@ -114,7 +116,8 @@ impl auraguard_decision {
         Box::new(auraguard_decision {
             action: d.action.into(),
             call_id: d.call_id,
-            reason: c_string(d.reason.to_string()),
+            reason: super::fast::static_reason(&d.reason)
+                .map_or_else(|| Cow::Owned(c_string(d.reason.to_string())), Cow::Borrowed),
             idempotency_key: d.idempotency_key.clone().map(c_string),
             json: c_string(json),
             cached,

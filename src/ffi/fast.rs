@@ -92,7 +92,7 @@ const STATIC_REASONS: &[&CStr] = &[
     c"stall_fallback_escalate",
 ];
 
-fn static_reason(reason: &str) -> Option<&'static CStr> {
+pub(super) fn static_reason(reason: &str) -> Option<&'static CStr> {
     STATIC_REASONS.iter().copied().find(|r| r.to_bytes() == reason.as_bytes())
 }
 
@@ -201,7 +201,8 @@ pub unsafe extern "C" fn auraguard_check_tool_fast(
         non_null!(out, "out");
         // SAFETY (all four): the caller passes a live handle and readable bytes.
         let g = unsafe { shared(guard) }?;
-        let tool = unsafe { arg_bytes(tool, tool_len, "tool") }?.ok_or_else(|| Error::invalid("`tool` must not be NULL"))?;
+        let tool =
+            unsafe { arg_bytes(tool, tool_len, "tool") }?.ok_or_else(|| Error::invalid("`tool` must not be NULL"))?;
         let args = unsafe { arg_bytes(args_json, args_len, "args_json") }?;
         let ticket = unsafe { arg_bytes(ticket_id, ticket_len, "ticket_id") }?;
         let decision = g.check_tool_json(tool, args, ticket, side_effect_flag(side_effect)?)?;
@@ -246,8 +247,9 @@ pub unsafe extern "C" fn auraguard_record_result_fast(
         let g = unsafe { shared(guard) }?;
         let payload = unsafe { arg_bytes(payload_json, payload_len, "payload_json") }?;
         let code = unsafe { arg_bytes(error_code, error_code_len, "error_code") }?;
-        let executed = side_effect_flag(side_effect_executed)
-            .map_err(|_| Error::invalid(format!("`side_effect_executed` must be -1, 0 or 1, got {side_effect_executed}")))?;
+        let executed = side_effect_flag(side_effect_executed).map_err(|_| {
+            Error::invalid(format!("`side_effect_executed` must be -1, 0 or 1, got {side_effect_executed}"))
+        })?;
         let fields = ResultFields {
             ok,
             error_code: code.map(str::to_string),

@@ -38,9 +38,8 @@ impl Guard {
             }
             _ => {}
         }
-        let recorded = scanned
-            .map_err(|e| Error::invalid(format!("payload is not valid JSON: {}", e.message())))
-            .and_then(|()| {
+        let recorded =
+            scanned.map_err(|e| Error::invalid(format!("payload is not valid JSON: {}", e.message()))).and_then(|()| {
                 if dropped.is_some() {
                     payload.clear();
                     payload.push_str("null");

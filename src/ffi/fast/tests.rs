@@ -33,8 +33,12 @@ fn op() -> impl Strategy<Value = Op> {
         Just("{ \"b\" : [1, 2.50], \"a\": null }".to_string()),
     ];
     let ticket = prop::option::of(prop::sample::select(vec!["T-1", "T-2", ""]));
-    let check = (tool, args, ticket, -1i32..=1)
-        .prop_map(|(tool, args, ticket, side_effect)| Op::Check { tool, args, ticket, side_effect });
+    let check = (tool, args, ticket, -1i32..=1).prop_map(|(tool, args, ticket, side_effect)| Op::Check {
+        tool,
+        args,
+        ticket,
+        side_effect,
+    });
     let payload = prop::option::of(prop::sample::select(vec![
         r#"{"status":"shipped"}"#,
         "[1, 2, {\"x\": 1e2}]",
@@ -83,7 +87,11 @@ fn ptr_len(s: Option<&str>) -> (*const u8, usize) {
 
 fn action_name(a: auraguard_action) -> &'static str {
     use crate::decision::Action::*;
-    [Allow, Block, Cache, Rewrite, Escalate, Finalize].into_iter().find(|x| auraguard_action::from(*x) == a).unwrap().as_str()
+    [Allow, Block, Cache, Rewrite, Escalate, Finalize]
+        .into_iter()
+        .find(|x| auraguard_action::from(*x) == a)
+        .unwrap()
+        .as_str()
 }
 
 /// The fast result seen as the JSON path's decision: the struct's fields, or
@@ -99,12 +107,17 @@ fn fast_as_json(r: &auraguard_check_result) -> Value {
         assert_eq!(has, v.get("cached_result").is_some());
         if has {
             let c = unsafe { c.assume_init() };
-            let text = |p: *const c_char, n: usize| unsafe { std::str::from_utf8(std::slice::from_raw_parts(p.cast::<u8>(), n)) }.unwrap();
+            let text = |p: *const c_char, n: usize| {
+                unsafe { std::str::from_utf8(std::slice::from_raw_parts(p.cast::<u8>(), n)) }.unwrap()
+            };
             let cr = &v["cached_result"];
             assert_eq!(serde_json::from_str::<Value>(text(c.payload_json, c.payload_len)).unwrap(), cr["payload"]);
             let code = (!c.error_code.is_null()).then(|| text(c.error_code, c.error_code_len));
             assert_eq!(code, cr["error_code"].as_str());
-            assert_eq!((c.ok, c.cached, c.side_effect_executed), (cr["ok"] == true, cr["cached"] == true, cr["side_effect_executed"] == true));
+            assert_eq!(
+                (c.ok, c.cached, c.side_effect_executed),
+                (cr["ok"] == true, cr["cached"] == true, cr["side_effect_executed"] == true)
+            );
             assert_eq!(c.payload_kept, cr.get("payload_kept").is_none());
         }
         return v;
@@ -136,12 +149,31 @@ fn run_both(json_g: *mut auraguard_guard, fast_g: *mut auraguard_guard, op: &Op,
             let (t, a, k) = (CString::new(*tool).unwrap(), CString::new(args.as_str()).unwrap(), opt_c(*ticket));
             let mut text = null_mut();
             let st_json = unsafe {
-                auraguard_check_tool(json_g, t.as_ptr(), a.as_ptr(), k.as_ref().map_or(null(), |k| k.as_ptr()), *side_effect, &mut text, null_mut())
+                auraguard_check_tool(
+                    json_g,
+                    t.as_ptr(),
+                    a.as_ptr(),
+                    k.as_ref().map_or(null(), |k| k.as_ptr()),
+                    *side_effect,
+                    &mut text,
+                    null_mut(),
+                )
             };
             let mut r = std::mem::MaybeUninit::<auraguard_check_result>::zeroed();
             let (kp, kl) = ptr_len(*ticket);
             let st_fast = unsafe {
-                auraguard_check_tool_fast(fast_g, tool.as_ptr(), tool.len(), args.as_ptr(), args.len(), kp, kl, *side_effect, r.as_mut_ptr(), null_mut())
+                auraguard_check_tool_fast(
+                    fast_g,
+                    tool.as_ptr(),
+                    tool.len(),
+                    args.as_ptr(),
+                    args.len(),
+                    kp,
+                    kl,
+                    *side_effect,
+                    r.as_mut_ptr(),
+                    null_mut(),
+                )
             };
             assert_eq!(st_json, st_fast);
             if st_json != auraguard_status::AURAGUARD_OK {
@@ -181,7 +213,8 @@ fn run_both(json_g: *mut auraguard_guard, fast_g: *mut auraguard_guard, op: &Op,
             let st_json = unsafe { auraguard_record_result(json_g, text.as_ptr(), null_mut()) };
             let (pp, pl) = ptr_len(*payload);
             let (cp, cl) = ptr_len(*code);
-            let st_fast = unsafe { auraguard_record_result_fast(fast_g, call_id, *ok, pp, pl, cp, cl, *executed, null_mut()) };
+            let st_fast =
+                unsafe { auraguard_record_result_fast(fast_g, call_id, *ok, pp, pl, cp, cl, *executed, null_mut()) };
             assert_eq!(st_json, st_fast, "record {text:?}");
         }
     }
@@ -208,9 +241,14 @@ fn bad_input_is_refused_by_name_and_changes_nothing() {
     let g = new_guard();
     let before = stats(g);
     let mut r = std::mem::MaybeUninit::<auraguard_check_result>::zeroed();
-    let try_check = |tool: (*const u8, usize), args: (*const u8, usize), ticket: (*const u8, usize), r: *mut auraguard_check_result| {
+    let try_check = |tool: (*const u8, usize),
+                     args: (*const u8, usize),
+                     ticket: (*const u8, usize),
+                     r: *mut auraguard_check_result| {
         let mut err = null_mut();
-        let st = unsafe { auraguard_check_tool_fast(g, tool.0, tool.1, args.0, args.1, ticket.0, ticket.1, -1, r, &mut err) };
+        let st = unsafe {
+            auraguard_check_tool_fast(g, tool.0, tool.1, args.0, args.1, ticket.0, ticket.1, -1, r, &mut err)
+        };
         (st, unsafe { take(err) })
     };
     let tool = ptr_len(Some("get_order"));
@@ -235,7 +273,9 @@ fn bad_input_is_refused_by_name_and_changes_nothing() {
 
     let record = |call_id: u64, payload: (*const u8, usize), code: (*const u8, usize), executed: i32| {
         let mut err = null_mut();
-        let st = unsafe { auraguard_record_result_fast(g, call_id, true, payload.0, payload.1, code.0, code.1, executed, &mut err) };
+        let st = unsafe {
+            auraguard_record_result_fast(g, call_id, true, payload.0, payload.1, code.0, code.1, executed, &mut err)
+        };
         (st, unsafe { take(err) })
     };
     // A waiting call, so that the failures below have something to change.
