@@ -252,7 +252,8 @@ fn bad_input_is_refused_by_name_and_changes_nothing() {
         (st, unsafe { take(err) })
     };
     let tool = ptr_len(Some("get_order"));
-    let cases: [((*const u8, usize), (*const u8, usize), (*const u8, usize), &str); 6] = [
+    type Text = (*const u8, usize);
+    let cases: [(Text, Text, Text, &str); 6] = [
         ((null(), 0), (null(), 0), (null(), 0), "`tool` must not be NULL"),
         (tool, (null(), 3), (null(), 0), "`args_json` is NULL but its length is 3"),
         (tool, (b"{\"a\":\xff}".as_ptr(), 7), (null(), 0), "`args_json` is not valid UTF-8 (at byte 5)"),
