@@ -105,11 +105,39 @@ typedef enum {
 } auraguard_ledger_outcome;
 
 /**
+ * Bits of `auraguard_check_result.flags`: which optional fields hold a value.
+ * The values never change.
+ */
+typedef enum {
+  /**
+   * `call_id` is set (an allowed call: report it with its result).
+   */
+  AURAGUARD_CHECK_CALL_ID = 1,
+  /**
+   * `idempotency_key` holds 32 hex digits and a NUL (an allowed side effect).
+   */
+  AURAGUARD_CHECK_IDEMPOTENCY_KEY = 2,
+  /**
+   * `lease_ms` is set (the side effect's key is reserved for that long).
+   */
+  AURAGUARD_CHECK_LEASE = 4,
+  /**
+   * `retry_after_ms` is set (`side_effect_in_flight`).
+   */
+  AURAGUARD_CHECK_RETRY_AFTER = 8,
+  /**
+   * `details` is a decision handle with the rare fields.
+   */
+  AURAGUARD_CHECK_DETAILS = 16,
+} auraguard_check_flag;
+
+/**
  * A decision: its action, reason, call id and idempotency key, and its
  * whole JSON text.
  *
- * Opaque. Made by `auraguard_check_tool_decision` and
- * `auraguard_check_output_decision`, owned by the caller, freed exactly
+ * Opaque. Made by `auraguard_check_tool_decision`,
+ * `auraguard_check_output_decision`, `auraguard_check_output_fast` and (for
+ * decisions with rare fields) `auraguard_check_tool_fast`, owned by the caller, freed exactly
  * once with `auraguard_decision_free`. Immutable: it may be read from
  * several threads at once. The strings its accessors return belong to it
  * and stay valid until it is freed.
@@ -124,6 +152,88 @@ typedef struct auraguard_decision auraguard_decision;
  * same guard from several threads at once; calls are serialized inside.
  */
 typedef struct auraguard_guard auraguard_guard;
+
+/**
+ * The cached result of a `cache` decision, as plain fields. Filled by
+ * `auraguard_decision_cached_result`; the strings belong to the decision
+ * (valid until `auraguard_decision_free`) and are not NUL-terminated: use
+ * their lengths.
+ */
+typedef struct {
+  /**
+   * The stored payload as JSON text, `payload_len` bytes ("null" when none).
+   */
+  const char *payload_json;
+  size_t payload_len;
+  /**
+   * The stored error code, `error_code_len` bytes; NULL when there is none.
+   */
+  const char *error_code;
+  size_t error_code_len;
+  bool ok;
+  /**
+   * Always true for a result handed back from the cache or the ledger.
+   */
+  bool cached;
+  bool side_effect_executed;
+  /**
+   * False when the payload could not be kept (then `payload_json` is "null").
+   */
+  bool payload_kept;
+} auraguard_cached_result;
+
+/**
+ * A decision on a tool call, as plain fields. Filled by
+ * `auraguard_check_tool_fast`; the caller owns the struct (a local
+ * variable will do) and may reuse it for every call.
+ *
+ * `reason` is NUL-terminated, `reason_len` bytes long. It is static when
+ * `details` is NULL; otherwise it belongs to `details`. `details` is NULL
+ * unless the decision carries a cached result, injected text, an escalation
+ * packet, a finalized output or a reason made for the call; then it is a
+ * decision handle owned by the caller, read with `auraguard_decision_json`
+ * (the whole decision, as `auraguard_check_tool` writes it) and freed once
+ * with `auraguard_decision_free`. Fields whose bit is not in `flags` are 0
+ * (`idempotency_key`: all NUL).
+ */
+typedef struct {
+  /**
+   * What to do with the call.
+   */
+  auraguard_action action;
+  /**
+   * `auraguard_check_flag` bits: which optional fields are set.
+   */
+  uint32_t flags;
+  /**
+   * The allowed call's id, for `auraguard_record_result_fast`.
+   */
+  uint64_t call_id;
+  /**
+   * How long the side effect's key is reserved (ms).
+   */
+  uint64_t lease_ms;
+  /**
+   * When the holder of the key's lease ends (ms), on `side_effect_in_flight`.
+   */
+  uint64_t retry_after_ms;
+  /**
+   * The reason code, e.g. "allow" or "identical_toolcall_loop_cache".
+   */
+  const char *reason;
+  /**
+   * The reason's length in bytes, without the NUL.
+   */
+  size_t reason_len;
+  /**
+   * The rare fields, or NULL (see above).
+   */
+  auraguard_decision *details;
+  /**
+   * The idempotency key of an allowed side effect: 32 hex digits and a NUL.
+   */
+  char idempotency_key[33];
+} auraguard_check_result;
 
 /**
  * Receives one event as JSON (counts, costs, reasons and signatures only;
@@ -215,11 +325,93 @@ const char *auraguard_decision_idempotency_key(const auraguard_decision *decisio
 const char *auraguard_decision_json(const auraguard_decision *decision);
 
 /**
+ * The cached result of a `cache` decision, read without JSON.
+ *
+ * Returns true and writes `*out` when the decision carries a cached result;
+ * returns false and leaves `*out` untouched otherwise, or when either
+ * pointer is NULL. The strings written belong to the decision.
+ */
+bool auraguard_decision_cached_result(const auraguard_decision *decision,
+                                      auraguard_cached_result *out);
+
+/**
  * Free a decision and the strings it owns. NULL is a no-op. Call it
  * exactly once per decision; the handle and its strings are invalid
  * afterwards.
  */
 void auraguard_decision_free(auraguard_decision *decision);
+
+/**
+ * `auraguard_check_tool` with text as pointer and length, filling `*out`
+ * instead of writing JSON.
+ *
+ * `tool` (`tool_len` bytes, required) is the tool's name. `args_json`
+ * (`args_len` bytes) is a JSON object of its arguments; NULL with length 0
+ * means `{}`. `ticket_id` (`ticket_len` bytes) names the ticket; NULL or
+ * length 0 means the run itself. None needs a NUL; each is only read during
+ * the call. `side_effect` is -1 (from the configuration), 0 or 1.
+ *
+ * On success `*out` is overwritten whole (see `auraguard_check_result`:
+ * free `out->details` when it is not NULL). On failure `*out` is untouched
+ * and nothing in the guard changed; the status and message are those of
+ * `auraguard_check_tool`, and a NULL pointer with a non-zero length or text
+ * that is not UTF-8 is `AURAGUARD_ERR_INVALID_ARGUMENT` naming the
+ * parameter.
+ */
+auraguard_status auraguard_check_tool_fast(auraguard_guard *guard,
+                                           const uint8_t *tool,
+                                           size_t tool_len,
+                                           const uint8_t *args_json,
+                                           size_t args_len,
+                                           const uint8_t *ticket_id,
+                                           size_t ticket_len,
+                                           int32_t side_effect,
+                                           auraguard_check_result *out,
+                                           char **error_out);
+
+/**
+ * `auraguard_record_result` with the result's fields as parameters: no
+ * result object is built or parsed.
+ *
+ * `call_id` is the id from the check (0: the most recent waiting call).
+ * `ok` says whether the tool succeeded. `payload_json` (`payload_len`
+ * bytes) is the payload as JSON text; NULL with length 0 means `null`.
+ * `error_code` (`error_code_len` bytes, not JSON) is the failure's code,
+ * e.g. "429"; NULL means none. `side_effect_executed` is -1 (the default:
+ * executed when the side effect succeeded), 0 or 1. The text is only read
+ * during the call.
+ *
+ * The booking is that of `auraguard_record_result` with these fields,
+ * except that `max_json_bytes` applies to the payload alone. Fails with
+ * `AURAGUARD_ERR_INVALID_ARGUMENT` for a payload that is not JSON, text
+ * that is not UTF-8, a NULL pointer with a non-zero length, an out-of-range
+ * flag or a `call_id` that awaits no result, and in strict mode with
+ * `AURAGUARD_ERR_MISUSE` when no call awaits a result; nothing changes then.
+ */
+auraguard_status auraguard_record_result_fast(auraguard_guard *guard,
+                                              uint64_t call_id,
+                                              bool ok,
+                                              const uint8_t *payload_json,
+                                              size_t payload_len,
+                                              const uint8_t *error_code,
+                                              size_t error_code_len,
+                                              int32_t side_effect_executed,
+                                              char **error_out);
+
+/**
+ * `auraguard_check_output_decision` with the text as pointer and length
+ * (`text_len` bytes, no NUL needed; NULL only with length 0, read as "").
+ *
+ * On success `*decision_out` receives a new decision owned by the caller
+ * (free it with `auraguard_decision_free`), or NULL when there is nothing
+ * to do; on failure it is untouched and nothing changed. The text is only
+ * read during the call; it is never stored.
+ */
+auraguard_status auraguard_check_output_fast(auraguard_guard *guard,
+                                             const uint8_t *text,
+                                             size_t text_len,
+                                             auraguard_decision **decision_out,
+                                             char **error_out);
 
 /**
  * Create a guard from a JSON configuration (see the configuration table in

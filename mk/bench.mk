@@ -4,7 +4,7 @@
 #   make bench                 bench-rust, then each language's bench-<lang>, then bench-memory
 #   make bench-rust            Criterion: engine/* and c_api/* workloads, state save/load
 #   make bench-memory          RSS of a MEMORY_CALLS-call run (default 10 million)
-#   make bench-compare         aura-guard 0.7.1 (PyPI, throwaway venv) against the C API
+#   make bench-compare         aura-guard 0.7.1 (PyPI, throwaway venv) against C, Go, C# and Ruby
 #   make bench-profile         callgrind instruction counts per workload (build/bench/*.out)
 #
 # Results and their interpretation: docs/PERFORMANCE.md.
@@ -43,9 +43,14 @@ bench-memory: build $(BENCH_OUT)/rss_growth
 
 ## bench-compare: the Python package against the C API, same workloads
 # (the C benchmark binary when its rule exists, else ctypes over the library)
-bench-compare: build $(if $(filter bench-c,$(BENCH_LANGS)),build/c/bench_capi)
+# and each binding whose toolchain is there, in one table
+bench-compare: build $(if $(filter bench-c,$(BENCH_LANGS)),build/c/bench_capi) \
+               $(if $(shell command -v mcs),$(ROOT)/build/csharp/Workloads.exe)
 	python3 bench/compare/compare.py --venv $(BENCH_OUT)/venv --lib $(LIB_DIR)/libauraguard.so \
-	  --bench-c build/c/bench_capi
+	  --bench-c build/c/bench_capi \
+	  $(if $(shell command -v go),--go-dir bindings/go) \
+	  $(if $(shell command -v mcs),--csharp $(ROOT)/build/csharp/Workloads.exe) \
+	  $(if $(shell command -v ruby),--ruby-dir bindings/ruby)
 
 # Instruction counts are repeatable where wall-clock time is not. Under
 # valgrind SHA-256 runs its portable code (no SHA extensions), so the

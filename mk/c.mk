@@ -23,7 +23,7 @@ C_LIBS     := $(LIB_DIR)/libauraguard.so $(LIB_DIR)/libauraguard.a
 C_TEST_SRC := $(addprefix tests/c/,test_main.c harness.c json_field.c workload.c \
                 test_basics.c test_decisions.c test_reports.c test_state.c test_calls.c \
                 test_events.c test_threads.c test_decision_handle.c \
-                test_ledger.c)
+                test_ledger.c test_fast.c)
 C_TEST_HDR := $(wildcard tests/c/*.h) $(HEADER)
 C_STRESS_SRC := tests/c/stress.c tests/c/workload.c tests/c/json_field.c
 C_EXAMPLES := $(patsubst examples/c/%.c,$(C_OUT)/example_%,$(wildcard examples/c/*.c))

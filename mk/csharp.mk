@@ -49,6 +49,10 @@ $(CS_PROVIDER): $(CS_LIB) $(ROOT)/examples/csharp/ProviderTurn.cs
 $(CS_BENCH): $(CS_LIB) $(CS_DIR)/bench/Bench.cs
 	$(CS_MCS) $(CS_FLAGS) -optimize+ -r:$(CS_LIB) -out:$@ $(CS_DIR)/bench/Bench.cs
 
+# The comparison's workloads (make bench-compare), printed as JSON.
+$(CS_OUT)/Workloads.exe: $(CS_LIB) $(CS_DIR)/bench/Workloads.cs
+	$(CS_MCS) $(CS_FLAGS) -optimize+ -r:$(CS_LIB) -out:$@ $(CS_DIR)/bench/Workloads.cs
+
 $(CS_OUT):
 	mkdir -p $@
 

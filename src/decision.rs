@@ -214,6 +214,10 @@ impl Decision {
             && self.retry_after_ms.is_none()
             && self.warning.is_none();
         if !plain_allow {
+            if let Some(cached) = self.cached_result.as_ref().filter(|_| self.is_plain_cache()) {
+                let payload = serde_json::to_string(&cached.payload).expect("a JSON value always serializes");
+                return self.cache_json(cached, &payload);
+            }
             return serde_json::to_string(self).expect("a decision always serializes");
         }
         use std::fmt::Write as _;
@@ -232,6 +236,52 @@ impl Decision {
             let _ = write!(out, ",\"lease_ms\":{ms}");
         }
         out.push('}');
+        out
+    }
+}
+
+impl Decision {
+    /// Whether this is a cache decision with nothing but its cached result
+    /// (every cache decision the engine makes): written by hand, as an allow.
+    pub fn is_plain_cache(&self) -> bool {
+        self.action == Action::Cache
+            && self.cached_result.is_some()
+            && self.injected_system.is_none()
+            && self.escalation_packet.is_none()
+            && self.finalized_output.is_none()
+            && self.call_id.is_none()
+            && self.idempotency_key.is_none()
+            && self.lease_ms.is_none()
+            && self.retry_after_ms.is_none()
+    }
+
+    /// The JSON of a plain cache decision (see [`Decision::is_plain_cache`])
+    /// whose payload is already written as `payload` (serde's text of
+    /// `cached.payload`): the same text serde writes, without walking the
+    /// payload again. A cache hit answers with it on every repeat.
+    pub fn cache_json(&self, cached: &CachedResult, payload: &str) -> String {
+        let mut out = String::with_capacity(160 + self.reason.len() + payload.len());
+        out.push_str("{\"action\":\"cache\",\"reason\":");
+        crate::signature::write_string(&mut out, &self.reason);
+        out.push_str(",\"cached_result\":{\"ok\":");
+        out.push_str(if cached.ok { "true" } else { "false" });
+        out.push_str(",\"payload\":");
+        out.push_str(payload);
+        out.push_str(",\"error_code\":");
+        match &cached.error_code {
+            Some(code) => crate::signature::write_string(&mut out, code),
+            None => out.push_str("null"),
+        }
+        out.push_str(if cached.cached { ",\"cached\":true" } else { ",\"cached\":false" });
+        out.push_str(if cached.side_effect_executed {
+            ",\"side_effect_executed\":true"
+        } else {
+            ",\"side_effect_executed\":false"
+        });
+        if !cached.payload_kept {
+            out.push_str(",\"payload_kept\":false");
+        }
+        out.push_str("}}");
         out
     }
 }
@@ -257,6 +307,45 @@ mod tests {
         ] {
             assert_eq!(d.to_json(), serde_json::to_string(&d).unwrap());
         }
+    }
+
+    #[test]
+    fn the_hand_written_cache_matches_serde() {
+        let payloads = [
+            json!({"s": 1, "a": [1.5, "x\u{7f}\\\"", null]}),
+            json!("é\u{2028}\n"),
+            json!(null),
+            json!(12345678901234567890u64),
+        ];
+        for (i, payload) in payloads.into_iter().enumerate() {
+            let cached = CachedResult {
+                ok: i % 2 == 0,
+                payload,
+                error_code: (i % 3 == 0).then(|| "4\"29\u{1}".to_string()),
+                cached: i != 1,
+                side_effect_executed: i == 2,
+                payload_kept: i != 3,
+            };
+            let d = Decision::cache(if i == 0 { "idempotent_replay" } else { "identical_toolcall_loop_cache" }, cached);
+            assert!(d.is_plain_cache());
+            assert_eq!(d.to_json(), serde_json::to_string(&d).unwrap());
+        }
+        let with_id = Decision {
+            call_id: Some(3),
+            ..Decision::cache(
+                "x",
+                CachedResult {
+                    ok: true,
+                    payload: json!(1),
+                    error_code: None,
+                    cached: true,
+                    side_effect_executed: false,
+                    payload_kept: true,
+                },
+            )
+        };
+        assert!(!with_id.is_plain_cache(), "anything more goes through serde");
+        assert_eq!(with_id.to_json(), serde_json::to_string(&with_id).unwrap());
     }
 
     #[test]

@@ -24,6 +24,8 @@ use crate::signature::{hex, write_canonical, Sig, Signer};
 use crate::state::{CallKey, PendingCall, RunState, StoredResult, ToolId, WindowEntry};
 use crate::text::TokenSigner;
 
+mod fields;
+
 /// Longest error code kept, in bytes; a longer one is cut (at a character
 /// boundary) before it is classified or stored.
 pub const MAX_ERROR_CODE_BYTES: usize = 256;

@@ -642,6 +642,32 @@ impl Scanner {
     }
 }
 
+impl Scanner {
+    /// Read a result's payload given on its own (the fast record path), as
+    /// `canonical_result` reads the `payload` member: the canonical form to
+    /// `payload` when `keep_payload`, else only checked to be JSON at any
+    /// depth and size, `payload` left `null`.
+    pub fn canonical_payload(&mut self, text: &str, payload: &mut String, keep_payload: bool) -> Result<()> {
+        self.members.clear();
+        self.keys.clear();
+        self.infinite = false;
+        payload.clear();
+        let mut c = Cursor { src: text.as_bytes(), text, pos: 0 };
+        if keep_payload {
+            // Depth 1, as a member of the result object it stands for.
+            self.value(&mut c, payload, 1)?;
+        } else {
+            payload.push_str("null");
+            self.skip_value(&mut c)?;
+        }
+        c.skip_ws();
+        if c.pos != c.src.len() {
+            return Err(c.err("trailing characters"));
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,12 @@
  *                    (no record: the tool is not executed)
  *   check_output     check_output on a 40-word assistant message
  *
+ * The first three also run through the hot-path API (auraguard_check_tool_fast
+ * and auraguard_record_result_fast: a struct instead of JSON, text as pointer
+ * and length), named with the suffix _fast. Every configuration has a cost
+ * budget (out of reach), as most users run the guard, so the budget check
+ * runs on every call.
+ *
  * Each workload runs in batches on a fresh guard per batch (so its state
  * stays what the workload says); the median of the batches' ns per
  * operation is reported. Output, one line per workload:
@@ -52,6 +58,31 @@ static int check_and_record(auraguard_guard *g, const char *tool, const char *ar
     return as_expected;
 }
 
+/* The same through the hot path: the decision as a struct, the result as
+ * fields; 0 unless the action is `want`. */
+static int check_and_record_fast(auraguard_guard *g, const char *tool, const char *args,
+                                 size_t args_len, auraguard_action want) {
+    static const char payload[] = "{\"n\":1}";
+    auraguard_check_result r;
+    if (auraguard_check_tool_fast(g, (const uint8_t *)tool, strlen(tool), (const uint8_t *)args,
+                                  args_len, (const uint8_t *)"T-1", 3, -1, &r,
+                                  NULL) != AURAGUARD_OK)
+        return 0;
+    int as_expected = r.action == want;
+    if (r.action == AURAGUARD_ACTION_ALLOW)
+        as_expected &= auraguard_record_result_fast(g, r.call_id, true, (const uint8_t *)payload,
+                                                    sizeof payload - 1, NULL, 0, -1,
+                                                    NULL) == AURAGUARD_OK;
+    auraguard_decision_free(r.details);
+    return as_expected;
+}
+
+static int distinct_read_fast(auraguard_guard *g, long i) {
+    char args[64];
+    int n = snprintf(args, sizeof args, "{\"order_id\":\"A-%ld\"}", i);
+    return check_and_record_fast(g, "get_order", args, (size_t)n, AURAGUARD_ACTION_ALLOW);
+}
+
 static int distinct_read(auraguard_guard *g, long i) {
     char args[64];
     snprintf(args, sizeof args, "{\"order_id\":\"A-%ld\"}", i);
@@ -73,6 +104,15 @@ static int jittery_query(auraguard_guard *g, long i) {
     return check_and_record(g, "search_kb", args, "{\"action\":\"allow\"");
 }
 
+static int jittery_query_fast(auraguard_guard *g, long i) {
+    char args[160];
+    long k = i % 16;
+    int n = snprintf(args, sizeof args, "{\"query\":\"%s %s %s %s %s\"}", vocab[k],
+                     vocab[(k + 1) % 16], vocab[(k + 2) % 16], vocab[(k + 3) % 16],
+                     vocab[(k + 4) % 16]);
+    return check_and_record_fast(g, "search_kb", args, (size_t)n, AURAGUARD_ACTION_ALLOW);
+}
+
 static const char *const repeated_args = "{\"order_id\":\"A-1\"}";
 
 static void prime_cache(auraguard_guard *g) {
@@ -82,6 +122,12 @@ static void prime_cache(auraguard_guard *g) {
 static int cached_repeat(auraguard_guard *g, long i) {
     (void)i;
     return check_and_record(g, "get_order", repeated_args, "{\"action\":\"cache\"");
+}
+
+static int cached_repeat_fast(auraguard_guard *g, long i) {
+    (void)i;
+    return check_and_record_fast(g, "get_order", repeated_args, strlen(repeated_args),
+                                 AURAGUARD_ACTION_CACHE);
 }
 
 /* Four 40-word messages that differ enough not to look like a stall. */
@@ -108,15 +154,22 @@ static int check_output(auraguard_guard *g, long i) {
     return nothing_to_do;
 }
 
+/* A budget far out of reach: checked on every call, never reached. */
+#define BUDGET ",\"max_cost_per_run\":1000000"
+#define READS "{\"secret_key\":\"bench\"" BUDGET "}"
+#define JITTER "{\"secret_key\":\"bench\",\"arg_jitter_repeat_threshold\":1000000" BUDGET "}"
+#define CACHE                                                                              \
+    "{\"secret_key\":\"bench\",\"repeat_toolcall_threshold\":2,\"max_intervention_log\":100000," \
+    "\"max_cache_entries\":100000" BUDGET "}"
+
 static const workload workloads[] = {
-    {"distinct_reads", "{\"secret_key\":\"bench\"}", NULL, distinct_read},
-    {"jittery_queries", "{\"secret_key\":\"bench\",\"arg_jitter_repeat_threshold\":1000000}", NULL,
-     jittery_query},
-    {"cached_repeat",
-     "{\"secret_key\":\"bench\",\"repeat_toolcall_threshold\":2,\"max_intervention_log\":100000,"
-     "\"max_cache_entries\":100000}",
-     prime_cache, cached_repeat},
-    {"check_output", "{\"secret_key\":\"bench\"}", NULL, check_output},
+    {"distinct_reads", READS, NULL, distinct_read},
+    {"distinct_reads_fast", READS, NULL, distinct_read_fast},
+    {"jittery_queries", JITTER, NULL, jittery_query},
+    {"jittery_queries_fast", JITTER, NULL, jittery_query_fast},
+    {"cached_repeat", CACHE, prime_cache, cached_repeat},
+    {"cached_repeat_fast", CACHE, prime_cache, cached_repeat_fast},
+    {"check_output", READS, NULL, check_output},
 };
 
 static double now_ns(void) {

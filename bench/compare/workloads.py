@@ -80,14 +80,16 @@ def check_output(g, i):
 
 # name -> (config as JSON-ready dict, prime, op). The names are the C
 # benchmark's; "cached_repeat" is the cache path (the check alone).
+# Every configuration has a cost budget far out of reach, as most users run
+# the guard: the budget check runs on every call and never acts.
+BUDGET = {"secret_key": SECRET, "max_cost_per_run": 1000000}
 WORKLOADS = {
-    "distinct_reads": ({"secret_key": SECRET}, None, distinct_read),
-    "jittery_queries": ({"secret_key": SECRET, "arg_jitter_repeat_threshold": 1000000},
-                        None, jittery_query),
-    "cached_repeat": ({"secret_key": SECRET, "repeat_toolcall_threshold": 2,
-                       "max_intervention_log": 100000, "max_cache_entries": 100000},
+    "distinct_reads": (dict(BUDGET), None, distinct_read),
+    "jittery_queries": (dict(BUDGET, arg_jitter_repeat_threshold=1000000), None, jittery_query),
+    "cached_repeat": (dict(BUDGET, repeat_toolcall_threshold=2, max_intervention_log=100000,
+                           max_cache_entries=100000),
                       prime_cache, cached_repeat),
-    "check_output": ({"secret_key": SECRET}, None, check_output),
+    "check_output": (dict(BUDGET), None, check_output),
 }
 
 

@@ -11,7 +11,6 @@ import (
 	"runtime/cgo"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 )
 
 // Guard holds the state of one agent run and its configuration. Create it
@@ -180,50 +179,14 @@ func (g *Guard) checkTool(faults *handlerFaults, tool string, args any, opts ...
 	if err != nil {
 		return Decision{}, err
 	}
-	in, err := cStrings(field{tool, "tool name"}, field{string(argsJSON), "arguments"}, field{o.ticket, "ticket id"})
-	if err != nil {
-		return Decision{}, err
-	}
-	var argsPtr *C.char
-	if argsJSON != nil {
-		argsPtr = in[1]
-	}
-	var out []byte
-	err = g.callWith(faults, func(p *C.auraguard_guard, msg **C.char) C.auraguard_status {
-		var decision *C.char
-		status := C.auraguard_check_tool(p, in[0], argsPtr, in[2], o.sideEffect, &decision, msg)
-		out = takeBytes(decision)
-		return status
-	})
-	if err != nil {
-		return Decision{}, err
-	}
-	return parseDecision(out)
+	return g.checkFast(faults, tool, argsJSON, &o)
 }
 
 // CheckOutput checks an assistant message for a stall before it is sent. It
 // returns nil when there is nothing to do; otherwise a Rewrite (add the
 // InjectedSystem text and ask again), Escalate or Finalize decision.
 func (g *Guard) CheckOutput(text string) (*Decision, error) {
-	in, err := cStrings(field{text, "text"})
-	if err != nil {
-		return nil, err
-	}
-	var out []byte
-	err = g.call(func(p *C.auraguard_guard, msg **C.char) C.auraguard_status {
-		var decision *C.char
-		status := C.auraguard_check_output(p, in[0], &decision, msg)
-		out = takeBytes(decision)
-		return status
-	})
-	if err != nil || out == nil {
-		return nil, err
-	}
-	d, err := parseDecision(out)
-	if err != nil {
-		return nil, err
-	}
-	return &d, nil
+	return g.checkOutputFast(text)
 }
 
 // RecordResult reports the outcome of an allowed call.
@@ -233,15 +196,7 @@ func (g *Guard) RecordResult(r Result) error {
 
 // recordWith is RecordResult keeping a handler's panic in faults (nil: raise it).
 func (g *Guard) recordWith(faults *handlerFaults, r Result) error {
-	raw, err := r.appendJSON(make([]byte, 0, 128))
-	if err != nil {
-		return &Error{Status: StatusInvalidArgument, Message: "result cannot be encoded: " + err.Error()}
-	}
-	raw = append(raw, 0) // no other NUL: encoding/json escapes it in strings
-	in := (*C.char)(unsafe.Pointer(&raw[0]))
-	return g.callWith(faults, func(p *C.auraguard_guard, msg **C.char) C.auraguard_status {
-		return C.auraguard_record_result(p, in, msg)
-	})
+	return g.recordFast(faults, &r)
 }
 
 // RecordTokens adds a model call's token usage to the run's cost, priced

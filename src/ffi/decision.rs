@@ -4,7 +4,8 @@
 //! The handle is made by the `_decision` companions of the check functions;
 //! the JSON text is still there for the fields without an accessor.
 
-use std::ffi::{c_char, CString};
+use std::borrow::Cow;
+use std::ffi::{c_char, CStr, CString};
 
 use super::guard::{auraguard_guard, check_tool, shared};
 use super::{arg_str, auraguard_status, boundary, c_string, non_null};
@@ -45,27 +46,81 @@ impl From<Action> for auraguard_action {
 /// A decision: its action, reason, call id and idempotency key, and its
 /// whole JSON text.
 ///
-/// Opaque. Made by `auraguard_check_tool_decision` and
-/// `auraguard_check_output_decision`, owned by the caller, freed exactly
+/// Opaque. Made by `auraguard_check_tool_decision`,
+/// `auraguard_check_output_decision`, `auraguard_check_output_fast` and (for
+/// decisions with rare fields) `auraguard_check_tool_fast`, owned by the caller, freed exactly
 /// once with `auraguard_decision_free`. Immutable: it may be read from
 /// several threads at once. The strings its accessors return belong to it
 /// and stay valid until it is freed.
 pub struct auraguard_decision {
     action: auraguard_action,
     call_id: Option<u64>,
-    reason: CString,
+    /// Static for the fixed reason codes (no allocation), else owned.
+    reason: Cow<'static, CStr>,
     idempotency_key: Option<CString>,
     json: CString,
+    cached: Option<CachedParts>,
+}
+
+/// A cached result's fields, kept apart so that they are read without JSON.
+struct CachedParts {
+    ok: bool,
+    cached: bool,
+    side_effect_executed: bool,
+    payload_kept: bool,
+    payload: Box<str>,
+    error_code: Option<Box<str>>,
+}
+
+/// The cached result of a `cache` decision, as plain fields. Filled by
+/// `auraguard_decision_cached_result`; the strings belong to the decision
+/// (valid until `auraguard_decision_free`) and are not NUL-terminated: use
+/// their lengths.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct auraguard_cached_result {
+    /// The stored payload as JSON text, `payload_len` bytes ("null" when none).
+    pub payload_json: *const c_char,
+    pub payload_len: usize,
+    /// The stored error code, `error_code_len` bytes; NULL when there is none.
+    pub error_code: *const c_char,
+    pub error_code_len: usize,
+    pub ok: bool,
+    /// Always true for a result handed back from the cache or the ledger.
+    pub cached: bool,
+    pub side_effect_executed: bool,
+    /// False when the payload could not be kept (then `payload_json` is "null").
+    pub payload_kept: bool,
 }
 
 impl auraguard_decision {
-    fn new(d: Decision) -> Box<auraguard_decision> {
+    /// The reason as a C string, owned by the handle.
+    pub(super) fn reason_ptr(&self) -> *const c_char {
+        self.reason.as_ptr()
+    }
+
+    pub(super) fn new(d: Decision) -> Box<auraguard_decision> {
+        // A cached payload is written once, for its accessor and the JSON.
+        let cached = d.cached_result.as_ref().map(|c| CachedParts {
+            ok: c.ok,
+            cached: c.cached,
+            side_effect_executed: c.side_effect_executed,
+            payload_kept: c.payload_kept,
+            payload: serde_json::to_string(&c.payload).expect("a JSON value always serializes").into(),
+            error_code: c.error_code.as_deref().map(Box::from),
+        });
+        let json = match (&d.cached_result, &cached) {
+            (Some(c), Some(parts)) if d.is_plain_cache() => d.cache_json(c, &parts.payload),
+            _ => d.to_json(),
+        };
         Box::new(auraguard_decision {
             action: d.action.into(),
             call_id: d.call_id,
-            reason: c_string(d.reason.to_string()),
+            reason: super::fast::static_reason(&d.reason)
+                .map_or_else(|| Cow::Owned(c_string(d.reason.to_string())), Cow::Borrowed),
             idempotency_key: d.idempotency_key.clone().map(c_string),
-            json: c_string(d.to_json()),
+            json: c_string(json),
+            cached,
         })
     }
 }
@@ -185,6 +240,41 @@ pub unsafe extern "C" fn auraguard_decision_idempotency_key(decision: *const aur
 #[no_mangle]
 pub unsafe extern "C" fn auraguard_decision_json(decision: *const auraguard_decision) -> *const c_char {
     read(decision, std::ptr::null(), |d| d.json.as_ptr())
+}
+
+/// The cached result of a `cache` decision, read without JSON.
+///
+/// Returns true and writes `*out` when the decision carries a cached result;
+/// returns false and leaves `*out` untouched otherwise, or when either
+/// pointer is NULL. The strings written belong to the decision.
+#[no_mangle]
+pub unsafe extern "C" fn auraguard_decision_cached_result(
+    decision: *const auraguard_decision,
+    out: *mut auraguard_cached_result,
+) -> bool {
+    if out.is_null() {
+        return false;
+    }
+    let fields = read(decision, None, |d| {
+        d.cached.as_ref().map(|c| auraguard_cached_result {
+            payload_json: c.payload.as_ptr().cast(),
+            payload_len: c.payload.len(),
+            error_code: c.error_code.as_ref().map_or(std::ptr::null(), |e| e.as_ptr().cast()),
+            error_code_len: c.error_code.as_ref().map_or(0, |e| e.len()),
+            ok: c.ok,
+            cached: c.cached,
+            side_effect_executed: c.side_effect_executed,
+            payload_kept: c.payload_kept,
+        })
+    });
+    match fields {
+        Some(f) => {
+            // SAFETY: checked non-NULL above; the caller passes a writable struct.
+            unsafe { out.write(f) };
+            true
+        }
+        None => false,
+    }
 }
 
 /// Free a decision and the strings it owns. NULL is a no-op. Call it

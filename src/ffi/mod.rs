@@ -18,6 +18,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 pub mod decision;
+pub mod fast;
 pub mod guard;
 pub mod ledger;
 pub mod strings;

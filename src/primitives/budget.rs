@@ -12,7 +12,7 @@ use crate::state::{RunState, ToolId};
 /// `x` rounded to `places` decimals, of the float's exact binary value, to
 /// nearest with ties to even: what printing it with that many decimals gives.
 pub fn round_to(x: f64, places: usize) -> f64 {
-    format!("{x:.places$}").parse().unwrap_or(x)
+    crate::decimal_round::round_decimal(x, places)
 }
 
 /// Result bookkeeping: an executed call costs its tool's price, failed or

@@ -11,5 +11,6 @@ void suite_events(void);
 void suite_threads(void);
 void suite_decision_handle(void);
 void suite_ledger(void);
+void suite_fast(void);
 
 #endif

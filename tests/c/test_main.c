@@ -13,5 +13,6 @@ int main(void) {
     suite_threads();
     suite_decision_handle();
     suite_ledger();
+    suite_fast();
     return test_summary();
 }

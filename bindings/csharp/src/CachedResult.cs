@@ -7,11 +7,26 @@ namespace AuraGuard
         {
             Ok = JsonFields.Bool(o, "ok");
             PayloadJson = o.RawText("payload") ?? "null";
-            Payload = o.ContainsKey("payload") ? o["payload"] : null;
+            _payload = o.ContainsKey("payload") ? o["payload"] : null;
             ErrorCode = JsonFields.String(o, "error_code");
             Cached = JsonFields.Bool(o, "cached");
             SideEffectExecuted = JsonFields.Bool(o, "side_effect_executed");
         }
+
+        /// <summary>A cached result from the fields the library filled in; the payload is
+        /// read into values when first asked for.</summary>
+        internal CachedResult(bool ok, string payloadJson, string errorCode, bool cached, bool sideEffectExecuted)
+        {
+            Ok = ok;
+            PayloadJson = payloadJson;
+            _payloadRead = false;
+            ErrorCode = errorCode;
+            Cached = cached;
+            SideEffectExecuted = sideEffectExecuted;
+        }
+
+        private object _payload;
+        private bool _payloadRead = true;
 
         /// <summary>Whether the original call succeeded.</summary>
         public bool Ok { get; private set; }
@@ -20,7 +35,18 @@ namespace AuraGuard
         public string PayloadJson { get; private set; }
 
         /// <summary>The payload read into plain values (see <see cref="JsonReader"/>).</summary>
-        public object Payload { get; private set; }
+        public object Payload
+        {
+            get
+            {
+                if (!_payloadRead)
+                {
+                    _payload = JsonReader.Parse(PayloadJson);
+                    _payloadRead = true;
+                }
+                return _payload;
+            }
+        }
 
         /// <summary>The original call's error code, or null.</summary>
         public string ErrorCode { get; private set; }

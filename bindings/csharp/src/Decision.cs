@@ -5,7 +5,7 @@ namespace AuraGuard
     {
         private Decision(string json, JsonObject o)
         {
-            Json = json;
+            _json = json;
             ActionName = JsonFields.String(o, "action") ?? "";
             Action = ParseAction(ActionName);
             Reason = JsonFields.String(o, "reason") ?? "";
@@ -27,6 +27,29 @@ namespace AuraGuard
                 WarningReason = JsonFields.String(warning, "reason");
                 WarningMessage = JsonFields.String(warning, "message");
             }
+        }
+
+        /// <summary>A decision read from the fields the library filled in (no JSON).</summary>
+        internal Decision(GuardAction action, string reason, ulong? callId, string idempotencyKey, ulong? leaseMs,
+            ulong? retryAfterMs)
+        {
+            Action = action;
+            ActionName = NameOf(action);
+            Reason = reason;
+            CallId = callId;
+            IdempotencyKey = idempotencyKey;
+            LeaseMs = leaseMs;
+            RetryAfterMs = retryAfterMs;
+        }
+
+        /// <summary>A cache decision: its JSON, reason and cached result as the library gave them.</summary>
+        internal Decision(string json, GuardAction action, string reason, CachedResult cached)
+        {
+            _json = json;
+            Action = action;
+            ActionName = NameOf(action);
+            Reason = reason;
+            CachedResult = cached;
         }
 
         /// <summary>Reads a decision from the engine's JSON.</summary>
@@ -79,8 +102,42 @@ namespace AuraGuard
         /// <summary>With <see cref="WarningReason"/>: the text to show the model.</summary>
         public string WarningMessage { get; private set; }
 
-        /// <summary>The decision as the engine wrote it.</summary>
-        public string Json { get; private set; }
+        private string _json;
+
+        /// <summary>The decision as the engine wrote it (for a decision that came without
+        /// JSON, the same text, written when first asked for).</summary>
+        public string Json
+        {
+            get { return _json ?? (_json = WriteJson()); }
+        }
+
+        /// <summary>The engine's JSON of a decision without rare fields: its fields in the
+        /// engine's order.</summary>
+        private string WriteJson()
+        {
+            var sb = new System.Text.StringBuilder(96);
+            sb.Append("{\"action\":").Append(JsonWriter.ToJson(ActionName));
+            sb.Append(",\"reason\":").Append(JsonWriter.ToJson(Reason));
+            if (CallId.HasValue) sb.Append(",\"call_id\":").Append(CallId.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (IdempotencyKey != null) sb.Append(",\"idempotency_key\":").Append(JsonWriter.ToJson(IdempotencyKey));
+            if (LeaseMs.HasValue) sb.Append(",\"lease_ms\":").Append(LeaseMs.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (RetryAfterMs.HasValue) sb.Append(",\"retry_after_ms\":").Append(RetryAfterMs.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            return sb.Append('}').ToString();
+        }
+
+        private static string NameOf(GuardAction action)
+        {
+            switch (action)
+            {
+                case GuardAction.Allow: return "allow";
+                case GuardAction.Block: return "block";
+                case GuardAction.Cache: return "cache";
+                case GuardAction.Rewrite: return "rewrite";
+                case GuardAction.Escalate: return "escalate";
+                case GuardAction.Finalize: return "finalize";
+                default: return "";
+            }
+        }
 
         /// <summary>True when the tool may run.</summary>
         public bool IsAllowed

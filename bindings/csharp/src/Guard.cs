@@ -93,16 +93,9 @@ namespace AuraGuard
         private Decision CheckToolCore(string tool, object args, string ticketId, bool? sideEffect, HandlerFaults faults)
         {
             if (tool == null) throw new ArgumentNullException("tool");
-            byte[] argsJson = args == null ? null : ToUtf8(JsonWriter.ToJson(args), "args");
+            string argsJson = args == null ? null : JsonWriter.ToJson(args);
             int flag = sideEffect.HasValue ? (sideEffect.Value ? 1 : 0) : -1;
-            ThrowIfDisposed();
-            IntPtr decision, error;
-            byte[] toolName = ToUtf8(tool, "tool"), ticket = ToUtf8(ticketId, "ticketId");
-            GuardStatus status = Native.auraguard_check_tool(_handle, toolName, argsJson, ticket,
-                flag, out decision, out error);
-            DeliverEvents(faults);
-            Check(status, error);
-            return Decision.Parse(TakeString(decision));
+            return CheckToolFast(tool, argsJson, ticketId, flag, faults);
         }
 
         /// <summary>
@@ -127,13 +120,8 @@ namespace AuraGuard
         private void RecordResultCore(bool ok, object payload, string errorCode, bool? sideEffectExecuted,
             ulong? callId, HandlerFaults faults)
         {
-            var result = new JsonObjectBuilder();
-            result.Add("ok", ok);
-            result.Add("payload", payload);
-            result.Add("error_code", errorCode);
-            result.Add("side_effect_executed", sideEffectExecuted);
-            result.Add("call_id", callId);
-            RecordResultJson(result.ToJson(), faults);
+            RecordResultFast(ok, payload == null ? null : JsonWriter.ToJson(payload), errorCode, sideEffectExecuted,
+                callId, faults);
         }
 
         /// <summary>Reports a result given as the engine's result JSON
@@ -161,14 +149,7 @@ namespace AuraGuard
         public Decision CheckOutput(string text)
         {
             if (text == null) throw new ArgumentNullException("text");
-            ThrowIfDisposed();
-            IntPtr decision, error;
-            byte[] message = ToUtf8(text, "text");
-            GuardStatus status = Native.auraguard_check_output(_handle, message, out decision, out error);
-            DeliverEvents(null);
-            Check(status, error);
-            string json = TakeString(decision);
-            return json == null ? null : Decision.Parse(json);
+            return CheckOutputFast(text);
         }
 
         /// <summary>Adds a model call's usage to the run's cost.</summary>

@@ -11,6 +11,7 @@ require_relative "event_relay"
 require_relative "raw_json"
 require_relative "error_classifier"
 require_relative "concurrency"
+require_relative "fast_path"
 
 module AuraGuard
   # One agent run guarded by libauraguard: ask #check_tool before each tool
@@ -72,8 +73,8 @@ module AuraGuard
     # Checks an assistant message for a stall; a Decision, or nil when there
     # is nothing to do. The text is never stored.
     def check_output(text)
-      json = call(:auraguard_check_output, Arguments.text(text, "text"))
-      json && Decision.from_json(json)
+      text = Arguments.text(text, "text")
+      fast { |pointer| FastPath.check_output(pointer, text) }
     end
 
     # Adds a model call's usage to the run's cost, priced with the cost model
@@ -183,17 +184,21 @@ module AuraGuard
       args_json = Arguments.args_json(args)
       ticket = Arguments.optional_text(ticket_id, "ticket_id")
       flag = Arguments.side_effect_flag(side_effect)
-      json = call(:auraguard_check_tool, tool, args_json, ticket, flag, faults: faults)
-      Decision.from_json(json)
+      fast(faults) { |pointer| FastPath.check_tool(pointer, tool, args_json, ticket, flag) }
     end
 
     def record_with(faults, ok:, payload:, error_code:, side_effect_executed:, call_id:)
-      result = { ok: ok }
-      result[:payload] = payload unless payload.nil?
-      result[:error_code] = error_code.to_s unless error_code.nil?
-      result[:side_effect_executed] = side_effect_executed unless side_effect_executed.nil?
-      result[:call_id] = call_id unless call_id.nil?
-      call_status(:auraguard_record_result, Arguments.text(Arguments.json(result, "result"), "result"), faults: faults)
+      fields = FastPath.result_fields(ok, payload, error_code, side_effect_executed, call_id)
+      fast(faults) { |pointer| FastPath.record_result(pointer, *fields) }
+    end
+
+    # A hot-path call through the handle, then the events it delivered.
+    def fast(faults = nil, &block)
+      return @handle.use(&block) unless @event_function
+
+      result = native(&block)
+      deliver_events(faults)
+      result
     end
 
     # A native call returning a string, through the handle; then the events

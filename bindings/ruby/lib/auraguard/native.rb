@@ -36,6 +36,15 @@ module AuraGuard
     attach_function :auraguard_state_load, %i[pointer string pointer], :int
     attach_function :auraguard_reset, %i[pointer pointer], :int
     attach_function :auraguard_set_event_callback, %i[pointer auraguard_event_fn pointer pointer], :int
+    # The hot path (AuraGuard::FastPath): text as pointer and length, the
+    # decision as a struct.
+    attach_function :auraguard_check_tool_fast,
+                    %i[pointer buffer_in size_t buffer_in size_t buffer_in size_t int32 pointer pointer], :int
+    attach_function :auraguard_record_result_fast,
+                    %i[pointer uint64 bool buffer_in size_t buffer_in size_t int32 pointer], :int
+    attach_function :auraguard_check_output_fast, %i[pointer buffer_in size_t pointer pointer], :int
+    attach_function :auraguard_decision_json, [:pointer], :string
+    attach_function :auraguard_decision_free, [:pointer], :void
     attach_function :auraguard_string_free, [:pointer], :void
     attach_function :auraguard_version, [], :string
     attach_function :auraguard_status_name, [:int], :string

@@ -1,0 +1,289 @@
+package auraguard
+
+/*
+#include <string.h>
+#include <auraguard.h>
+*/
+import "C"
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"sync"
+	"unsafe"
+)
+
+// The hot path beneath CheckTool and RecordResult: the library fills a
+// struct instead of writing JSON and takes the result's fields as
+// parameters, and text crosses the boundary as pointer and length straight
+// from Go memory (no NUL-terminated copies). Only a decision with rare
+// fields (a cached result, an escalation packet, injected text) is read
+// from JSON.
+
+// scratch is what one native call writes: the decision struct and the error
+// message pointer. Pooled, so that handing their addresses to C (which makes
+// them escape) costs no allocation per call.
+type scratch struct {
+	result C.auraguard_check_result
+	msg    *C.char
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// noBytes is a non-NULL pointer for empty text, which the library reads as
+// "" rather than as absent.
+var noBytes = [1]byte{}
+
+func strPtr(s string) (*C.uint8_t, C.size_t) {
+	if len(s) == 0 {
+		return (*C.uint8_t)(unsafe.Pointer(&noBytes[0])), 0
+	}
+	// A string's first word is its data pointer (unsafe.StringData needs go1.20).
+	return *(**C.uint8_t)(unsafe.Pointer(&s)), C.size_t(len(s))
+}
+
+// optPtr is strPtr with "" as absent (NULL).
+func optPtr(s string) (*C.uint8_t, C.size_t) {
+	if len(s) == 0 {
+		return nil, 0
+	}
+	return strPtr(s)
+}
+
+func bytesPtr(b []byte) (*C.uint8_t, C.size_t) {
+	if b == nil {
+		return nil, 0
+	}
+	if len(b) == 0 {
+		return (*C.uint8_t)(unsafe.Pointer(&noBytes[0])), 0
+	}
+	return (*C.uint8_t)(unsafe.Pointer(&b[0])), C.size_t(len(b))
+}
+
+var actionNames = [...]Action{Allow, Block, Cache, Rewrite, Escalate, Finalize}
+
+// staticReasons maps the library's static reason strings (by address) to Go
+// strings, so that a decision without details allocates no reason.
+var staticReasons struct {
+	sync.RWMutex
+	byAddr map[uintptr]string
+}
+
+func staticReason(p *C.char, n C.size_t) string {
+	addr := uintptr(unsafe.Pointer(p))
+	staticReasons.RLock()
+	s, ok := staticReasons.byAddr[addr]
+	staticReasons.RUnlock()
+	if ok {
+		return s
+	}
+	s = C.GoStringN(p, C.int(n))
+	staticReasons.Lock()
+	if staticReasons.byAddr == nil {
+		staticReasons.byAddr = make(map[uintptr]string)
+	}
+	staticReasons.byAddr[addr] = s
+	staticReasons.Unlock()
+	return s
+}
+
+// decisionFrom reads the struct the library filled; the details handle,
+// when there is one, is read as JSON and freed.
+func decisionFrom(r *C.auraguard_check_result) (Decision, error) {
+	if r.details != nil {
+		defer C.auraguard_decision_free(r.details)
+		if r.action == C.AURAGUARD_ACTION_CACHE {
+			if d, ok := cacheDecision(r); ok {
+				return d, nil
+			}
+		}
+		js := C.auraguard_decision_json(r.details)
+		return parseDecision(C.GoBytes(unsafe.Pointer(js), C.int(C.strlen(js))))
+	}
+	if int(r.action) >= len(actionNames) {
+		return Decision{}, &Error{Status: StatusInternal, Message: "unknown action from the library"}
+	}
+	d := Decision{Action: actionNames[r.action], Reason: staticReason(r.reason, r.reason_len)}
+	flags := C.uint32_t(r.flags)
+	if flags&C.AURAGUARD_CHECK_CALL_ID != 0 {
+		id := uint64(r.call_id)
+		d.CallID = &id
+	}
+	if flags&C.AURAGUARD_CHECK_IDEMPOTENCY_KEY != 0 {
+		d.IdempotencyKey = C.GoStringN(&r.idempotency_key[0], 32)
+	}
+	if flags&C.AURAGUARD_CHECK_LEASE != 0 {
+		ms := uint64(r.lease_ms)
+		d.LeaseMs = &ms
+	}
+	if flags&C.AURAGUARD_CHECK_RETRY_AFTER != 0 {
+		ms := uint64(r.retry_after_ms)
+		d.RetryAfterMs = &ms
+	}
+	return d, nil
+}
+
+// afterCall delivers the events a call queued; without faults (a public
+// method) a handler's panic is raised here, as call does.
+func (g *Guard) afterCall(faults *handlerFaults) {
+	if faults != nil {
+		g.events.dispatch(faults)
+		return
+	}
+	var own handlerFaults
+	g.events.dispatch(&own)
+	own.rethrow()
+}
+
+func nulError(name string) error {
+	return &Error{Status: StatusInvalidArgument, Message: name + " contains a NUL byte"}
+}
+
+// checkFast is CheckTool through auraguard_check_tool_fast.
+func (g *Guard) checkFast(faults *handlerFaults, tool string, args []byte, o *callOptions) (Decision, error) {
+	switch {
+	case strings.IndexByte(tool, 0) >= 0:
+		return Decision{}, nulError("tool name")
+	case bytes.IndexByte(args, 0) >= 0:
+		return Decision{}, nulError("arguments")
+	case strings.IndexByte(o.ticket, 0) >= 0:
+		return Decision{}, nulError("ticket id")
+	}
+	p, err := g.acquire()
+	if err != nil {
+		return Decision{}, err
+	}
+	s := scratchPool.Get().(*scratch)
+	s.msg = nil
+	toolPtr, toolLen := strPtr(tool)
+	argsPtr, argsLen := bytesPtr(args)
+	ticketPtr, ticketLen := optPtr(o.ticket)
+	// cgo keeps the Go memory behind these pointers alive during the call.
+	status := C.auraguard_check_tool_fast(p, toolPtr, toolLen, argsPtr, argsLen, ticketPtr, ticketLen,
+		o.sideEffect, &s.result, &s.msg)
+	g.release()
+	err = statusError(status, s.msg)
+	var d Decision
+	if err == nil {
+		d, err = decisionFrom(&s.result)
+	}
+	scratchPool.Put(s)
+	g.afterCall(faults)
+	return d, err
+}
+
+// payloadJSON is a result's payload as JSON text: bytes pass as they are
+// (the library validates them), nil is absent, anything else goes through
+// encoding/json.
+func payloadJSON(payload any) ([]byte, error) {
+	switch p := payload.(type) {
+	case nil:
+		return nil, nil
+	case json.RawMessage:
+		if p == nil {
+			return nil, nil
+		}
+		return p, nil
+	case []byte:
+		if p == nil {
+			return nil, nil
+		}
+		return p, nil
+	}
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		return nil, &Error{Status: StatusInvalidArgument, Message: "result cannot be encoded: " + err.Error()}
+	}
+	return raw, nil
+}
+
+// recordFast is RecordResult through auraguard_record_result_fast.
+func (g *Guard) recordFast(faults *handlerFaults, r *Result) error {
+	payload, err := payloadJSON(r.Payload)
+	if err != nil {
+		return err
+	}
+	var callID C.uint64_t
+	if r.CallID != nil {
+		if *r.CallID == 0 {
+			// 0 means "the latest call" to the library; no call has id 0.
+			return &Error{Status: StatusInvalidArgument, Message: "call_id 0 does not await a result (never issued, already recorded, or dropped as missed)"}
+		}
+		callID = C.uint64_t(*r.CallID)
+	}
+	executed := C.int32_t(-1)
+	if r.SideEffectExecuted != nil {
+		executed = 0
+		if *r.SideEffectExecuted {
+			executed = 1
+		}
+	}
+	p, err := g.acquire()
+	if err != nil {
+		return err
+	}
+	s := scratchPool.Get().(*scratch)
+	s.msg = nil
+	payloadPtr, payloadLen := bytesPtr(payload)
+	codePtr, codeLen := optPtr(r.ErrorCode)
+	status := C.auraguard_record_result_fast(p, callID, C.bool(r.OK), payloadPtr, payloadLen, codePtr, codeLen,
+		executed, &s.msg)
+	g.release()
+	err = statusError(status, s.msg)
+	scratchPool.Put(s)
+	g.afterCall(faults)
+	return err
+}
+
+// checkOutputFast is CheckOutput through auraguard_check_output_fast: the
+// message is read in place; only a decision (rare) is read from JSON.
+func (g *Guard) checkOutputFast(text string) (*Decision, error) {
+	if strings.IndexByte(text, 0) >= 0 {
+		return nil, nulError("text")
+	}
+	p, err := g.acquire()
+	if err != nil {
+		return nil, err
+	}
+	s := scratchPool.Get().(*scratch)
+	s.msg = nil
+	textPtr, textLen := strPtr(text)
+	status := C.auraguard_check_output_fast(p, textPtr, textLen, &s.result.details, &s.msg)
+	handle := s.result.details
+	s.result.details = nil
+	g.release()
+	err = statusError(status, s.msg)
+	scratchPool.Put(s)
+	g.afterCall(nil)
+	if err != nil || handle == nil {
+		return nil, err
+	}
+	defer C.auraguard_decision_free(handle)
+	js := C.auraguard_decision_json(handle)
+	d, err := parseDecision(C.GoBytes(unsafe.Pointer(js), C.int(C.strlen(js))))
+	if err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// cacheDecision reads a cache decision through the cached result's
+// accessor, the common rare case (a repeated read), without JSON.
+func cacheDecision(r *C.auraguard_check_result) (Decision, bool) {
+	var c C.auraguard_cached_result
+	if !C.auraguard_decision_cached_result(r.details, &c) || r.flags&^C.AURAGUARD_CHECK_DETAILS != 0 {
+		return Decision{}, false
+	}
+	cached := &CachedResult{
+		OK:                 bool(c.ok),
+		Payload:            C.GoBytes(unsafe.Pointer(c.payload_json), C.int(c.payload_len)),
+		Cached:             bool(c.cached),
+		SideEffectExecuted: bool(c.side_effect_executed),
+	}
+	if c.error_code != nil {
+		code := C.GoStringN(c.error_code, C.int(c.error_code_len))
+		cached.ErrorCode = &code
+	}
+	return Decision{Action: Cache, Reason: C.GoStringN(r.reason, C.int(r.reason_len)), CachedResult: cached}, true
+}

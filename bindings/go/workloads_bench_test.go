@@ -1,0 +1,125 @@
+package auraguard
+
+import (
+	"encoding/json"
+	"strconv"
+	"testing"
+)
+
+// The workloads of bench/c/bench_capi.c and bench/compare (the same tools,
+// arguments, ticket, payload and configurations, a cost budget out of
+// reach included), through the public API as a Go caller that already has
+// its arguments as JSON uses it: json.RawMessage in, json.RawMessage out.
+// `make bench-compare` reads these lines (ns/op, allocs/op). Each fails if
+// a decision leaves the workload it claims to measure.
+
+// workloadConfig is the C benchmark's configuration: a budget far out of reach.
+func workloadConfig(extra func(*Config)) Config {
+	cfg := Config{SecretKey: "bench", MaxCostPerRun: Float(1e6)}
+	if extra != nil {
+		extra(&cfg)
+	}
+	return cfg
+}
+
+var (
+	workloadPayload any = json.RawMessage(`{"n":1}`)
+	workloadTicket      = WithTicket("T-1")
+)
+
+// pair is one check and, when allowed, its record; false when off-workload.
+func pair(g *Guard, args []byte, tool string, want Action) bool {
+	d, err := g.CheckTool(tool, json.RawMessage(args), workloadTicket)
+	if err != nil || d.Action != want {
+		return false
+	}
+	if d.Action == Allow {
+		return g.RecordResult(Result{OK: true, Payload: workloadPayload, CallID: d.CallID}) == nil
+	}
+	return true
+}
+
+func BenchmarkWorkloadDistinctReads(b *testing.B) {
+	g := newGuard(b, workloadConfig(nil))
+	buf := make([]byte, 0, 64)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%20000 == 0 {
+			g.Reset()
+		}
+		buf = append(strconv.AppendInt(append(buf[:0], `{"order_id":"A-`...), int64(i), 10), `"}`...)
+		if !pair(g, buf, "get_order", Allow) {
+			b.Fatalf("call %d left the workload", i)
+		}
+	}
+}
+
+func BenchmarkWorkloadJitteryQueries(b *testing.B) {
+	g := newGuard(b, workloadConfig(func(c *Config) { c.ArgJitterRepeatThreshold = Int(1000000) }))
+	vocab := []string{"refund", "policy", "germany", "shipping", "delay", "invoice", "warranty",
+		"return", "label", "customs", "express", "tracking", "damaged", "parcel", "credit", "voucher"}
+	queries := make([][]byte, 16)
+	for k := range queries {
+		q := vocab[k]
+		for j := 1; j < 5; j++ {
+			q += " " + vocab[(k+j)%16]
+		}
+		queries[k] = []byte(`{"query":"` + q + `"}`)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%20000 == 0 {
+			g.Reset()
+		}
+		if !pair(g, queries[i%16], "search_kb", Allow) {
+			b.Fatalf("call %d left the workload", i)
+		}
+	}
+}
+
+func BenchmarkWorkloadCachedRepeat(b *testing.B) {
+	g := newGuard(b, workloadConfig(func(c *Config) {
+		c.RepeatToolcallThreshold = Int(2)
+		c.MaxInterventionLog = Int(100000)
+		c.MaxCacheEntries = Int(100000)
+	}))
+	args := []byte(`{"order_id":"A-1"}`)
+	for j := 0; j < 2; j++ {
+		pair(g, args, "get_order", Allow)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if !pair(g, args, "get_order", Cache) {
+			b.Fatalf("call %d left the workload", i)
+		}
+	}
+}
+
+func BenchmarkWorkloadCheckOutput(b *testing.B) {
+	g := newGuard(b, workloadConfig(nil))
+	messages := []string{
+		"Thanks for waiting. Your order A-100 left our warehouse on Monday and the carrier " +
+			"expects to deliver it on Thursday before noon. If it does not arrive by Friday, reply " +
+			"here and we will send a replacement at no cost, with express shipping included.",
+		"I checked the refund you asked about. The amount of twenty five euros was approved " +
+			"today and goes back to the card you paid with. Banks usually need three to five " +
+			"working days to show it; your reference number is R-2291 for questions.",
+		"The warranty covers the blender motor for two years from purchase, but not the glass " +
+			"jug. Since the jug cracked during delivery, that counts as transport damage: please " +
+			"send a photo of the box and the crack, and a new jug ships.",
+		"Your account now uses the new billing address in Munich. Future invoices will show it " +
+			"automatically, and the invoice from last week can be reissued if you need it for " +
+			"accounting. Nothing else changes about your subscription, plan, price or renewal date.",
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		d, err := g.CheckOutput(messages[i%4])
+		if err != nil || d != nil {
+			b.Fatalf("message %d: %v %v", i, d, err)
+		}
+	}
+}

@@ -1,0 +1,73 @@
+# The workloads of bench/c/bench_capi.c and bench/compare through the Ruby
+# binding, the same calls on the same configurations (a cost budget out of
+# reach included), as a caller that has its arguments and payloads as JSON
+# text uses it: AuraGuard::RawJSON in. Prints one JSON object
+# {workload: median ns per operation}; `make bench-compare` reads it.
+#
+#   ruby -Ilib bench/workloads.rb --batches N --iterations N
+require "json"
+require "optparse"
+require "auraguard"
+
+options = { batches: 3, iterations: 2000 }
+OptionParser.new do |o|
+  o.on("--batches N", Integer) { |n| options[:batches] = n }
+  o.on("--iterations N", Integer) { |n| options[:iterations] = n }
+end.parse!
+
+BUDGET = { secret_key: "bench", max_cost_per_run: 1_000_000 }.freeze
+PAYLOAD = AuraGuard::RawJSON.new('{"n":1}')
+VOCAB = %w[refund policy germany shipping delay invoice warranty return label customs express
+           tracking damaged parcel credit voucher].freeze
+QUERIES = Array.new(16) { |k| AuraGuard::RawJSON.new(JSON.generate(query: Array.new(5) { |j| VOCAB[(k + j) % 16] }.join(" "))) }
+REPEATED = AuraGuard::RawJSON.new('{"order_id":"A-1"}')
+MESSAGES = [
+  "Thanks for waiting. Your order A-100 left our warehouse on Monday and the carrier " \
+  "expects to deliver it on Thursday before noon. If it does not arrive by Friday, reply " \
+  "here and we will send a replacement at no cost, with express shipping included.",
+  "I checked the refund you asked about. The amount of twenty five euros was approved " \
+  "today and goes back to the card you paid with. Banks usually need three to five " \
+  "working days to show it; your reference number is R-2291 for questions.",
+  "The warranty covers the blender motor for two years from purchase, but not the glass " \
+  "jug. Since the jug cracked during delivery, that counts as transport damage: please " \
+  "send a photo of the box and the crack, and a new jug ships.",
+  "Your account now uses the new billing address in Munich. Future invoices will show it " \
+  "automatically, and the invoice from last week can be reissued if you need it for " \
+  "accounting. Nothing else changes about your subscription, plan, price or renewal date."
+].freeze
+
+def pair(guard, tool, args, want)
+  d = guard.check_tool(tool, args, ticket_id: "T-1")
+  raise "#{tool}: expected #{want}, got #{d.action} (#{d.reason})" unless want.nil? || d.action == want
+
+  guard.record_result(ok: true, payload: PAYLOAD, call_id: d.call_id) if d.allow?
+end
+
+# name => [config, prime, op]
+WORKLOADS = {
+  "distinct_reads" => [BUDGET, nil,
+                       ->(g, i) { pair(g, "get_order", AuraGuard::RawJSON.new(%({"order_id":"A-#{i}"})), :allow) }],
+  "jittery_queries" => [BUDGET.merge(arg_jitter_repeat_threshold: 1_000_000), nil,
+                        ->(g, i) { pair(g, "search_kb", QUERIES[i % 16], :allow) }],
+  "cached_repeat" => [BUDGET.merge(repeat_toolcall_threshold: 2, max_intervention_log: 100_000, max_cache_entries: 100_000),
+                      ->(g) { 2.times { pair(g, "get_order", REPEATED, nil) } },
+                      ->(g, _i) { pair(g, "get_order", REPEATED, :cache) }],
+  "check_output" => [BUDGET, nil,
+                     ->(g, i) { raise "check_output intervened" unless g.check_output(MESSAGES[i % 4]).nil? }]
+}.freeze
+
+def median_ns(config, prime, op, batches, iterations)
+  per_op = (0..batches).map do
+    guard = AuraGuard::Guard.new(**config)
+    prime&.call(guard)
+    start = Process.clock_gettime(Process::CLOCK_MONOTONIC, :nanosecond)
+    iterations.times { |i| op.call(guard, i) }
+    elapsed = Process.clock_gettime(Process::CLOCK_MONOTONIC, :nanosecond) - start
+    guard.close
+    elapsed.fdiv(iterations)
+  end.drop(1).sort # the first batch warms up
+  mid = per_op.size / 2
+  per_op.size.odd? ? per_op[mid] : (per_op[mid - 1] + per_op[mid]) / 2
+end
+
+puts JSON.generate(WORKLOADS.transform_values { |(config, prime, op)| median_ns(config, prime, op, options[:batches], options[:iterations]).round(1) })
