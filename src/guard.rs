@@ -20,6 +20,7 @@ use crate::primitives::{
     budget, circuit_breaker, idempotency, jitter, per_tool_cap, policy, recovery, repeat, run_limits, same_result,
     sequence, side_effect, stall, warning, Args, Call,
 };
+use crate::result_schema::{Field, FieldsReader, Scalar};
 use crate::signature::{hex, write_canonical, Sig, Signer};
 use crate::state::{CallKey, PendingCall, RunState, StoredResult, ToolId, WindowEntry};
 use crate::text::TokenSigner;
@@ -78,56 +79,23 @@ impl ToolResult {
     /// As `from_json_value`, taking the value (and its payload) over.
     pub fn from_json(v: Value) -> Result<ToolResult> {
         let Value::Object(obj) = v else { return Err(Error::invalid("result must be a JSON object")) };
-        let mut r = ToolResult::default();
-        let mut has_ok = false;
+        let mut fields = FieldsReader::default();
+        let mut payload = Value::Null;
         for (k, item) in obj {
-            match k.as_str() {
-                "ok" => {
-                    r.ok = item.as_bool().ok_or_else(|| Error::invalid("result field `ok` must be true or false"))?;
-                    has_ok = true;
-                }
-                "payload" => r.payload = item,
-                "error_code" => {
-                    r.error_code = match item {
-                        Value::Null => None,
-                        Value::String(s) => Some(s),
-                        _ => return Err(Error::invalid("result field `error_code` must be a string or null")),
-                    }
-                }
-                "side_effect_executed" => {
-                    r.side_effect_executed = match item {
-                        Value::Null => None,
-                        Value::Bool(b) => Some(b),
-                        _ => {
-                            return Err(Error::invalid(
-                                "result field `side_effect_executed` must be true, false or null",
-                            ))
-                        }
-                    }
-                }
-                "call_id" => {
-                    r.call_id = match item {
-                        Value::Null => None,
-                        v => Some(v.as_u64().ok_or_else(|| {
-                            Error::invalid("result field `call_id` must be a non-negative integer or null")
-                        })?),
-                    }
-                }
-                "cached" => {
-                    r.cached =
-                        item.as_bool().ok_or_else(|| Error::invalid("result field `cached` must be true or false"))?
-                }
-                other => {
-                    return Err(Error::invalid(format!(
-                    "unknown result field `{other}` (expected ok, payload, error_code, side_effect_executed, call_id, cached)"
-                )))
-                }
+            match Field::named(&k)? {
+                Field::Payload => payload = item,
+                field => fields.set(field, Scalar::of(item))?,
             }
         }
-        if !has_ok {
-            return Err(Error::invalid("result needs a boolean field `ok`"));
-        }
-        Ok(r)
+        let f = fields.finish()?;
+        Ok(ToolResult {
+            ok: f.ok,
+            payload,
+            error_code: f.error_code,
+            side_effect_executed: f.side_effect_executed,
+            call_id: f.call_id,
+            cached: f.cached,
+        })
     }
 }
 

@@ -198,6 +198,26 @@ impl<'a> Cursor<'a> {
     }
 
     /// A number's text, checked against the JSON grammar.
+    /// A member's value as the result schema sees it: its JSON type (an
+    /// array or object is left unread, since no field but the payload
+    /// takes one and the schema refuses it).
+    fn scalar(&mut self) -> Result<Scalar> {
+        Ok(match self.peek() {
+            Some(b'n') => self.literal("null").map(|()| Scalar::Null)?,
+            Some(b't') => self.literal("true").map(|()| Scalar::Bool(true))?,
+            Some(b'f') => self.literal("false").map(|()| Scalar::Bool(false))?,
+            Some(b'"') => {
+                let mut s = String::new();
+                self.string_into(&mut s)?;
+                Scalar::Str(s)
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                Scalar::Number(self.number()?.parse::<serde_json::Number>().ok().and_then(|n| n.as_u64()))
+            }
+            _ => Scalar::Composite,
+        })
+    }
+
     fn number(&mut self) -> Result<&'a str> {
         let start = self.pos;
         let digits = |c: &mut Cursor| {
@@ -518,17 +538,8 @@ impl Scanner {
     }
 }
 
-/// The fields of a `record_result` object other than its payload.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct ResultFields {
-    pub ok: bool,
-    pub error_code: Option<String>,
-    pub side_effect_executed: Option<bool>,
-    pub call_id: Option<u64>,
-    /// The result was served from a cache, not executed (the reference's
-    /// `ToolResult.cached`): free, and not counted as executed.
-    pub cached: bool,
-}
+pub use crate::result_schema::ResultFields;
+use crate::result_schema::{Field, FieldsReader, Scalar};
 
 impl Scanner {
     /// Read a result object (`{"ok": bool, "payload": any, "error_code":
@@ -549,8 +560,7 @@ impl Scanner {
             return Err(Error::invalid("result must be a JSON object"));
         }
         c.pos += 1;
-        let mut r = ResultFields::default();
-        let mut has_ok = false;
+        let mut r = FieldsReader::default();
         if c.peek() == Some(b'}') {
             c.pos += 1;
         } else {
@@ -558,68 +568,15 @@ impl Scanner {
                 self.keys.clear();
                 c.string_into(&mut self.keys)?;
                 c.expect(b':', "`:`")?;
-                match self.keys.as_str() {
-                    "ok" => {
-                        r.ok = match c.peek() {
-                            Some(b't') => c.literal("true").map(|()| true)?,
-                            Some(b'f') => c.literal("false").map(|()| false)?,
-                            _ => return Err(Error::invalid("result field `ok` must be true or false")),
-                        };
-                        has_ok = true;
-                    }
-                    "payload" if keep_payload => {
+                match Field::named(&self.keys)? {
+                    Field::Payload if keep_payload => {
                         payload.clear();
                         // Depth 1 to start: a kept payload is parsed again
                         // when replayed, under the JSON reader's limit of 127.
                         self.value(&mut c, payload, 1)?;
                     }
-                    "payload" => self.skip_value(&mut c)?,
-                    "cached" => {
-                        r.cached = match c.peek() {
-                            Some(b't') => c.literal("true").map(|()| true)?,
-                            Some(b'f') => c.literal("false").map(|()| false)?,
-                            _ => return Err(Error::invalid("result field `cached` must be true or false")),
-                        };
-                    }
-                    "error_code" => {
-                        r.error_code = match c.peek() {
-                            Some(b'n') => c.literal("null").map(|()| None)?,
-                            Some(b'"') => {
-                                let mut s = String::new();
-                                c.string_into(&mut s)?;
-                                Some(s)
-                            }
-                            _ => return Err(Error::invalid("result field `error_code` must be a string or null")),
-                        }
-                    }
-                    "side_effect_executed" => {
-                        r.side_effect_executed = match c.peek() {
-                            Some(b'n') => c.literal("null").map(|()| None)?,
-                            Some(b't') => c.literal("true").map(|()| Some(true))?,
-                            Some(b'f') => c.literal("false").map(|()| Some(false))?,
-                            _ => {
-                                return Err(Error::invalid(
-                                    "result field `side_effect_executed` must be true, false or null",
-                                ))
-                            }
-                        }
-                    }
-                    "call_id" => {
-                        let msg = "result field `call_id` must be a non-negative integer or null";
-                        r.call_id = match c.peek() {
-                            Some(b'n') => c.literal("null").map(|()| None)?,
-                            Some(b'-' | b'0'..=b'9') => {
-                                let n: serde_json::Number = c.number()?.parse().map_err(|_| Error::invalid(msg))?;
-                                Some(n.as_u64().ok_or_else(|| Error::invalid(msg))?)
-                            }
-                            _ => return Err(Error::invalid(msg)),
-                        }
-                    }
-                    other => {
-                        return Err(Error::invalid(format!(
-                            "unknown result field `{other}` (expected ok, payload, error_code, side_effect_executed, call_id, cached)"
-                        )))
-                    }
+                    Field::Payload => self.skip_value(&mut c)?,
+                    field => r.set(field, c.scalar()?)?,
                 }
                 match c.peek() {
                     Some(b',') => c.pos += 1,
@@ -635,10 +592,7 @@ impl Scanner {
         if c.pos != c.src.len() {
             return Err(c.err("trailing characters"));
         }
-        if !has_ok {
-            return Err(Error::invalid("result needs a boolean field `ok`"));
-        }
-        Ok(r)
+        r.finish()
     }
 }
 

@@ -45,6 +45,7 @@ pub mod memory;
 pub mod messages;
 pub mod primitives;
 pub mod report;
+pub mod result_schema;
 pub mod shared;
 pub mod signature;
 pub mod snapshot;
