@@ -35,15 +35,9 @@ struct Kept {
     slot: Slot,
     /// When the key is forgotten (done entries and stale reservations alike).
     expires_ms: u64,
-}
-
-impl Kept {
-    fn payload_bytes(&self) -> usize {
-        match &self.slot {
-            Slot::Done { payload: Some(p), .. } => p.len(),
-            _ => 0,
-        }
-    }
+    /// Bytes of the payload text it keeps (0 for a reservation), counted
+    /// once when the slot is made.
+    bytes: usize,
 }
 
 /// The default ledger: in memory, at most `capacity` keys, the oldest
@@ -121,18 +115,18 @@ impl MemoryLedger {
     /// Drop `key`, freeing its payload's bytes.
     fn forget(&mut self, key: &PublicKey) {
         if let Some(old) = self.map.remove(key) {
-            self.payload_bytes -= old.payload_bytes();
+            self.payload_bytes -= old.bytes;
         }
     }
 
     /// The slot of a done entry for `key`, its payload kept if it fits the
     /// budget (counting the bytes the entry it replaces frees).
-    fn done_slot(&self, key: &PublicKey, entry: &LedgerEntry) -> Slot {
+    fn done_slot(&self, key: &PublicKey, entry: &LedgerEntry) -> (Slot, usize) {
         let mut entry = entry.clone();
         let payload = std::mem::take(&mut entry.payload);
         let mut text = None;
         if entry.payload_kept && !payload.is_null() {
-            let freed = self.map.get(key).map_or(0, Kept::payload_bytes);
+            let freed = self.map.get(key).map_or(0, |k| k.bytes);
             let json = payload.to_string();
             if self.payload_bytes - freed + json.len() <= self.max_payload_bytes {
                 text = Some(json.into_boxed_str());
@@ -140,14 +134,15 @@ impl MemoryLedger {
                 entry.payload_kept = false;
             }
         }
-        Slot::Done { entry, payload: text }
+        let bytes = text.as_ref().map_or(0, |t: &Box<str>| t.len());
+        (Slot::Done { entry, payload: text }, bytes)
     }
 
     fn insert(&mut self, key: PublicKey, kept: Kept) {
-        self.payload_bytes += kept.payload_bytes();
+        self.payload_bytes += kept.bytes;
         let replaced = self.map.insert(key, kept);
         if let Some(old) = &replaced {
-            self.payload_bytes -= old.payload_bytes();
+            self.payload_bytes -= old.bytes;
         }
         if replaced.is_none() {
             self.order.push_back(key);
@@ -201,7 +196,7 @@ impl IdempotencyLedger for MemoryLedger {
         let token = self.next_token;
         self.next_token = self.next_token.wrapping_add(1);
         let slot = Slot::Reserved { token, lease_until_ms: now.saturating_add(lease_ms) };
-        self.insert(pk, Kept { sig: *key, slot, expires_ms: now.saturating_add(self.ttl_ms) });
+        self.insert(pk, Kept { sig: *key, slot, expires_ms: now.saturating_add(self.ttl_ms), bytes: 0 });
         Ok(Reservation::Acquired(token))
     }
 
@@ -215,8 +210,8 @@ impl IdempotencyLedger for MemoryLedger {
             (_, None) => true,
         };
         if allowed {
-            let slot = self.done_slot(&pk, entry);
-            self.insert(pk, Kept { sig: *key, slot, expires_ms: now.saturating_add(self.ttl_ms) });
+            let (slot, bytes) = self.done_slot(&pk, entry);
+            self.insert(pk, Kept { sig: *key, slot, expires_ms: now.saturating_add(self.ttl_ms), bytes });
         }
         Ok(allowed)
     }
@@ -244,7 +239,7 @@ impl IdempotencyLedger for MemoryLedger {
                     s
                 });
                 let slot = Slot::Done { entry: LedgerEntry::resolved_executed(), payload: None };
-                self.insert(*key, Kept { sig, slot, expires_ms: now.saturating_add(self.ttl_ms) });
+                self.insert(*key, Kept { sig, slot, expires_ms: now.saturating_add(self.ttl_ms), bytes: 0 });
             }
         }
         Ok(())
@@ -273,8 +268,8 @@ impl IdempotencyLedger for MemoryLedger {
     fn put(&mut self, key: Sig, entry: LedgerEntry) {
         let now = self.now_ms();
         let pk = public_key(&key);
-        let slot = self.done_slot(&pk, &entry);
-        self.insert(pk, Kept { sig: key, slot, expires_ms: now.saturating_add(self.ttl_ms) });
+        let (slot, bytes) = self.done_slot(&pk, &entry);
+        self.insert(pk, Kept { sig: key, slot, expires_ms: now.saturating_add(self.ttl_ms), bytes });
     }
 
     fn len(&self) -> usize {
