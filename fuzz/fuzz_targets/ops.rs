@@ -229,7 +229,8 @@ impl State {
             Op::Tokens { input, output, cost } => {
                 let cost = cost.unwrap_or(f64::NAN);
                 let r = self.g.record_tokens(*input, *output, cost);
-                let valid = cost.is_nan() || (cost.is_finite() && cost >= 0.0);
+                // A price beyond MAX_USD is refused, so sums of costs stay finite.
+                let valid = cost.is_nan() || (0.0..=auraguard::config::MAX_USD).contains(&cost);
                 assert_eq!(r.is_ok(), valid, "record_tokens with cost {cost}: {r:?}");
                 r.err().map(|f| (f, &[INVALID][..]))
             }
