@@ -331,7 +331,7 @@ pub const CONFIG_KEYS: &[&str] = &[
     "ledger_ttl_s",
     "ledger_on_error",
     "ledger_store_payload",
-    // The opt-in detectors (`config_detect::KEYS`).
+    // The opt-in detectors (read by `config_detect::read`).
     "same_result_threshold",
     "poll_tools",
     "quarantine_cooldown_s",
@@ -434,7 +434,7 @@ impl Config {
                     }
                 }
                 "ledger_store_payload" => c.ledger.store_payload = boolean(k, v)?,
-                k if crate::config_detect::KEYS.contains(&k) => crate::config_detect::read(&mut c.detect, k, v)?,
+                _ if crate::config_detect::read(&mut c.detect, k, v)? => {}
                 _ => return Err(unknown_key(k, CONFIG_KEYS, "")),
             }
         }

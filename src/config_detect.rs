@@ -83,24 +83,9 @@ impl DetectConfig {
     }
 }
 
-/// The keys read here, in the order the README lists them.
-pub const KEYS: &[&str] = &[
-    "same_result_threshold",
-    "poll_tools",
-    "quarantine_cooldown_s",
-    "quarantine_cooldown_calls",
-    "warn_before_enforce",
-    "sequence_gap_tolerance",
-    "max_model_calls",
-    "max_tokens_per_run",
-    "max_tool_calls_per_run",
-    "max_run_seconds",
-    "multilingual_text",
-    "stall_phrases",
-];
-
-/// Read one of [`KEYS`] into `d`.
-pub fn read(d: &mut DetectConfig, k: &str, v: &Value) -> Result<()> {
+/// Read `k` into `d` if it is one of the detectors' keys (listed in
+/// `config::CONFIG_KEYS`); false for any other key.
+pub fn read(d: &mut DetectConfig, k: &str, v: &Value) -> Result<bool> {
     match k {
         "same_result_threshold" => d.same_result_threshold = opt(v, |v| count(k, v, 2, MAX_THRESHOLD))?,
         "poll_tools" => d.poll_tools = string_set(k, v)?,
@@ -114,9 +99,9 @@ pub fn read(d: &mut DetectConfig, k: &str, v: &Value) -> Result<()> {
         "max_run_seconds" => d.max_run_seconds = opt(v, |v| bounded_seconds(k, v, MAX_RUN_SECONDS))?,
         "multilingual_text" => d.multilingual_text = boolean(k, v)?,
         "stall_phrases" => d.stall_phrases = stall_phrases(k, v)?,
-        _ => unreachable!("only KEYS are read here"),
+        _ => return Ok(false),
     }
-    Ok(())
+    Ok(true)
 }
 
 fn bounded_seconds(key: &str, v: &Value, max: f64) -> Result<f64> {
