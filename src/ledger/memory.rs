@@ -134,7 +134,7 @@ impl MemoryLedger {
                 entry.payload_kept = false;
             }
         }
-        let bytes = text.as_ref().map_or(0, |t: &Box<str>| t.len());
+        let bytes = text.as_deref().map_or(0, str::len);
         (Slot::Done { entry, payload: text }, bytes)
     }
 
