@@ -62,6 +62,22 @@ fn two_identical_side_effects_in_flight_get_one_allow() {
 }
 
 #[test]
+fn a_side_effect_in_flight_counts_against_the_per_run_limit() {
+    // Two refunds for two tickets: two keys, so the ledger lets both pass;
+    // the run's limit of one executed refund must still hold while the
+    // first is in flight, or both could execute.
+    let mut g = Guard::new(cfg(json!({"max_pending_calls": 4})));
+    let first = check_ticket(&mut g, "refund", json!({"order": "A-1"}), "T-1");
+    assert_eq!(first.action, Action::Allow);
+    let other = check_ticket(&mut g, "refund", json!({"order": "A-1"}), "T-2");
+    assert_eq!((other.action, other.reason.as_ref()), (Action::Block, "side_effect_limit_exceeded"));
+    // The first did not happen: the limit is free again for the other ticket.
+    g.record_result(result(first.call_id.unwrap(), false, Some(false))).unwrap();
+    let retry = check_ticket(&mut g, "refund", json!({"order": "A-1"}), "T-2");
+    assert_eq!(retry.action, Action::Allow);
+}
+
+#[test]
 fn a_failure_that_did_not_execute_frees_the_key_and_one_that_did_is_replayed() {
     let mut g = Guard::new(cfg(json!({"max_pending_calls": 4, "side_effect_max_executed_per_run": 5})));
     let d = refund(&mut g);
