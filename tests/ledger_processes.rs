@@ -294,3 +294,50 @@ fn redis_stopped_fails_closed_or_open_and_recovers() {
     let d = open.check("refund", REFUND_ARGS, "T-3");
     assert_eq!(d["lease_ms"], 60_000, "fail-open goes back to reserving");
 }
+
+#[test]
+fn redis_forgets_done_entries_after_the_ttl_and_keeps_payloads_only_when_asked() {
+    let redis = RedisServer::start("ttl");
+    let store = json!({"kind": "redis", "url": redis.url()});
+    let mut cfg = config(&store, 60_000);
+    cfg["ledger_ttl_s"] = json!(1);
+    cfg["ledger_store_payload"] = json!(true);
+    let a = CGuard::new(&cfg).unwrap();
+    let d = a.check("refund", REFUND_ARGS, "T-1");
+    a.record(&json!({"ok": true, "call_id": d["call_id"], "payload": {"refund_id": "R-1"}}));
+    let b = CGuard::new(&cfg).unwrap();
+    let replay = b.check("refund", REFUND_ARGS, "T-1");
+    assert_eq!(replay["reason"], "idempotent_replay");
+    assert_eq!(replay["cached_result"]["payload"], json!({"refund_id": "R-1"}), "ledger_store_payload keeps it");
+    std::thread::sleep(Duration::from_millis(1200));
+    assert_eq!(b.check("refund", REFUND_ARGS, "T-1")["action"], "allow", "done entries live ledger_ttl_s");
+
+    // Without ledger_store_payload another process replays the outcome only.
+    let plain = config(&store, 60_000);
+    let c = CGuard::new(&plain).unwrap();
+    let d = c.check("refund", REFUND_ARGS, "T-2");
+    c.record(&json!({"ok": true, "call_id": d["call_id"], "payload": {"refund_id": "R-2"}}));
+    let replay = CGuard::new(&plain).unwrap().check("refund", REFUND_ARGS, "T-2");
+    assert_eq!(replay["reason"], "idempotent_replay");
+    assert_eq!(replay["cached_result"]["payload"], Value::Null, "{replay}");
+    assert_eq!(replay["cached_result"]["ok"], true);
+}
+
+#[test]
+fn a_durable_store_keeps_a_dropped_calls_key_reserved_with_one_pending_call() {
+    // With the defaults (max_pending_calls 1) a second check drops the first
+    // call as missed. The in-memory ledger then frees its key, as the
+    // package does; a durable one cannot know whether it ran, so the key
+    // stays reserved until its lease ends and then escalates.
+    let dir = temp_dir("dropped");
+    let store = json!({"kind": "sqlite", "path": dir.join("ledger.db")});
+    let g = CGuard::new(&config(&store, 300)).unwrap();
+    assert_eq!(g.check("refund", REFUND_ARGS, "T-1")["action"], "allow");
+    assert_eq!(g.check("search", r#"{"q": "x"}"#, "T-1")["action"], "allow");
+    assert_eq!(g.stats()["missed_results"], 1);
+    assert_eq!(g.check("refund", REFUND_ARGS, "T-1")["reason"], "side_effect_in_flight");
+    std::thread::sleep(Duration::from_millis(400));
+    let d = g.check("refund", REFUND_ARGS, "T-1");
+    assert_eq!((d["action"].as_str(), d["reason"].as_str()), (Some("escalate"), Some("side_effect_outcome_unknown")));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

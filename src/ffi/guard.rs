@@ -370,8 +370,13 @@ pub unsafe extern "C" fn auraguard_state_load(
     })
 }
 
-/// Start a new run: every counter, cache, ledger entry, quarantine, log
-/// entry and waiting call is cleared; the configuration is kept.
+/// Start a new run: every counter, cache, quarantine, log entry and waiting
+/// call is cleared; the configuration is kept. The in-memory ledger's
+/// entries are cleared with the run; a durable ledger (`"sqlite"`,
+/// `"redis"`) is shared with other guards and processes, so its entries and
+/// reservations stay: a side effect done before the reset is still replayed
+/// after it. A run keyed without a ticket gets a new `run_id` (unless the
+/// configuration names one), so its keys are new.
 #[no_mangle]
 pub unsafe extern "C" fn auraguard_reset(guard: *mut auraguard_guard, error_out: *mut *mut c_char) -> auraguard_status {
     boundary(error_out, || {

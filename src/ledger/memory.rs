@@ -196,7 +196,8 @@ impl IdempotencyLedger for MemoryLedger {
         let token = self.next_token;
         self.next_token = self.next_token.wrapping_add(1);
         let slot = Slot::Reserved { token, lease_until_ms: now.saturating_add(lease_ms) };
-        self.insert(pk, Kept { sig: *key, slot, expires_ms: now.saturating_add(self.ttl_ms), bytes: 0 });
+        let keep = super::reservation_ms(lease_ms, self.ttl_ms);
+        self.insert(pk, Kept { sig: *key, slot, expires_ms: now.saturating_add(keep), bytes: 0 });
         Ok(Reservation::Acquired(token))
     }
 

@@ -193,6 +193,15 @@ pub trait IdempotencyLedger: Send {
 }
 
 /// How long done entries are kept, in milliseconds.
+/// How long a reservation is kept in a store: `ledger_ttl_s` like a done
+/// entry, and never less than twice its lease. A reservation outlives its
+/// lease on purpose: once the lease has run out, the key must still answer
+/// `side_effect_outcome_unknown` (never a second execution on its own),
+/// even under a TTL shorter than the lease.
+pub(crate) fn reservation_ms(lease_ms: u64, ttl_ms: u64) -> u64 {
+    ttl_ms.max(lease_ms.saturating_mul(2))
+}
+
 pub(crate) fn ttl_ms(cfg: &LedgerConfig) -> u64 {
     cfg.ttl_s.saturating_mul(1000)
 }

@@ -35,8 +35,8 @@ end
 
 const LOOKUP: &str = "return state_of(redis.call('GET', KEYS[1]))";
 
-/// ARGV: token, lease_ms, ttl_ms. A retry of a reservation that reached the
-/// server is recognised by its token.
+/// ARGV: token, lease_ms, how long the reservation is kept (`reservation_ms`).
+/// A retry of a reservation that reached the server is recognised by its token.
 const RESERVE: &str = r"
 local mine = 'r:' .. ARGV[1]
 if redis.call('SET', KEYS[1], mine, 'NX', 'PX', ARGV[3]) then
@@ -229,7 +229,8 @@ impl IdempotencyLedger for RedisLedger {
     fn reserve(&mut self, key: &Sig, lease_ms: u64) -> StoreResult<Reservation> {
         let keys = self.keys(&public_key(key));
         let token = new_token();
-        let args = [format!("{token:032x}"), lease_ms.to_string(), self.ttl_ms.to_string()];
+        let keep = super::reservation_ms(lease_ms, self.ttl_ms);
+        let args = [format!("{token:032x}"), lease_ms.to_string(), keep.to_string()];
         let reply: Vec<String> = self.run(|s| &s.reserve, &keys, &args)?;
         if reply.first().is_some_and(|k| k == "acquired") {
             return Ok(Reservation::Acquired(token));

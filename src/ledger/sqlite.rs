@@ -159,8 +159,8 @@ impl IdempotencyLedger for SqliteLedger {
         let k = public_key_hex(&public_key(key));
         self.reserves = self.reserves.wrapping_add(1);
         let sweep = self.reserves % SWEEP_EVERY == 0;
-        let ttl = self.ttl_ms;
         let lease = lease_ms.min(i64::MAX as u64) as i64;
+        let keep = super::reservation_ms(lease_ms, self.ttl_ms as u64).min(i64::MAX as u64) as i64;
         self.atomically(|tx, now| {
             if sweep {
                 tx.execute("DELETE FROM auraguard_ledger WHERE expires_ms <= ?1", params![now])?;
@@ -171,7 +171,7 @@ impl IdempotencyLedger for SqliteLedger {
             let token = new_token();
             tx.execute(
                 "INSERT OR REPLACE INTO auraguard_ledger (key, token, lease_until_ms, expires_ms) VALUES (?1, ?2, ?3, ?4)",
-                params![k, token_hex(token), now.saturating_add(lease), now.saturating_add(ttl)],
+                params![k, token_hex(token), now.saturating_add(lease), now.saturating_add(keep)],
             )?;
             Ok(Reservation::Acquired(token))
         })
@@ -280,6 +280,22 @@ mod tests {
         assert!(matches!(a.reserve(&[9; 32], 1000).unwrap(), Reservation::Acquired(_)));
         a.resolve(&public_key(&[9; 32]), Resolution::Executed).unwrap();
         assert_eq!(a.lookup(&[9; 32]).unwrap(), Lookup::Done(LedgerEntry::resolved_executed()));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn done_entries_are_forgotten_after_the_ttl_and_reservations_are_not_touched_by_it() {
+        let dir = temp_dir("ttl");
+        let cfg = LedgerConfig { ttl_s: 1, ..LedgerConfig::default() };
+        let mut a = SqliteLedger::open(dir.join("ledger.db").to_str().unwrap(), &cfg).unwrap();
+        let Reservation::Acquired(t) = a.reserve(&[3; 32], 60_000).unwrap() else { panic!() };
+        assert!(a.commit(&[3; 32], Some(t), &LedgerEntry::resolved_executed()).unwrap());
+        let Reservation::Acquired(_) = a.reserve(&[4; 32], 60_000).unwrap() else { panic!() };
+        assert!(matches!(a.lookup(&[3; 32]).unwrap(), Lookup::Done(_)));
+        std::thread::sleep(Duration::from_millis(1100));
+        assert_eq!(a.lookup(&[3; 32]).unwrap(), Lookup::Absent, "a done entry lives ledger_ttl_s");
+        assert!(matches!(a.lookup(&[4; 32]).unwrap(), Lookup::InFlight { .. }), "a lease is not a ttl");
+        assert!(matches!(a.reserve(&[3; 32], 1000).unwrap(), Reservation::Acquired(_)));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
