@@ -258,6 +258,35 @@ mod tests {
     }
 
     #[test]
+    fn each_language_names_an_apology_a_wait_and_a_nuisance_and_plain_replies_match_none() {
+        use PhraseKind::*;
+        // (language, apology, still working, nuisance, a plain answer)
+        let cases = [
+            ("es", "lo siento", "un momento, por favor", "disculpe el retraso", "su pedido llega el martes"),
+            ("de", "es tut mir leid", "einen moment bitte", "die verzögerung", "ihre bestellung kommt am dienstag"),
+            ("fr", "je suis désolé", "veuillez patienter", "ce retard", "votre commande arrive mardi"),
+            ("pt", "sinto muito", "por favor aguarde", "o atraso", "seu pedido chega na terça"),
+            ("it", "mi dispiace", "un attimo", "il ritardo", "il suo ordine arriva martedì"),
+            ("nl", "het spijt me", "even geduld", "de vertraging", "uw bestelling komt dinsdag"),
+            ("ja", "申し訳ありません", "少々お待ちください", "遅延", "ご注文は火曜日に届きます"),
+            ("zh", "抱歉", "请稍等", "延迟", "您的订单周二到达"),
+            ("ko", "죄송합니다", "잠시만 기다려 주세요", "불편을", "주문은 화요일에 도착합니다"),
+        ];
+        let p = &*BUILT_IN;
+        for (lang, apology, waiting, nuisance, plain) in cases {
+            let norm = normalized;
+            assert!(p.matches(Apology, &norm(apology)), "{lang}: apology {apology:?}");
+            assert!(p.matches(StillWorking, &norm(waiting)), "{lang}: still working {waiting:?}");
+            assert!(p.matches(Nuisance, &norm(nuisance)), "{lang}: nuisance {nuisance:?}");
+            for kind in [Apology, StillWorking, Nuisance] {
+                assert!(!p.matches(kind, &norm(plain)), "{lang}: {plain:?} is no {kind:?}");
+            }
+        }
+        // Capitals and decomposed accents match once the text is normalized.
+        assert!(p.matches(Apology, &normalized("JE SUIS DE\u{301}SOLE\u{301}")));
+    }
+
+    #[test]
     fn operator_phrases_are_normalized_like_the_text() {
         let p =
             StallPhrases::new(&[(PhraseKind::Apology, vec!["Mea  Culpa".into(), "Cafe\u{301} oops".into()])]).unwrap();

@@ -182,6 +182,27 @@ mod tests {
     }
 
     #[test]
+    fn model_calls_and_run_time_warn_once_at_the_warning_threshold() {
+        let (cfg, mut run) = setup(json!({"max_model_calls": 5, "max_run_seconds": 100}));
+        let warnings = |run: &RunState| run.events.iter().map(|e| e.to_json()).collect::<Vec<_>>();
+        for _ in 0..3 {
+            on_tokens(&mut run, 1, 1, 10.0);
+        }
+        assert!(check(&cfg, &mut run, 79.0, false, true).is_none());
+        assert!(run.events.is_empty(), "3 of 5 calls and 69 of 100 s are under 0.8");
+        on_tokens(&mut run, 1, 1, 80.0);
+        assert!(check(&cfg, &mut run, 80.0, false, true).is_none());
+        assert_eq!(warnings(&run).len(), 1);
+        assert!(warnings(&run)[0].contains("run_limit_warning:max_model_calls"));
+        assert!(check(&cfg, &mut run, 90.0, true, true).is_none());
+        assert_eq!(warnings(&run).len(), 2, "80 of 100 s since the first call warns");
+        assert!(warnings(&run)[1].contains("run_limit_warning:max_run_seconds"));
+        on_tokens(&mut run, 1, 1, 95.0);
+        assert!(check(&cfg, &mut run, 95.0, false, true).is_none(), "5 of 5 is within");
+        assert_eq!(warnings(&run).len(), 2, "each limit warns once");
+    }
+
+    #[test]
     fn no_limit_no_check() {
         let (cfg, mut run) = setup(json!({}));
         for _ in 0..1000 {
