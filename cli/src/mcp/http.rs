@@ -189,7 +189,7 @@ impl Proxy {
         };
         match *req.method() {
             Method::POST => self.post(req, session).await,
-            Method::GET => self.forward(req.map(|_| ()), Bytes::new(), session).await,
+            Method::GET => self.forward(req.map(|_| ()), Bytes::new(), session.map(|s| (s, None))).await,
             Method::DELETE => {
                 let response = self.forward(req.map(|_| ()), Bytes::new(), None).await;
                 if let (Some(id), true) = (&id, response.status().is_success()) {
@@ -246,7 +246,10 @@ impl Proxy {
         }
         match (out.forward, out.reply) {
             (None, Some(r)) => json_response(StatusCode::OK, Bytes::from(r)),
-            (Some(forward), None) => self.forward(req, Bytes::from(forward), Some(session)).await,
+            (Some(forward), None) => {
+                let awaiting = Awaiting::of(&session, &forward);
+                self.forward(req, Bytes::from(forward), Some((session, awaiting))).await
+            }
             (None, None) => {
                 Response::builder().status(StatusCode::ACCEPTED).body(empty()).expect("a plain response builds")
             }
@@ -286,7 +289,15 @@ impl Proxy {
 
     /// Send a request upstream and pass the answer back, showing its
     /// messages to the session on the way.
-    async fn forward(&self, req: Request<()>, body: Bytes, session: Option<Arc<Session>>) -> Response<Body> {
+    /// `awaiting` is dropped once the answer has been seen, or with the
+    /// request when the client leaves: the tool calls it names that are
+    /// still in flight are then recorded as abandoned.
+    async fn forward(
+        &self,
+        req: Request<()>,
+        body: Bytes,
+        session: Option<(Arc<Session>, Option<Awaiting>)>,
+    ) -> Response<Body> {
         let mut upstream = Request::builder().method(req.method().clone()).uri(self.upstream.clone());
         if let Some(h) = upstream.headers_mut() {
             copy_headers(req.headers(), h);
@@ -305,10 +316,12 @@ impl Proxy {
         let kind = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
         let max = self.outputs.config.max_message_bytes;
         let body: Body = match session {
-            Some(session) if kind.starts_with("text/event-stream") => {
+            Some((session, awaiting)) if kind.starts_with("text/event-stream") => {
                 let mut events = EventReader::new(max);
                 incoming
                     .map_frame(move |frame: Frame<Bytes>| {
+                        // Held by the stream: dropped when it ends or the client leaves.
+                        let _ = &awaiting;
                         if let Some(data) = frame.data_ref() {
                             for event in events.feed(data) {
                                 observe(&session, event.as_bytes());
@@ -318,7 +331,7 @@ impl Proxy {
                     })
                     .boxed()
             }
-            Some(session) if kind.starts_with("application/json") => {
+            Some((session, _awaiting)) if kind.starts_with("application/json") => {
                 match Limited::new(incoming, max).collect().await {
                     Ok(b) => {
                         let bytes = b.to_bytes();
@@ -341,6 +354,35 @@ impl Proxy {
 
 /// A message (or batch) from the server, shown to the session. The server's
 /// own mistakes are reported on stderr; over HTTP there is no way back.
+/// The `tools/call` requests of one forwarded POST, until their answers
+/// have been seen: dropped early (an unreachable upstream, a failed read, a
+/// client that closed the connection mid-call), it records those still in
+/// flight as abandoned, so that no call stays pending in its session.
+struct Awaiting {
+    session: Arc<Session>,
+    ids: Vec<Value>,
+}
+
+impl Awaiting {
+    fn of(session: &Arc<Session>, body: &[u8]) -> Option<Awaiting> {
+        let is_call = |m: &Value| m.get("method").and_then(Value::as_str) == Some("tools/call");
+        let ids: Vec<Value> = match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Array(items)) => {
+                items.iter().filter(|m| is_call(m)).filter_map(|m| m.get("id").cloned()).collect()
+            }
+            Ok(m) if is_call(&m) => m.get("id").cloned().into_iter().collect(),
+            _ => Vec::new(),
+        };
+        (!ids.is_empty()).then(|| Awaiting { session: session.clone(), ids })
+    }
+}
+
+impl Drop for Awaiting {
+    fn drop(&mut self) {
+        self.session.abandon(&self.ids, "no answer reached the proxy");
+    }
+}
+
 fn observe(session: &Session, bytes: &[u8]) {
     let out = relay(session, From::Server, bytes);
     if let Some(note) = out.note {

@@ -185,9 +185,12 @@ impl Session {
                 state.pending.insert(key, Pending { call_id, idempotency_key, progress });
                 Route::Forward
             }
-            // A result kept by digest only cannot be handed back: the
-            // server answers again (the guard counted the repeat).
-            Action::Cache if !tool_result::replayable(&decision) => Route::Forward,
+            // A read kept by digest only cannot be handed back: the server
+            // answers again (the guard counted the repeat). A side effect
+            // is never run twice: `answer` says it already ran.
+            Action::Cache if !tool_result::replayable(&decision) && decision.reason != "idempotent_replay" => {
+                Route::Forward
+            }
             _ => Route::Reply(jsonrpc::result(id.clone(), tool_result::answer(tool, &decision))),
         }
     }
@@ -229,6 +232,16 @@ impl Session {
             eprintln!("auraguard mcp: could not record request {id} ({why}): {e}");
         }
         Some(p.progress)
+    }
+
+    /// Record the calls among `ids` that still await their answer as
+    /// failed: it will never reach this session (the upstream could not be
+    /// reached, or the client left before the answer came). Side effects
+    /// count as executed, as for any call abandoned in flight.
+    pub fn abandon(&self, ids: &[Value], why: &str) {
+        for id in ids {
+            self.finish(id, failure("no_answer"), why);
+        }
     }
 
     /// The server is gone: record every call in flight as failed, and the
@@ -323,6 +336,26 @@ mod tests {
             assert_eq!(s.client_message(&call(id, "peek", json!({"n": id}))), Route::Forward);
             s.server_message(&answer(id, "ok"));
         }
+    }
+
+    #[test]
+    fn a_side_effect_whose_result_was_too_large_to_keep_is_not_run_again() {
+        let s = session(json!({"side_effect_tools": ["export"], "max_json_bytes": 1024}));
+        let big =
+            json!({"jsonrpc": "2.0", "id": 1, "result": {"content": [{"type": "text", "text": "x".repeat(4096)}]}});
+        assert_eq!(s.client_message(&call(1, "export", json!({"to": "/data/a"}))), Route::Forward);
+        s.server_message(&big);
+        let again = reply_of(s.client_message(&call(2, "export", json!({"to": "/data/a"}))));
+        assert_eq!(again["result"]["_meta"]["auraguard"]["reason"], "idempotent_replay");
+        let text = again["result"]["content"][0]["text"].as_str().unwrap();
+        assert!(text.contains("already ran") && text.contains("too large to keep"), "{text}");
+        assert!(again["result"].get("isError").is_none(), "the action succeeded once");
+        // A read whose result was too large is asked of the server again.
+        for id in 3..=5 {
+            assert_eq!(s.client_message(&call(id, "lookup", json!({"q": "x"}))), Route::Forward);
+            s.server_message(&json!({"jsonrpc": "2.0", "id": id, "result": {"content": [{"type": "text", "text": "y".repeat(4096)}]}}));
+        }
+        assert_eq!(s.report()["side_effects"]["export"]["executed"], 1);
     }
 
     #[test]

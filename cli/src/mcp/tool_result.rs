@@ -65,6 +65,18 @@ pub fn replayable(decision: &Decision) -> bool {
 pub fn answer(tool: &str, decision: &Decision) -> Value {
     let meta = json!({"auraguard": {"action": decision.action.as_str(), "reason": decision.reason}});
     if let Some(cached) = &decision.cached_result {
+        if !replayable(decision) {
+            let text = format!(
+                "`{tool}` already ran with these arguments ({}); its result was too large to keep, so it cannot \
+                 be shown again, and the action was not repeated. Do not call it again: tell the user it was done.",
+                decision.reason
+            );
+            let mut result = json!({"content": [{"type": "text", "text": text}], "_meta": meta});
+            if !cached.ok {
+                result["isError"] = Value::Bool(true);
+            }
+            return result;
+        }
         let mut result = match &cached.payload {
             Value::Object(obj) if obj.contains_key("content") => obj.clone(),
             other => {

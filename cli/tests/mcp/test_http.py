@@ -54,9 +54,18 @@ def upstream():
     proc = subprocess.Popen([NODE, str(EVERYTHING), "streamableHttp"], env={**os.environ, "PORT": str(port)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for_port(port, proc)
-    yield f"http://127.0.0.1:{port}/mcp"
+    yield Upstream(f"http://127.0.0.1:{port}/mcp", proc)
     proc.kill()
     proc.wait()
+
+
+class Upstream(str):
+    """The reference server's URL, and its process for tests that stop it."""
+
+    def __new__(cls, url, proc):
+        self = super().__new__(cls, url)
+        self.proc = proc
+        return self
 
 
 @pytest.fixture
@@ -206,3 +215,54 @@ async def test_idle_sessions_expire_and_make_room(listen):
         assert [status for status, _ in again] == [200] * 3, "expiry made room under the limit"
     code, err, report = proxy.stop()
     assert len(report["sessions"]) == 6
+
+
+async def open_session(http, url):
+    r = await http.post(url, headers=HEADERS, json=INIT)
+    assert r.status_code == 200, r.text
+    h = {**HEADERS, "mcp-session-id": r.headers["mcp-session-id"], "mcp-protocol-version": "2025-06-18"}
+    await http.post(url, headers=h, json={"jsonrpc": "2.0", "method": "notifications/initialized"})
+    return h
+
+
+def call(id, name, arguments):
+    return {"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": name, "arguments": arguments}}
+
+
+async def test_a_client_that_leaves_mid_call_leaves_no_call_pending(listen):
+    proxy = listen()
+    async with httpx.AsyncClient(timeout=60) as http:
+        h = await open_session(http, proxy.url)
+        slow = call(1, "trigger-long-running-operation", {"duration": 3, "steps": 3})
+        with pytest.raises(httpx.ReadTimeout):
+            await http.post(proxy.url, headers=h, json=slow, timeout=0.5)
+        await asyncio.sleep(4)  # the server finishes the operation meanwhile
+        msg = sse_result(await http.post(proxy.url, headers=h, json=call(2, "echo", {"message": "after"})), 2)
+        assert msg["result"]["content"][0]["text"] == "Echo: after"
+    code, err, report = proxy.stop()
+    stats = report["sessions"][0]["report"]["stats"]
+    # The call the client left is settled one way or the other, never left waiting.
+    assert stats["pending_calls"] == 0, (stats, err)
+    assert stats["missed_results"] == 0, stats
+    # Both calls are booked (a failed one counts as executed too): the echo,
+    # and the one left, as abandoned when the proxy saw the client go, or
+    # with its answer if that came first.
+    assert stats["tool_calls_executed"] == 2, stats
+    assert stats["tool_calls_failed"] <= 1, stats
+
+
+async def test_an_unreachable_upstream_fails_the_call_and_the_session_goes_on(listen, upstream):
+    proxy = listen()
+    async with httpx.AsyncClient(timeout=60) as http:
+        h = await open_session(http, proxy.url)
+        # Stop the reference server: the next call cannot be forwarded.
+        upstream.proc.kill()
+        upstream.proc.wait()
+        r = await http.post(proxy.url, headers=h, json=call(1, "echo", {"message": "lost"}))
+        assert r.status_code == 502 and "cannot be reached" in r.json()["error"]["message"]
+        r = await http.post(proxy.url, headers=h, json=call(2, "echo", {"message": "lost"}))
+        assert r.status_code == 502, "the proxy stays up"
+    code, err, report = proxy.stop()
+    assert code == 0, err
+    stats = report["sessions"][0]["report"]["stats"]
+    assert (stats["pending_calls"], stats["tool_calls_failed"]) == (0, 2), stats
