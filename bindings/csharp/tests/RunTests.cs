@@ -69,6 +69,81 @@ namespace AuraGuard.Tests
             }
         }
 
+        public class Line
+        {
+            public string Sku { get; set; }
+            public int Quantity;
+        }
+
+        public enum RefundState { Pending, Sent }
+
+        public class Receipt
+        {
+            public string RefundId { get; set; }
+            public decimal Amount { get; set; }
+            public RefundState State { get; set; }
+            public List<Line> Lines { get; set; }
+            public string[] Notes { get; set; }
+            public Dictionary<string, long> Counts { get; set; }
+            public string Missing { get; set; }
+            public DateTime At { get; set; }
+            public Guid Id { get; set; }
+        }
+
+        [Test]
+        public void AReplayReturnsTheCallersOwnTypeLikeTheFirstCall()
+        {
+            using (var guard = TestSupport.NewGuard())
+            {
+                var args = new { order_id = "A" };
+                Receipt first = guard.Run("refund", args, () => new Receipt
+                {
+                    RefundId = "R-9",
+                    Amount = 12.5m,
+                    State = RefundState.Sent,
+                    Lines = new List<Line> { new Line { Sku = "S-1", Quantity = 2 } },
+                    Notes = new[] { "a", "b" },
+                    Counts = new Dictionary<string, long> { { "x", 3 } },
+                    At = new DateTime(2026, 12, 5, 10, 30, 0, DateTimeKind.Utc),
+                    Id = new Guid("0f8fad5b-d9cb-469f-a165-70867728950e"),
+                }, "T");
+                Receipt replay = guard.Run<Receipt>("refund", args, () => { throw new Exception("ran twice"); }, "T");
+                Assert.AreEqual(1, guard.Stats().ToolCallsExecuted);
+                Assert.AreEqual(first.RefundId, replay.RefundId);
+                Assert.AreEqual(12.5m, replay.Amount);
+                // Enums are written by name and read back from it.
+                Assert.AreEqual(first.State, replay.State);
+                Assert.AreEqual(1, replay.Lines.Count);
+                Assert.AreEqual("S-1", replay.Lines[0].Sku);
+                Assert.AreEqual(2, replay.Lines[0].Quantity);
+                CollectionAssert.AreEqual(new[] { "a", "b" }, replay.Notes);
+                Assert.AreEqual(3L, replay.Counts["x"]);
+                Assert.IsNull(replay.Missing);
+                Assert.AreEqual(first.At, replay.At);
+                Assert.AreEqual(DateTimeKind.Utc, replay.At.Kind);
+                Assert.AreEqual(first.Id, replay.Id);
+            }
+        }
+
+        [Test]
+        public void AReplayIntoATypeThatCannotHoldThePayloadSaysSo()
+        {
+            using (var guard = TestSupport.NewGuard())
+            {
+                var args = new { order_id = "A" };
+                guard.Run<object>("refund", args, () => new { RefundId = "R-9", Lines = "not a list" }, "T");
+                var ex = Assert.Throws<InvalidCastException>(
+                    () => guard.Run<Receipt>("refund", args, () => null, "T"));
+                StringAssert.Contains("cannot be returned as Receipt", ex.Message);
+            }
+            using (var guard = TestSupport.NewGuard())
+            {
+                // snake_case keys fill PascalCase members.
+                guard.Run<object>("refund", new { order_id = "B" }, () => new { refund_id = "R-10" }, "T");
+                Assert.AreEqual("R-10", guard.Run<Receipt>("refund", new { order_id = "B" }, () => null, "T").RefundId);
+            }
+        }
+
         [Test]
         public void AThrowingToolIsRecordedAsFailedAndRethrown()
         {

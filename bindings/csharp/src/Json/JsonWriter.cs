@@ -182,13 +182,15 @@ namespace AuraGuard
             sb.Append(']');
         }
 
-        // Anonymous objects and plain classes: their public readable instance
-        // properties, in declaration order.
+        // Anonymous objects and plain classes and structs: their public
+        // readable instance properties, then their public instance fields, in
+        // declaration order (what CachedPayload fills back on a replay).
         private static void WriteProperties(StringBuilder sb, object value, int depth)
         {
             sb.Append('{');
             bool first = true;
-            foreach (PropertyInfo p in value.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+            Type type = value.GetType();
+            foreach (PropertyInfo p in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
             {
                 if (!p.CanRead || p.GetIndexParameters().Length != 0) continue;
                 if (!first) sb.Append(',');
@@ -196,6 +198,14 @@ namespace AuraGuard
                 WriteString(sb, p.Name);
                 sb.Append(':');
                 Write(sb, p.GetValue(value, null), depth + 1);
+            }
+            foreach (FieldInfo f in type.GetFields(BindingFlags.Public | BindingFlags.Instance))
+            {
+                if (!first) sb.Append(',');
+                first = false;
+                WriteString(sb, f.Name);
+                sb.Append(':');
+                Write(sb, f.GetValue(value), depth + 1);
             }
             sb.Append('}');
         }
