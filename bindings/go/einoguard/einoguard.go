@@ -2,7 +2,8 @@
 // (github.com/cloudwego/eino).
 //
 //   - ToolMiddleware is a compose.ToolMiddleware for
-//     ToolsNodeConfig.ToolCallMiddlewares: each invokable tool call is
+//     ToolsNodeConfig.ToolCallMiddlewares: each tool call (invokable,
+//     streamable, enhanced invokable or enhanced streamable) is
 //     checked before it runs and its result recorded under its own
 //     decision, so tool calls that the ToolsNode runs in parallel are told
 //     apart (the guard's Concurrency must then be at least the number of
@@ -22,6 +23,7 @@ package einoguard
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
 
 	auraguard "github.com/auraguard/libauraguard/bindings/go"
@@ -50,14 +52,83 @@ var WithCallOptions = providers.WithCallOptions
 // a Rewrite (default 3); past it the last reply is returned as it is.
 var WithMaxRewrites = providers.WithMaxRewrites
 
-// ToolMiddleware guards every invokable tool call of a ToolsNode.
+// ToolMiddleware guards every tool call of a ToolsNode, whichever of
+// Eino's four tool kinds runs it (invokable, streamable, and their enhanced,
+// multimodal forms). A streamed result is read whole before it is
+// recorded, since the guard books one result per call, and is passed on as
+// one chunk; a replay of it is one chunk too.
 func ToolMiddleware(g *auraguard.Guard, opts ...Option) compose.ToolMiddleware {
 	o := providers.NewAdapterOptions(opts)
-	return compose.ToolMiddleware{Invokable: func(next compose.InvokableToolEndpoint) compose.InvokableToolEndpoint {
-		return func(ctx context.Context, in *compose.ToolInput) (*compose.ToolOutput, error) {
-			return guardCall(ctx, g, o, in, next)
-		}
-	}}
+	return compose.ToolMiddleware{
+		Invokable: func(next compose.InvokableToolEndpoint) compose.InvokableToolEndpoint {
+			return func(ctx context.Context, in *compose.ToolInput) (*compose.ToolOutput, error) {
+				v, err := guarded(ctx, g, o, in, textOf, func(ctx context.Context) (string, error) {
+					out, err := next(ctx, in)
+					if err != nil || out == nil {
+						return "", err
+					}
+					return out.Result, nil
+				})
+				if err != nil {
+					return nil, err
+				}
+				return &compose.ToolOutput{Result: v}, nil
+			}
+		},
+		Streamable: func(next compose.StreamableToolEndpoint) compose.StreamableToolEndpoint {
+			return func(ctx context.Context, in *compose.ToolInput) (*compose.StreamToolOutput, error) {
+				v, err := guarded(ctx, g, o, in, textOf, func(ctx context.Context) (string, error) {
+					out, err := next(ctx, in)
+					if err != nil || out == nil || out.Result == nil {
+						return "", err
+					}
+					parts, err := readAll(out.Result)
+					return strings.Join(parts, ""), err
+				})
+				if err != nil {
+					return nil, err
+				}
+				return &compose.StreamToolOutput{Result: schema.StreamReaderFromArray([]string{v})}, nil
+			}
+		},
+		EnhancedInvokable: func(next compose.EnhancedInvokableToolEndpoint) compose.EnhancedInvokableToolEndpoint {
+			return func(ctx context.Context, in *compose.ToolInput) (*compose.EnhancedInvokableToolOutput, error) {
+				v, err := guarded(ctx, g, o, in, resultOf, func(ctx context.Context) (*schema.ToolResult, error) {
+					out, err := next(ctx, in)
+					if err != nil || out == nil {
+						return nil, err
+					}
+					return out.Result, nil
+				})
+				if err != nil {
+					return nil, err
+				}
+				return &compose.EnhancedInvokableToolOutput{Result: v}, nil
+			}
+		},
+		EnhancedStreamable: func(next compose.EnhancedStreamableToolEndpoint) compose.EnhancedStreamableToolEndpoint {
+			return func(ctx context.Context, in *compose.ToolInput) (*compose.EnhancedStreamableToolOutput, error) {
+				v, err := guarded(ctx, g, o, in, resultOf, func(ctx context.Context) (*schema.ToolResult, error) {
+					out, err := next(ctx, in)
+					if err != nil || out == nil || out.Result == nil {
+						return nil, err
+					}
+					chunks, err := readAll(out.Result)
+					merged := &schema.ToolResult{}
+					for _, c := range chunks {
+						if c != nil {
+							merged.Parts = append(merged.Parts, c.Parts...)
+						}
+					}
+					return merged, err
+				})
+				if err != nil {
+					return nil, err
+				}
+				return &compose.EnhancedStreamableToolOutput{Result: schema.StreamReaderFromArray([]*schema.ToolResult{v})}, nil
+			}
+		},
+	}
 }
 
 // AgentMiddleware guards the tool calls of a ChatModelAgent. Wrap its
@@ -66,29 +137,52 @@ func AgentMiddleware(g *auraguard.Guard, opts ...Option) adk.AgentMiddleware {
 	return adk.AgentMiddleware{WrapToolCall: ToolMiddleware(g, opts...)}
 }
 
-func guardCall(ctx context.Context, g *auraguard.Guard, o providers.AdapterOptions, in *compose.ToolInput,
-	next compose.InvokableToolEndpoint) (*compose.ToolOutput, error) {
+// guarded runs one tool call of any kind through the guard: the tool's
+// value, the value of an earlier call the guard replays, or the denial
+// text as the model should read it (reply builds a T from it). An
+// escalation or a forced finish interrupts the run.
+func guarded[T any](ctx context.Context, g *auraguard.Guard, o providers.AdapterOptions, in *compose.ToolInput,
+	reply func(string) T, run func(context.Context) (T, error)) (T, error) {
 	call := providers.NewToolCall(in.CallID, in.Name, in.Arguments)
 	var callOpts []auraguard.CallOption
 	if call.Err == nil {
 		callOpts = o.ForCall(in.Name, call.ArgumentsJSON())
 	}
-	out, err := providers.GuardTool(ctx, g, call, func(ctx context.Context) (string, error) {
-		out, err := next(ctx, in)
-		if err != nil || out == nil {
-			return "", err
-		}
-		return out.Result, nil
-	}, callOpts...)
+	out, err := providers.GuardTool(ctx, g, call, run, callOpts...)
 	switch {
 	case err != nil:
-		return nil, err
+		var zero T
+		return zero, err
 	case out.Stop != nil:
-		return nil, tool.Interrupt(ctx, out.Stop)
+		var zero T
+		return zero, tool.Interrupt(ctx, out.Stop)
 	case out.Denied:
-		return &compose.ToolOutput{Result: out.Reply}, nil
+		return reply(out.Reply), nil
 	}
-	return &compose.ToolOutput{Result: out.Value}, nil
+	return out.Value, nil
+}
+
+func textOf(s string) string { return s }
+
+// resultOf is a denial as a multimodal tool result: one text part.
+func resultOf(s string) *schema.ToolResult {
+	return &schema.ToolResult{Parts: []schema.ToolOutputPart{{Type: schema.ToolPartTypeText, Text: s}}}
+}
+
+// readAll drains a tool's stream and closes it.
+func readAll[T any](r *schema.StreamReader[T]) ([]T, error) {
+	defer r.Close()
+	var out []T
+	for {
+		chunk, err := r.Recv()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, chunk)
+	}
 }
 
 // Stopped finds the guard's StopError in an agent event: an interrupt whose
