@@ -379,7 +379,8 @@ auraguard_status auraguard_check_tool_fast(auraguard_guard *guard,
  * `error_code` (`error_code_len` bytes, not JSON) is the failure's code,
  * e.g. "429"; NULL means none. `side_effect_executed` is -1 (the default:
  * executed when the side effect succeeded), 0 or 1. The text is only read
- * during the call.
+ * during the call. A result the caller served from a cache of its own
+ * (`"cached": true`) is rare and goes through `auraguard_record_result`.
  *
  * The booking is that of `auraguard_record_result` with these fields,
  * except that `max_json_bytes` applies to the payload alone. Fails with
@@ -487,13 +488,22 @@ auraguard_status auraguard_check_tool(auraguard_guard *guard,
  * Report the result of an allowed call.
  *
  * `result_json` is `{"ok": true|false, "payload": any, "error_code":
- * "429", "side_effect_executed": true|false, "call_id": N}`; all but `ok`
- * optional. Without `call_id` the most recent waiting call is meant. Say
- * `side_effect_executed: true` when a side effect may have happened despite
- * an error (a timeout after the request was sent). For a side-effect call,
- * `ok: true` or `side_effect_executed: true` marks its key done in the
- * ledger (replayed from then on, in every guard sharing the store); any
- * other failure releases the key, so a retry may run.
+ * "429", "side_effect_executed": true|false, "call_id": N, "cached":
+ * true|false}`; all but `ok` optional. Without `call_id` the most recent
+ * waiting call is meant. Say `side_effect_executed: true` when a side
+ * effect may have happened despite an error (a timeout after the request
+ * was sent). Say `cached: true` when the caller answered the call from a
+ * cache of its own instead of running the tool (the package's
+ * `ToolResult.cached`): it is not counted as executed and costs nothing;
+ * only the error streaks and the ledger see it. For a side-effect call, `ok: true` or
+ * `side_effect_executed: true` marks its key done in the ledger (replayed
+ * from then on, in every guard sharing the store); any other failure
+ * releases the key, so a retry may run.
+ *
+ * A payload that cannot be kept (over `max_json_bytes`, nested too deep, a
+ * number beyond binary64) does not fail the call: the result is booked
+ * without it, counted in `payloads_not_kept`, and a later replay says
+ * `"payload_kept": false`.
  *
  * Fails with `AURAGUARD_ERR_INVALID_ARGUMENT` for malformed JSON, a missing
  * `ok`, an unknown field or a `call_id` that awaits no result (nothing

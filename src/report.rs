@@ -36,6 +36,9 @@ pub struct Stats {
     pub interventions_count: u64,
     /// Ledger store operations that failed (see `ledger_on_error`).
     pub ledger_errors: u64,
+    /// Results booked without their payload (too large, too deep, or a
+    /// number beyond binary64): replays of them say `payload_kept: false`.
+    pub payloads_not_kept: u64,
 }
 
 /// Side effects of one tool.
@@ -143,6 +146,7 @@ impl Guard {
             pending_calls: run.pending.len() as u64,
             interventions_count: c.interventions,
             ledger_errors: c.ledger_errors,
+            payloads_not_kept: c.payloads_not_kept,
         }
     }
 

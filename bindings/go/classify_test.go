@@ -132,7 +132,9 @@ func TestEveryMappedFailureQuarantinesTheTool(t *testing.T) {
 func TestATimedOutRefundExecutesOnceAcrossRetries(t *testing.T) {
 	url, hits := hangingServer(t)
 	g := newGuard(t, Config{})
-	client := &http.Client{Timeout: 20 * time.Millisecond}
+	// Long enough for the request to reach the server on a loaded machine
+	// (the count below depends on it), short enough to keep the test quick.
+	client := &http.Client{Timeout: 500 * time.Millisecond}
 	refund := func(ctx context.Context) (any, error) {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url+"/refund", nil)
 		resp, err := client.Do(req)

@@ -71,6 +71,21 @@ type CachedResult struct {
 	ErrorCode          *string         `json:"error_code"`
 	Cached             bool            `json:"cached"`
 	SideEffectExecuted bool            `json:"side_effect_executed"`
+	// PayloadKept is false when the result was booked without its payload
+	// (too large, too deep, or a number beyond float64): Payload is then null.
+	PayloadKept bool `json:"payload_kept"`
+}
+
+// UnmarshalJSON reads a cached result; payload_kept is absent from the
+// engine's JSON when it is true.
+func (c *CachedResult) UnmarshalJSON(b []byte) error {
+	type plain CachedResult
+	p := plain{PayloadKept: true}
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*c = CachedResult(p)
+	return nil
 }
 
 // EscalationPacket carries what a person needs to pick up an escalated run.

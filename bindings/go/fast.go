@@ -280,6 +280,7 @@ func cacheDecision(r *C.auraguard_check_result) (Decision, bool) {
 		Payload:            C.GoBytes(unsafe.Pointer(c.payload_json), C.int(c.payload_len)),
 		Cached:             bool(c.cached),
 		SideEffectExecuted: bool(c.side_effect_executed),
+		PayloadKept:        bool(c.payload_kept),
 	}
 	if c.error_code != nil {
 		code := C.GoStringN(c.error_code, C.int(c.error_code_len))

@@ -30,6 +30,8 @@ type Stats struct {
 	MissedResults        uint64            `json:"missed_results"`
 	PendingCalls         uint64            `json:"pending_calls"`
 	InterventionsCount   uint64            `json:"interventions_count"`
+	LedgerErrors         uint64            `json:"ledger_errors"`     // failed ledger store operations
+	PayloadsNotKept      uint64            `json:"payloads_not_kept"` // results booked without their payload
 }
 
 // ReportData is the report of a run as data.

@@ -222,7 +222,8 @@ pub unsafe extern "C" fn auraguard_check_tool_fast(
 /// `error_code` (`error_code_len` bytes, not JSON) is the failure's code,
 /// e.g. "429"; NULL means none. `side_effect_executed` is -1 (the default:
 /// executed when the side effect succeeded), 0 or 1. The text is only read
-/// during the call.
+/// during the call. A result the caller served from a cache of its own
+/// (`"cached": true`) is rare and goes through `auraguard_record_result`.
 ///
 /// The booking is that of `auraguard_record_result` with these fields,
 /// except that `max_json_bytes` applies to the payload alone. Fails with

@@ -205,13 +205,22 @@ pub unsafe extern "C" fn auraguard_check_tool(
 /// Report the result of an allowed call.
 ///
 /// `result_json` is `{"ok": true|false, "payload": any, "error_code":
-/// "429", "side_effect_executed": true|false, "call_id": N}`; all but `ok`
-/// optional. Without `call_id` the most recent waiting call is meant. Say
-/// `side_effect_executed: true` when a side effect may have happened despite
-/// an error (a timeout after the request was sent). For a side-effect call,
-/// `ok: true` or `side_effect_executed: true` marks its key done in the
-/// ledger (replayed from then on, in every guard sharing the store); any
-/// other failure releases the key, so a retry may run.
+/// "429", "side_effect_executed": true|false, "call_id": N, "cached":
+/// true|false}`; all but `ok` optional. Without `call_id` the most recent
+/// waiting call is meant. Say `side_effect_executed: true` when a side
+/// effect may have happened despite an error (a timeout after the request
+/// was sent). Say `cached: true` when the caller answered the call from a
+/// cache of its own instead of running the tool (the package's
+/// `ToolResult.cached`): it is not counted as executed and costs nothing;
+/// only the error streaks and the ledger see it. For a side-effect call, `ok: true` or
+/// `side_effect_executed: true` marks its key done in the ledger (replayed
+/// from then on, in every guard sharing the store); any other failure
+/// releases the key, so a retry may run.
+///
+/// A payload that cannot be kept (over `max_json_bytes`, nested too deep, a
+/// number beyond binary64) does not fail the call: the result is booked
+/// without it, counted in `payloads_not_kept`, and a later replay says
+/// `"payload_kept": false`.
 ///
 /// Fails with `AURAGUARD_ERR_INVALID_ARGUMENT` for malformed JSON, a missing
 /// `ok`, an unknown field or a `call_id` that awaits no result (nothing

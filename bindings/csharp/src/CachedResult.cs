@@ -11,12 +11,16 @@ namespace AuraGuard
             ErrorCode = JsonFields.String(o, "error_code");
             Cached = JsonFields.Bool(o, "cached");
             SideEffectExecuted = JsonFields.Bool(o, "side_effect_executed");
+            // Absent from the engine's JSON when true.
+            PayloadKept = !o.ContainsKey("payload_kept") || JsonFields.Bool(o, "payload_kept");
         }
 
         /// <summary>A cached result from the fields the library filled in; the payload is
         /// read into values when first asked for.</summary>
-        internal CachedResult(bool ok, string payloadJson, string errorCode, bool cached, bool sideEffectExecuted)
+        internal CachedResult(bool ok, string payloadJson, string errorCode, bool cached, bool sideEffectExecuted,
+            bool payloadKept)
         {
+            PayloadKept = payloadKept;
             Ok = ok;
             PayloadJson = payloadJson;
             _payloadRead = false;
@@ -56,5 +60,9 @@ namespace AuraGuard
 
         /// <summary>Whether the original call's side effect happened.</summary>
         public bool SideEffectExecuted { get; private set; }
+
+        /// <summary>False when the result was booked without its payload (too large, too deep, or a
+        /// number beyond a double): <see cref="PayloadJson"/> is then "null".</summary>
+        public bool PayloadKept { get; private set; }
     }
 }

@@ -137,7 +137,7 @@ namespace AuraGuard
                     {
                         var cached = new CachedResult(c.Ok != 0, Utf8(c.PayloadJson, c.PayloadLen),
                             c.ErrorCode == IntPtr.Zero ? null : Utf8(c.ErrorCode, c.ErrorCodeLen), c.Cached != 0,
-                            c.SideEffectExecuted != 0);
+                            c.SideEffectExecuted != 0, c.PayloadKept != 0);
                         return new Decision(json, GuardAction.Cache, Utf8(r.Reason, r.ReasonLen), cached);
                     }
                     return Decision.Parse(json);

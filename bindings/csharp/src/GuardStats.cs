@@ -29,6 +29,8 @@ namespace AuraGuard
             MissedResults = JsonFields.Long(o, "missed_results");
             PendingCalls = JsonFields.Long(o, "pending_calls");
             InterventionsCount = JsonFields.Long(o, "interventions_count");
+            LedgerErrors = JsonFields.Long(o, "ledger_errors");
+            PayloadsNotKept = JsonFields.Long(o, "payloads_not_kept");
         }
 
         /// <exception cref="System.FormatException">The text is not a JSON object.</exception>
@@ -72,6 +74,13 @@ namespace AuraGuard
         public long PendingCalls { get; private set; }
 
         public long InterventionsCount { get; private set; }
+
+        /// <summary>Ledger store operations that failed (see <c>ledger_on_error</c>).</summary>
+        public long LedgerErrors { get; private set; }
+
+        /// <summary>Results booked without their payload (too large, too deep, or a number
+        /// beyond a double); replays of them have <see cref="CachedResult.PayloadKept"/> false.</summary>
+        public long PayloadsNotKept { get; private set; }
 
         /// <summary>The stats as the engine wrote them (including fields added later).</summary>
         public string Json { get; private set; }

@@ -145,6 +145,37 @@ namespace AuraGuard.Tests
         }
 
         [Test]
+        public void AResultTooLargeToKeepIsBookedAndItsReplaySaysSo()
+        {
+            using (var guard = TestSupport.NewGuard(c => c.MaxJsonBytes = 1024))
+            {
+                var args = new { order_id = "A" };
+                Decision d = guard.CheckTool("refund", args, ticketId: "T-1");
+                Assert.AreEqual(GuardAction.Allow, d.Action);
+                guard.RecordResult(true, payload: new { receipt = new string('x', 4096) }, callId: d.CallId);
+                Decision again = guard.CheckTool("refund", args, ticketId: "T-1");
+                Assert.AreEqual(GuardAction.Cache, again.Action);
+                Assert.AreEqual("idempotent_replay", again.Reason);
+                Assert.IsFalse(again.CachedResult.PayloadKept);
+                Assert.AreEqual("null", again.CachedResult.PayloadJson);
+                Assert.IsTrue(again.CachedResult.Ok);
+                GuardStats stats = guard.Stats();
+                Assert.AreEqual(1, stats.PayloadsNotKept);
+                Assert.AreEqual(1, stats.ToolCallsExecuted);
+                Assert.AreEqual(0, stats.LedgerErrors);
+
+                // A kept payload says so, whether read through the fast path or from JSON.
+                Func<string> read = () => "found";
+                guard.Run("get_order", new { order_id = "B" }, read);
+                guard.Run("get_order", new { order_id = "B" }, read);
+                Decision cached = guard.CheckTool("get_order", new { order_id = "B" });
+                Assert.AreEqual(GuardAction.Cache, cached.Action);
+                Assert.IsTrue(cached.CachedResult.PayloadKept);
+                Assert.IsTrue(Decision.Parse(cached.Json).CachedResult.PayloadKept);
+            }
+        }
+
+        [Test]
         public void AThrowingToolIsRecordedAsFailedAndRethrown()
         {
             using (var guard = TestSupport.NewGuard(c =>

@@ -135,7 +135,7 @@ namespace AuraGuard.Tests
                 {
                     try
                     {
-                        guard.Run("refund", args, () => { Post(server.Url + "refund", 100); return "refunded"; }, "T-1");
+                        guard.Run("refund", args, () => { Post(server.Url + "refund", 1000); return "refunded"; }, "T-1");
                     }
                     catch (WebException)
                     {

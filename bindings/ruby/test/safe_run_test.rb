@@ -62,7 +62,7 @@ class SafeRunTest < Minitest::Test
     server = LoopbackServer.new
     g = guard
     outcomes = 3.times.map do
-      g.run("refund", { order_id: "A" }, ticket_id: "T-1") { post(server.port, "/refund", read_timeout: 0.1) }
+      g.run("refund", { order_id: "A" }, ticket_id: "T-1") { post(server.port, "/refund", read_timeout: 0.5) }
     rescue Net::ReadTimeout
       :timed_out
     rescue AuraGuard::Denied => e

@@ -14,7 +14,9 @@ module AuraGuard
     attr_reader :reason
     # On :rewrite, the text to give the model as a system message.
     attr_reader :injected_system
-    # On :cache, {ok:, payload:, error_code:, cached: true, side_effect_executed:}.
+    # On :cache, {ok:, payload:, error_code:, cached: true, side_effect_executed:,
+    # payload_kept:}; payload_kept is false (and payload nil) when the result
+    # was booked without its payload (too large, too deep, a number beyond a Float).
     attr_reader :cached_result
     # On :escalate, {route:, tags:, summary:, ...} for the human taking over.
     attr_reader :escalation_packet
@@ -42,7 +44,7 @@ module AuraGuard
       @action = data.fetch(:action).to_sym
       @reason = data[:reason]
       @injected_system = data[:injected_system]
-      @cached_result = data[:cached_result]
+      @cached_result = with_payload_kept(data[:cached_result])
       @escalation_packet = data[:escalation_packet]
       @finalized_output = data[:finalized_output]
       @call_id = data[:call_id]
@@ -52,6 +54,14 @@ module AuraGuard
       @warning = data[:warning]
       freeze
     end
+
+    # The engine writes payload_kept only when it is false.
+    def with_payload_kept(cached)
+      return cached if cached.nil? || cached.key?(:payload_kept)
+
+      cached.merge(payload_kept: true).freeze
+    end
+    private :with_payload_kept
 
     ACTIONS.each do |name|
       define_method(:"#{name}?") { @action == name }
