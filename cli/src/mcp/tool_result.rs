@@ -56,9 +56,10 @@ fn error_class(result: &Map<String, Value>) -> String {
 }
 
 /// Whether a cached decision carries a result the proxy can hand back (not
-/// one remembered by digest only).
+/// one remembered by digest only, nor an outcome a shared ledger kept
+/// without its payload).
 pub fn replayable(decision: &Decision) -> bool {
-    decision.cached_result.as_ref().is_some_and(|c| c.payload.get(OMITTED).is_none())
+    decision.cached_result.as_ref().is_some_and(|c| c.payload_kept && c.payload.get(OMITTED).is_none())
 }
 
 /// The tool result for a decision other than allow.
@@ -66,16 +67,20 @@ pub fn answer(tool: &str, decision: &Decision) -> Value {
     let meta = json!({"auraguard": {"action": decision.action.as_str(), "reason": decision.reason}});
     if let Some(cached) = &decision.cached_result {
         if !replayable(decision) {
+            // An error result: it carries text only, where a success would
+            // have to match the tool's output schema.
+            let outcome = match (&cached.ok, &cached.error_code) {
+                (true, _) => "it succeeded".to_string(),
+                (false, Some(code)) => format!("it failed ({code}) after it may have taken effect"),
+                (false, None) => "it failed after it may have taken effect".to_string(),
+            };
             let text = format!(
-                "`{tool}` already ran with these arguments ({}); its result was too large to keep, so it cannot \
-                 be shown again, and the action was not repeated. Do not call it again: tell the user it was done.",
+                "`{tool}` already ran with these arguments and {outcome} ({}). It was not run again. Its result was \
+                 not kept (too large, or the shared ledger keeps outcomes only), so it cannot be shown. Do not call \
+                 it again: tell the user it was done.",
                 decision.reason
             );
-            let mut result = json!({"content": [{"type": "text", "text": text}], "_meta": meta});
-            if !cached.ok {
-                result["isError"] = Value::Bool(true);
-            }
-            return result;
+            return json!({"content": [{"type": "text", "text": text}], "isError": true, "_meta": meta});
         }
         let mut result = match &cached.payload {
             Value::Object(obj) if obj.contains_key("content") => obj.clone(),

@@ -132,3 +132,64 @@ async def test_a_tool_with_a_ticket_argument_still_runs_once_per_ticket(tmp_path
         again = await s.call_tool("write_file", {"path": path, "content": "one"})
     assert decision_of(again)["reason"] == "idempotent_replay"
     assert (data / "t.txt").read_text() == "one"
+
+
+async def test_a_ticket_keys_a_side_effect_across_proxy_processes_sharing_a_ledger(tmp_path):
+    # Two agents, each with its own proxy process, share one SQLite ledger:
+    # the move of one file, keyed by its source path, runs once between them.
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.txt").write_text("first")
+    config = write_config(
+        tmp_path,
+        {"secret_key": "shared", "ledger": {"kind": "sqlite", "path": str(tmp_path / "ledger.db")},
+         "mcp": {"tools": {"move_file": {"ticket_arg": "source"}}}},
+    )
+    args = {"source": str(data / "a.txt"), "destination": str(data / "b.txt")}
+    async with proxied(filesystem(data), config=config) as first_agent:
+        await first_agent.list_tools()
+        moved = await first_agent.call_tool("move_file", args)
+        assert not moved.isError, text_of(moved)
+    async with proxied(filesystem(data), config=config) as second_agent:
+        await second_agent.list_tools()
+        again = await second_agent.call_tool("move_file", args)
+        # The second server never saw the call: had it, the move would have
+        # failed, a.txt being gone. The first run's outcome is replayed; the
+        # ledger keeps outcomes, not results, so the model is told it is done.
+        assert decision_of(again) == {"action": "cache", "reason": "idempotent_replay"}
+        assert "already ran" in text_of(again) and "succeeded" in text_of(again)
+        other = await second_agent.call_tool(
+            "move_file", {"source": str(data / "b.txt"), "destination": str(data / "c.txt")})
+        assert not other.isError, "another source is another ticket: " + text_of(other)
+    assert sorted(p.name for p in data.iterdir()) == ["c.txt"]
+    # Without the shared ledger a second process knows nothing (the default).
+    (data / "x.txt").write_text("x")
+    plain = write_config(tmp_path, {"secret_key": "shared"})
+    move_x = {"source": str(data / "x.txt"), "destination": str(data / "y.txt")}
+    async with proxied(filesystem(data), config=plain) as s:
+        await s.list_tools()
+        assert not (await s.call_tool("move_file", move_x)).isError
+    async with proxied(filesystem(data), config=plain) as s:
+        await s.list_tools()
+        assert (await s.call_tool("move_file", move_x)).isError, "the server ran it: x.txt is gone"
+
+
+async def test_a_shared_ledger_that_keeps_payloads_replays_the_result_itself(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.txt").write_text("first")
+    config = write_config(
+        tmp_path,
+        {"secret_key": "shared", "ledger": {"kind": "sqlite", "path": str(tmp_path / "ledger.db")},
+         "ledger_store_payload": True, "mcp": {"tools": {"move_file": {"ticket_arg": "source"}}}},
+    )
+    args = {"source": str(data / "a.txt"), "destination": str(data / "b.txt")}
+    async with proxied(filesystem(data), config=config) as s:
+        await s.list_tools()
+        first = await s.call_tool("move_file", args)
+    async with proxied(filesystem(data), config=config) as s:
+        await s.list_tools()
+        again = await s.call_tool("move_file", args)
+    assert decision_of(again) == {"action": "cache", "reason": "idempotent_replay"}
+    assert not again.isError and text_of(again) == text_of(first)
+    assert again.structuredContent == first.structuredContent
