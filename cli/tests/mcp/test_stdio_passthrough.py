@@ -1,5 +1,7 @@
 """Everything other than tools/call passes through the proxy untouched:
-the reference server's resources, prompts, pings, progress, cancellation."""
+the reference server's resources, prompts, pings, progress, cancellation,
+logging, and the requests the server sends the client (sampling,
+elicitation, roots)."""
 
 import json
 
@@ -84,3 +86,39 @@ async def test_a_cancelled_call_is_recorded_as_cancelled(tmp_path):
     assert stats["tool_calls_failed"] == 1, "the cancelled call counts as a failed one"
     assert stats["tool_calls_executed"] == 2
     assert stats["pending_calls"] == 0
+
+
+async def test_requests_from_the_server_to_the_client_pass_through(tmp_path):
+    # Sampling, elicitation and roots are requests the server sends the
+    # client in the middle of a tools/call: the proxy relays them both ways
+    # and the call's own answer still comes back, recorded by the guard.
+    asked = []
+
+    async def sampling(context, params: types.CreateMessageRequestParams):
+        asked.append("sampling")
+        return types.CreateMessageResult(role="assistant", model="scripted",
+                                         content=types.TextContent(type="text", text="sampled by the client"))
+
+    async def elicitation(context, params):
+        asked.append("elicitation")
+        return types.ElicitResult(action="accept", content={"name": "Ada Lovelace"})
+
+    async def roots(context):
+        asked.append("roots")
+        return types.ListRootsResult(roots=[types.Root(uri="file:///srv/agent", name="agent home")])
+
+    report = tmp_path / "report.json"
+    async with proxied(everything(), report=report, sampling_callback=sampling,
+                       elicitation_callback=elicitation, list_roots_callback=roots) as s:
+        names = {t.name for t in (await s.list_tools()).tools}
+        assert {"trigger-sampling-request", "trigger-elicitation-request", "get-roots-list"} <= names
+        sampled = await s.call_tool("trigger-sampling-request", {"prompt": "hello"})
+        assert "sampled by the client" in text_of(sampled)
+        elicited = await s.call_tool("trigger-elicitation-request", {})
+        assert "Ada Lovelace" in text_of(elicited)
+        listed = await s.call_tool("get-roots-list", {})
+        assert "file:///srv/agent" in text_of(listed)
+        await s.set_logging_level("debug")
+    assert {"sampling", "elicitation", "roots"} <= set(asked)
+    stats = json.loads(report.read_text())["stats"]
+    assert (stats["tool_calls_executed"], stats["pending_calls"]) == (3, 0)
