@@ -91,6 +91,11 @@ impl ToolState {
     pub fn set_quarantine(&mut self, why: impl Into<String>) {
         self.quarantine = Some(why.into());
     }
+
+    /// Close the quarantine (a half-open breaker's probe succeeded).
+    pub fn clear_quarantine(&mut self) {
+        self.quarantine = None;
+    }
 }
 
 /// Hashing for keys that are already uniformly random (HMAC outputs, keyed

@@ -14,7 +14,7 @@ pub fn check(cfg: &Config, run: &mut RunState, tool: ToolId) -> Option<Decision>
         return Some(Decision::warned("max_calls_per_tool", messages::per_tool_cap(run.name(tool), cap)));
     }
     let state = run.tool_mut(tool);
-    state.quarantine = Some("max_calls_per_tool".to_string());
+    state.set_quarantine("max_calls_per_tool");
     Some(Decision::rewrite("max_calls_per_tool", messages::per_tool_cap(&state.name, cap)))
 }
 

@@ -103,7 +103,7 @@ pub fn on_result(cfg: &Config, run: &mut RunState, tool: ToolId, ok: bool, now: 
         Some(b) if b.probing && ok => {
             run.detect.breakers.remove(&tool);
             if quarantined {
-                run.tool_mut(tool).quarantine = None;
+                run.tool_mut(tool).clear_quarantine();
             }
         }
         Some(b) if b.probing => {
