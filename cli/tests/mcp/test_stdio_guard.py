@@ -134,18 +134,24 @@ async def test_a_tool_with_a_ticket_argument_still_runs_once_per_ticket(tmp_path
     assert (data / "t.txt").read_text() == "one"
 
 
-async def test_a_ticket_keys_a_side_effect_across_proxy_processes_sharing_a_ledger(tmp_path):
-    # Two agents, each with its own proxy process, share one SQLite ledger:
-    # the move of one file, keyed by its source path, runs once between them.
+def shared_ledger(tmp_path, **extra):
+    """A folder with a.txt, a proxy configuration whose moves are keyed by
+    their source in one SQLite ledger, and the arguments of moving a.txt."""
     data = tmp_path / "data"
     data.mkdir()
     (data / "a.txt").write_text("first")
     config = write_config(
         tmp_path,
         {"secret_key": "shared", "ledger": {"kind": "sqlite", "path": str(tmp_path / "ledger.db")},
-         "mcp": {"tools": {"move_file": {"ticket_arg": "source"}}}},
+         "mcp": {"tools": {"move_file": {"ticket_arg": "source"}}}, **extra},
     )
-    args = {"source": str(data / "a.txt"), "destination": str(data / "b.txt")}
+    return data, config, {"source": str(data / "a.txt"), "destination": str(data / "b.txt")}
+
+
+async def test_a_ticket_keys_a_side_effect_across_proxy_processes_sharing_a_ledger(tmp_path):
+    # Two agents, each with its own proxy process, share one SQLite ledger:
+    # the move of one file, keyed by its source path, runs once between them.
+    data, config, args = shared_ledger(tmp_path)
     async with proxied(filesystem(data), config=config) as first_agent:
         await first_agent.list_tools()
         moved = await first_agent.call_tool("move_file", args)
@@ -175,15 +181,7 @@ async def test_a_ticket_keys_a_side_effect_across_proxy_processes_sharing_a_ledg
 
 
 async def test_a_shared_ledger_that_keeps_payloads_replays_the_result_itself(tmp_path):
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "a.txt").write_text("first")
-    config = write_config(
-        tmp_path,
-        {"secret_key": "shared", "ledger": {"kind": "sqlite", "path": str(tmp_path / "ledger.db")},
-         "ledger_store_payload": True, "mcp": {"tools": {"move_file": {"ticket_arg": "source"}}}},
-    )
-    args = {"source": str(data / "a.txt"), "destination": str(data / "b.txt")}
+    data, config, args = shared_ledger(tmp_path, ledger_store_payload=True)
     async with proxied(filesystem(data), config=config) as s:
         await s.list_tools()
         first = await s.call_tool("move_file", args)
