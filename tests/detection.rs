@@ -264,6 +264,27 @@ fn a_spanish_apology_spiral_is_a_stall_only_with_multilingual_text() {
 }
 
 #[test]
+fn a_chinese_or_japanese_apology_spiral_is_a_stall_only_with_multilingual_text() {
+    let spirals: [&[&str]; 2] = [
+        &["抱歉，我还在为您查询订单，请稍等。", "非常抱歉让您久等，正在查询您的订单，请稍等。"],
+        &["申し訳ありません、ただいま確認中です。", "ご迷惑をおかけして申し訳ございません、少々お待ちください。"],
+    ];
+    for spiral in spirals {
+        let run = |cfg: Value| -> Option<String> {
+            let mut g = guard(cfg);
+            spiral.iter().find_map(|t| g.check_output(t).unwrap().map(|d| d.reason.to_string()))
+        };
+        assert_eq!(run(json!({})), None, "{spiral:?}: the package reads English only");
+        assert_eq!(run(json!({"multilingual_text": true})).as_deref(), Some("no_state_change_loop"), "{spiral:?}");
+    }
+    // Plain answers, even repeated, are not a stall.
+    let mut g = guard(json!({"multilingual_text": true}));
+    for _ in 0..3 {
+        assert_eq!(g.check_output("您的订单昨天已发货，周一送达。").unwrap(), None);
+    }
+}
+
+#[test]
 fn chinese_rewordings_share_bigrams_for_the_jitter_detector() {
     // Four rewordings of "refund policy" (query, lookup, explanation).
     let queries = ["退款政策", "退款政策查询", "查询退款政策", "退款政策说明"];
