@@ -318,10 +318,8 @@ impl Proxy {
         let body: Body = match session {
             Some((session, awaiting)) if kind.starts_with("text/event-stream") => {
                 let mut events = EventReader::new(max);
-                incoming
+                let observed = incoming
                     .map_frame(move |frame: Frame<Bytes>| {
-                        // Held by the stream: dropped when it ends or the client leaves.
-                        let _ = &awaiting;
                         if let Some(data) = frame.data_ref() {
                             for event in events.feed(data) {
                                 observe(&session, event.as_bytes());
@@ -329,7 +327,9 @@ impl Proxy {
                         }
                         frame
                     })
-                    .boxed()
+                    .boxed();
+                // Held by the stream: dropped when it ends or the client leaves.
+                EventStreamEnd { inner: observed, awaiting, ended: false }.boxed()
             }
             Some((session, _awaiting)) if kind.starts_with("application/json") => {
                 match Limited::new(incoming, max).collect().await {
@@ -380,6 +380,53 @@ impl Awaiting {
 impl Drop for Awaiting {
     fn drop(&mut self) {
         self.session.abandon(&self.ids, "no answer reached the proxy");
+    }
+}
+
+/// The upstream's event stream for one POST, ended cleanly for the client:
+/// when the upstream stops (it died, or closed the stream) while calls of
+/// this request still await their answer, those calls are booked as
+/// abandoned and answered with JSON-RPC errors in one last event, instead
+/// of a connection cut mid-body.
+struct EventStreamEnd {
+    inner: Body,
+    awaiting: Option<Awaiting>,
+    ended: bool,
+}
+
+impl hyper::body::Body for EventStreamEnd {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        use std::task::Poll;
+        if self.ended {
+            return Poll::Ready(None);
+        }
+        match std::pin::Pin::new(&mut self.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => Poll::Ready(Some(Ok(frame))),
+            Poll::Pending => Poll::Pending,
+            // The stream ended, or broke off: answer what is still owed.
+            Poll::Ready(_) => {
+                self.ended = true;
+                let Some(awaiting) = self.awaiting.take() else { return Poll::Ready(None) };
+                let why = "the MCP server stopped before answering this call";
+                let tail: String = awaiting
+                    .session
+                    .abandon(&awaiting.ids, why)
+                    .into_iter()
+                    .map(|id| format!("event: message\ndata: {}\n\n", jsonrpc::error(id.clone(), INTERNAL_ERROR, why)))
+                    .collect();
+                if tail.is_empty() {
+                    Poll::Ready(None)
+                } else {
+                    Poll::Ready(Some(Ok(Frame::data(Bytes::from(tail)))))
+                }
+            }
+        }
     }
 }
 

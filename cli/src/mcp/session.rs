@@ -237,11 +237,10 @@ impl Session {
     /// Record the calls among `ids` that still await their answer as
     /// failed: it will never reach this session (the upstream could not be
     /// reached, or the client left before the answer came). Side effects
-    /// count as executed, as for any call abandoned in flight.
-    pub fn abandon(&self, ids: &[Value], why: &str) {
-        for id in ids {
-            self.finish(id, failure("no_answer"), why);
-        }
+    /// count as executed, as for any call abandoned in flight. Returns the
+    /// ids that were still awaiting their answer.
+    pub fn abandon<'a>(&self, ids: &'a [Value], why: &str) -> Vec<&'a Value> {
+        ids.iter().filter(|id| self.finish(id, failure("no_answer"), why).is_some()).collect()
     }
 
     /// The server is gone: record every call in flight as failed, and the

@@ -37,4 +37,9 @@ def add(a: int, b: int) -> int:
 
 
 if __name__ == "__main__":
-    server.run("stdio")
+    # `hostile_server.py http PORT` serves streamable HTTP on 127.0.0.1:PORT/mcp.
+    if len(sys.argv) == 3 and sys.argv[1] == "http":
+        server.settings.port = int(sys.argv[2])
+        server.run("streamable-http")
+    else:
+        server.run("stdio")

@@ -15,7 +15,7 @@ import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
-from conftest import EVERYTHING, NODE, PROXY, decision_of, text_of
+from conftest import EVERYTHING, NODE, PROXY, decision_of, hostile, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -266,3 +266,57 @@ async def test_an_unreachable_upstream_fails_the_call_and_the_session_goes_on(li
     assert code == 0, err
     stats = report["sessions"][0]["report"]["stats"]
     assert (stats["pending_calls"], stats["tool_calls_failed"]) == (0, 2), stats
+
+
+@pytest.fixture
+def hostile_listener(tmp_path):
+    """The proxy over HTTP in front of the misbehaving server, served over HTTP."""
+    port = free_port()
+    server = subprocess.Popen([*hostile(), "http", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_port(port, server)
+    proxy = Listener(f"http://127.0.0.1:{port}/mcp", tmp_path)
+    yield proxy, server
+    for proc in (proxy.proc, server):
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+async def test_a_10_mb_result_passes_whole_over_http(hostile_listener):
+    proxy, _ = hostile_listener
+    size = 10 * 1024 * 1024
+    async with streamable_http_client(proxy.url) as (read, write, _):
+        async with ClientSession(read, write) as s:
+            await s.initialize()
+            answers = [await s.call_tool("big", {"size": size}) for _ in range(3)]
+    assert [len(text_of(a)) for a in answers] == [size] * 3
+    assert all(not a.isError for a in answers)
+    code, err, report = proxy.stop()
+    assert code == 0, err
+    stats = report["sessions"][0]["report"]["stats"]
+    # Too large to keep: the third call, a cache hit, is answered by the server.
+    assert (stats["tool_calls_executed"], stats["cache_hits"], stats["pending_calls"]) == (2, 1, 0), stats
+
+
+async def test_a_server_that_dies_mid_call_over_http_fails_the_call_and_the_proxy_stays_up(hostile_listener):
+    proxy, server = hostile_listener
+    async with httpx.AsyncClient(timeout=60) as http:
+        h = await open_session(http, proxy.url)
+        r = await http.post(proxy.url, headers=h, json=call(1, "add", {"a": 1, "b": 2}))
+        assert sse_result(r, 1)["result"]["content"][0]["text"] == "3"
+        # The answer is a JSON-RPC error for the call, whether the server
+        # died before its answer began (502) or in the middle of its stream
+        # (the stream's last event).
+        r = await http.post(proxy.url, headers=h, json=call(2, "die", {"code": 3}))
+        if r.status_code == 200:
+            msg = sse_result(r, 2)
+            assert msg["error"]["message"] == "the MCP server stopped before answering this call", msg
+        else:
+            assert r.status_code == 502 and "cannot be reached" in r.json()["error"]["message"], r.text
+        server.wait(timeout=30)
+        r = await http.post(proxy.url, headers=h, json=call(3, "add", {"a": 2, "b": 2}))
+        assert r.status_code == 502 and "cannot be reached" in r.json()["error"]["message"]
+    code, err, report = proxy.stop()
+    assert code == 0, err
+    stats = report["sessions"][0]["report"]["stats"]
+    assert (stats["tool_calls_executed"], stats["tool_calls_failed"], stats["pending_calls"]) == (3, 2, 0), stats
