@@ -13,5 +13,5 @@
 //
 // The package has no dependencies beyond the core binding; the typed
 // helpers for the official SDKs live in their own modules
-// (bindings/go/openai, bindings/go/anthropic) and build on this one.
+// (bindings/go/openaiguard, bindings/go/anthropicguard) and build on this one.
 package providers

@@ -456,3 +456,33 @@ func TestStalledTextAndTheRewriteMessage(t *testing.T) {
 		t.Fatal("unknown format accepted")
 	}
 }
+
+func TestARewrittenCallRepliesWithTheInstructionAndTheTurnListsItOnce(t *testing.T) {
+	g := newGuard(t, auraguard.Config{MaxCallsPerTool: auraguard.Int(1)})
+	runs := map[string]*atomic.Int32{}
+	calls := []ToolCall{
+		NewToolCall("c1", "get_order", `{"order_id":"A1"}`),
+		NewToolCall("c2", "get_order", `{"order_id":"A2"}`),
+		NewToolCall("c3", "get_order", `{"order_id":"A3"}`),
+		NewToolCall("c4", "get_order", `{"order_id":"A4"}`),
+	}
+	turn, err := RunCalls(context.Background(), g, calls, countingTools(runs), TurnOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runs["get_order"].Load() != 1 || turn.Stop != nil {
+		t.Fatalf("get_order ran %d times, stop %+v", runs["get_order"].Load(), turn.Stop)
+	}
+	for _, c := range turn.Calls[1:] {
+		if c.Decision.Action != auraguard.Rewrite || !c.Reply.IsError || c.Decision.InjectedSystem == "" ||
+			!strings.Contains(c.Reply.Content, c.Decision.InjectedSystem) {
+			t.Fatalf("a call over the cap: %+v", c)
+		}
+	}
+	// The cap's instruction, then the quarantine's twice: each text once, in order.
+	want := []string{turn.Calls[1].Decision.InjectedSystem, turn.Calls[2].Decision.InjectedSystem}
+	if want[0] == want[1] || turn.Calls[3].Decision.InjectedSystem != want[1] ||
+		len(turn.Rewrites) != 2 || turn.Rewrites[0] != want[0] || turn.Rewrites[1] != want[1] {
+		t.Fatalf("rewrites = %q", turn.Rewrites)
+	}
+}
