@@ -191,3 +191,17 @@ async def test_a_shared_ledger_that_keeps_payloads_replays_the_result_itself(tmp
     assert decision_of(again) == {"action": "cache", "reason": "idempotent_replay"}
     assert not again.isError and text_of(again) == text_of(first)
     assert again.structuredContent == first.structuredContent
+
+
+async def test_an_escalated_call_tells_the_model_a_person_takes_over(tmp_path):
+    config = write_config(tmp_path, {"tool_policies": {"get-sum": {"access": "human", "risk": "high"}}})
+    report = tmp_path / "report.json"
+    async with proxied(everything(), config=config, report=report) as s:
+        r = await s.call_tool("get-sum", {"a": 1, "b": 2})
+        echo = await s.call_tool("echo", {"message": "still served"})
+    assert r.isError
+    assert decision_of(r) == {"action": "escalate", "reason": "policy_human_approval_required"}
+    assert "handed the run to a human" in text_of(r) and "The tool was not run" in text_of(r)
+    assert text_of(echo) == "Echo: still served"
+    stats = json.loads(report.read_text())["stats"]
+    assert (stats["escalations"], stats["tool_calls_executed"]) == (1, 1)
