@@ -76,7 +76,8 @@ func textParts(m *schema.Message) string {
 }
 
 func TestEveryToolKindIsGuarded(t *testing.T) {
-	g := newGuard(t, auraguard.Config{SideEffectTools: []string{"export_report"}})
+	// The ToolsNode runs a message's calls at once: the guard's concurrency covers them.
+	g := newGuard(t, auraguard.Config{SideEffectTools: []string{"export_report"}, Concurrency: auraguard.Int(2)})
 	logs := &streamTool{name: "tail_logs", chunks: []string{"line 1\n", "line 2\n"}}
 	chart := &multimodalTool{name: "render_chart"}
 	export := &multimodalStreamTool{name: "export_report"}
@@ -121,7 +122,7 @@ func TestEveryToolKindIsGuarded(t *testing.T) {
 }
 
 func TestADeniedStreamedOrMultimodalCallTellsTheModelWhy(t *testing.T) {
-	g := newGuard(t, auraguard.Config{ToolPolicies: map[string]auraguard.ToolPolicy{
+	g := newGuard(t, auraguard.Config{Concurrency: auraguard.Int(2), ToolPolicies: map[string]auraguard.ToolPolicy{
 		"tail_logs": {Access: auraguard.AccessDeny}, "render_chart": {Access: auraguard.AccessDeny}}})
 	logs := &streamTool{name: "tail_logs", chunks: []string{"secret"}}
 	chart := &multimodalTool{name: "render_chart"}
