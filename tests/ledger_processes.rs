@@ -331,12 +331,12 @@ fn a_durable_store_keeps_a_dropped_calls_key_reserved_with_one_pending_call() {
     // stays reserved until its lease ends and then escalates.
     let dir = temp_dir("dropped");
     let store = json!({"kind": "sqlite", "path": dir.join("ledger.db")});
-    let g = CGuard::new(&config(&store, 300)).unwrap();
+    let g = CGuard::new(&config(&store, 1000)).unwrap();
     assert_eq!(g.check("refund", REFUND_ARGS, "T-1")["action"], "allow");
     assert_eq!(g.check("search", r#"{"q": "x"}"#, "T-1")["action"], "allow");
     assert_eq!(g.stats()["missed_results"], 1);
     assert_eq!(g.check("refund", REFUND_ARGS, "T-1")["reason"], "side_effect_in_flight");
-    std::thread::sleep(Duration::from_millis(400));
+    std::thread::sleep(Duration::from_millis(1100));
     let d = g.check("refund", REFUND_ARGS, "T-1");
     assert_eq!((d["action"].as_str(), d["reason"].as_str()), (Some("escalate"), Some("side_effect_outcome_unknown")));
     std::fs::remove_dir_all(&dir).unwrap();
