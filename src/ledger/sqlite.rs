@@ -6,7 +6,7 @@
 //! Leases are measured by the machine's wall clock, which all its
 //! processes share.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde_json::Value;
@@ -53,6 +53,28 @@ fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
+/// Run a step of setting up the file again while SQLite answers "busy",
+/// until `timeout` has passed. Processes that open a new ledger at the same
+/// moment race to set its journal mode and create its table, and some of
+/// the locks involved answer at once instead of waiting on the busy
+/// timeout.
+fn retry_busy<T>(timeout: Duration, mut step: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let deadline = Instant::now() + timeout;
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match step() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                    && Instant::now() < deadline =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
+}
+
 fn token_hex(t: Token) -> String {
     format!("{t:032x}")
 }
@@ -61,16 +83,25 @@ impl SqliteLedger {
     /// Open (creating if needed) the ledger file at `path`.
     pub fn open(path: &str, cfg: &LedgerConfig) -> Result<SqliteLedger> {
         let fail = |e: rusqlite::Error| Error::config(format!("ledger: cannot open the sqlite file {path:?}: {e}"));
-        let conn = Connection::open(path).map_err(fail)?;
-        conn.busy_timeout(Duration::from_millis(cfg.timeout_ms)).map_err(fail)?;
-        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).map_err(fail)?;
+        let timeout = Duration::from_millis(cfg.timeout_ms);
+        let mut conn = Connection::open(path).map_err(fail)?;
+        conn.busy_timeout(timeout).map_err(fail)?;
+        let mode: String =
+            retry_busy(timeout, || conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))).map_err(fail)?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(Error::config(format!(
                 "ledger: the sqlite file {path:?} cannot use a WAL journal (got {mode:?}); is it on a network file system?"
             )));
         }
         conn.pragma_update(None, "synchronous", "FULL").map_err(fail)?;
-        conn.execute_batch(SCHEMA).map_err(fail)?;
+        retry_busy(timeout, || {
+            // The write lock up front: a read that turns into a write could
+            // be refused outright while another process creates the table.
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute_batch(SCHEMA)?;
+            tx.commit()
+        })
+        .map_err(fail)?;
         Ok(SqliteLedger {
             conn,
             path: path.to_string(),
@@ -297,6 +328,32 @@ mod tests {
         assert!(matches!(a.lookup(&[4; 32]).unwrap(), Lookup::InFlight { .. }), "a lease is not a ttl");
         assert!(matches!(a.reserve(&[3; 32], 1000).unwrap(), Reservation::Acquired(_)));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn many_connections_opening_a_new_file_at_once_all_open() {
+        // Each round a fresh file that 32 connections set up at the same
+        // moment: none may fail with "database is locked".
+        for round in 0..10 {
+            let dir = temp_dir(&format!("open-race-{round}"));
+            let path = dir.join("ledger.db");
+            let start = std::sync::Arc::new(std::sync::Barrier::new(32));
+            let opened: Vec<_> = (0..32)
+                .map(|_| {
+                    let (path, start) = (path.clone(), start.clone());
+                    std::thread::spawn(move || {
+                        start.wait();
+                        SqliteLedger::open(path.to_str().unwrap(), &LedgerConfig::default()).map(|_| ())
+                    })
+                })
+                .collect();
+            for t in opened {
+                if let Err(e) = t.join().unwrap() {
+                    panic!("round {round}: {}", e.message());
+                }
+            }
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
     }
 
     #[test]
