@@ -6,6 +6,8 @@ use std::borrow::Cow;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::payload::Payload;
+
 /// What the agent should do with the call or message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -41,7 +43,8 @@ impl Action {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CachedResult {
     pub ok: bool,
-    pub payload: Value,
+    /// The stored payload as JSON text (`null` when there was none).
+    pub payload: Payload,
     pub error_code: Option<String>,
     pub cached: bool,
     pub side_effect_executed: bool,
@@ -215,8 +218,7 @@ impl Decision {
             && self.warning.is_none();
         if !plain_allow {
             if let Some(cached) = self.cached_result.as_ref().filter(|_| self.is_plain_cache()) {
-                let payload = serde_json::to_string(&cached.payload).expect("a JSON value always serializes");
-                return self.cache_json(cached, &payload);
+                return self.cache_json(cached);
             }
             return serde_json::to_string(self).expect("a decision always serializes");
         }
@@ -255,11 +257,12 @@ impl Decision {
             && self.retry_after_ms.is_none()
     }
 
-    /// The JSON of a plain cache decision (see [`Decision::is_plain_cache`])
-    /// whose payload is already written as `payload` (serde's text of
-    /// `cached.payload`): the same text serde writes, without walking the
-    /// payload again. A cache hit answers with it on every repeat.
-    pub fn cache_json(&self, cached: &CachedResult, payload: &str) -> String {
+    /// The JSON of a plain cache decision (see [`Decision::is_plain_cache`]),
+    /// its payload copied as the text it is kept as: the same text serde
+    /// writes, without walking the payload. A cache hit answers with it on
+    /// every repeat.
+    pub fn cache_json(&self, cached: &CachedResult) -> String {
+        let payload = cached.payload.json();
         let mut out = String::with_capacity(160 + self.reason.len() + payload.len());
         out.push_str("{\"action\":\"cache\",\"reason\":");
         crate::signature::write_string(&mut out, &self.reason);
@@ -320,7 +323,7 @@ mod tests {
         for (i, payload) in payloads.into_iter().enumerate() {
             let cached = CachedResult {
                 ok: i % 2 == 0,
-                payload,
+                payload: payload.into(),
                 error_code: (i % 3 == 0).then(|| "4\"29\u{1}".to_string()),
                 cached: i != 1,
                 side_effect_executed: i == 2,
@@ -336,7 +339,7 @@ mod tests {
                 "x",
                 CachedResult {
                     ok: true,
-                    payload: json!(1),
+                    payload: json!(1).into(),
                     error_code: None,
                     cached: true,
                     side_effect_executed: false,
@@ -356,7 +359,7 @@ mod tests {
             "idempotent_replay",
             CachedResult {
                 ok: true,
-                payload: json!({"s": 1}),
+                payload: json!({"s": 1}).into(),
                 error_code: None,
                 cached: true,
                 side_effect_executed: true,

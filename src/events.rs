@@ -2,9 +2,12 @@
 //! logs and metrics. They carry names, counts, reasons, costs and
 //! signatures, never raw arguments, payloads, ticket ids or text.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde::Serialize;
+
+pub use crate::signature::HexSig;
 
 /// A decision other than a plain allow, as logged and reported.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -14,10 +17,11 @@ pub struct Intervention {
     /// The tool, or none for a decision on an assistant message.
     pub tool: Option<Arc<str>>,
     /// The action taken (`shadow_deny` in shadow mode).
-    pub action: String,
-    pub reason: String,
-    /// The call's argument signature (hex), when it was a tool call.
-    pub args_sig: Option<String>,
+    pub action: Cow<'static, str>,
+    /// Borrowed for the fixed reason codes: logging one allocates nothing.
+    pub reason: Cow<'static, str>,
+    /// The call's argument signature, written as hex, when it was a tool call.
+    pub args_sig: Option<HexSig>,
 }
 
 /// Money spent or a budget notice.

@@ -4,6 +4,7 @@
 //! A `Guard` is single-threaded (`&mut self`); `SharedGuard` adds the lock
 //! and the event sink for use from several threads and from C.
 
+use std::borrow::Cow;
 use std::hash::{BuildHasher, RandomState};
 
 use serde_json::{Map, Value};
@@ -21,7 +22,8 @@ use crate::primitives::{
     sequence, side_effect, stall, warning, Args, Call,
 };
 use crate::result_schema::{Field, FieldsReader, Scalar};
-use crate::signature::{hex, write_canonical, Sig, Signer};
+use crate::sig_memo::SigMemo;
+use crate::signature::{hex, write_args_text, write_canonical, HexSig, Sig, Signer};
 use crate::state::{CallKey, PendingCall, RunState, StoredResult, ToolId, WindowEntry};
 use crate::text::TokenSigner;
 
@@ -117,6 +119,8 @@ pub struct Guard {
     clock: Box<dyn Clock>,
     listening: bool,
     next_call_id: u64,
+    /// The signatures of recent canonical arguments (a loop's repeats).
+    args_memo: SigMemo,
     /// Reusable buffers: canonical arguments, a payload, the JSON scanner.
     scratch: String,
     payload: String,
@@ -165,6 +169,7 @@ impl Guard {
             clock: Box::new(MonotonicClock::default()),
             listening: false,
             next_call_id: 1,
+            args_memo: SigMemo::default(),
             scratch: String::new(),
             payload: String::new(),
             scanner: Scanner::new(),
@@ -267,7 +272,7 @@ impl Guard {
             m => Error::invalid(format!("args is not valid JSON: {m}")),
         })?;
         let id = self.admit(tool, ticket_id)?;
-        let args_sig = self.signer.sign(&[self.scratch.as_bytes()]);
+        let args_sig = self.args_memo.sign(&self.signer, self.scratch.as_bytes());
         self.decide(id, Args::Scanned(view), args_sig, ticket_id, side_effect)
     }
 
@@ -281,7 +286,8 @@ impl Guard {
     ) -> Result<Decision> {
         let id = self.admit(tool, ticket_id)?;
         let ignore = self.run.tool_at(id).rules.ignore_keys.as_ref();
-        let args_sig = self.signer.args_sig(args, ignore, &mut self.scratch);
+        write_args_text(args, ignore, &mut self.scratch);
+        let args_sig = self.args_memo.sign(&self.signer, self.scratch.as_bytes());
         self.decide(id, Args::Map(args), args_sig, ticket_id, side_effect)
     }
 
@@ -500,18 +506,20 @@ impl Guard {
 
     /// Report a failed store operation: counted, and logged as an
     /// intervention (so an event reaches any listener).
-    fn ledger_error(&mut self, call: Option<&Call>, action: &str, _error: StoreError) {
+    fn ledger_error(&mut self, call: Option<&Call>, action: &'static str, _error: StoreError) {
         self.run.counters.ledger_errors += 1;
-        self.log(call, action, "ledger_unavailable");
+        self.log(call, action, &Cow::Borrowed("ledger_unavailable"));
     }
 
-    fn log(&mut self, call: Option<&Call>, action: &str, reason: &str) {
+    // The reason as a `Cow`: a fixed code stays borrowed in the log entry.
+    #[allow(clippy::ptr_arg)]
+    fn log(&mut self, call: Option<&Call>, action: &'static str, reason: &Cow<'static, str>) {
         let entry = Intervention {
             run_id: self.run.run_id.clone(),
             tool: call.map(|c| c.name.clone()),
-            action: action.to_string(),
+            action: Cow::Borrowed(action),
             reason: crate::primitives::stall::loggable_reason(&self.signer, reason),
-            args_sig: call.map(|c| hex(&c.args_sig)),
+            args_sig: call.map(|c| HexSig(c.args_sig)),
         };
         self.run.log_intervention(&self.cfg, entry, self.listening);
     }
@@ -672,7 +680,7 @@ impl Guard {
             if payload_kept {
                 let result = StoredResult {
                     ok,
-                    payload: payload.to_string(),
+                    payload: payload.into(),
                     error_code: r.error_code,
                     side_effect_executed: executed,
                 };

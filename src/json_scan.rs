@@ -753,6 +753,25 @@ mod tests {
             prop_assert_eq!(scan(&text).unwrap(), canonical(&v));
         }
 
+        /// A kept payload is handed back as its canonical text (see
+        /// `payload.rs`): that text must be what serde writes for it, or a
+        /// cache hit's JSON would change.
+        #[test]
+        fn a_kept_payload_is_the_text_serde_writes_for_it(
+            v in any_json(),
+            pretty in any::<bool>(),
+            numbers in prop::collection::vec("-?(0|[1-9][0-9]{0,24})(\\.[0-9]{1,20})?([eE][+-]?[0-9]{1,3})?", 0..4),
+        ) {
+            let tree = if pretty { serde_json::to_string_pretty(&v).unwrap() } else { v.to_string() };
+            let text = format!("[{tree}{}{}]", if numbers.is_empty() { "" } else { "," }, numbers.join(","));
+            let mut kept = String::new();
+            let mut s = Scanner::new();
+            s.canonical_payload(&text, &mut kept, true).unwrap();
+            prop_assume!(!s.saw_infinite(), "a payload beyond binary64 is not kept");
+            let reparsed: Value = serde_json::from_str(&kept).unwrap();
+            prop_assert_eq!(serde_json::to_string(&reparsed).unwrap(), kept);
+        }
+
         #[test]
         fn any_text_is_accepted_exactly_when_serde_accepts_it(text in "[\\[\\]{}:,\"0-9a-z.eE+\\- \\\\]{0,24}") {
             let ours = scan(&text);

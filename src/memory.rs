@@ -75,7 +75,7 @@ const FIXED: usize = 256 << 10;
 pub fn bound_bytes(cfg: &Config) -> u64 {
     let tools = cfg.max_tools_tracked as u64;
     let classes = cfg.quarantine_error_codes.len() as u64;
-    let parts: [u64; 14] = [
+    let parts: [u64; 15] = [
         FIXED as u64,
         cfg.tool_loop_window as u64 * WINDOW_ENTRY as u64,
         cfg.max_unique_calls_tracked as u64 * (UNIQUE_CALL + UNIQUE_RESULT) as u64,
@@ -91,6 +91,8 @@ pub fn bound_bytes(cfg: &Config) -> u64 {
         // The stall detector's last message.
         token_set_bytes(cfg.max_text_bytes / 2 + 1) as u64,
         (TOKEN_MEMO * MEMO_ENTRY) as u64,
+        // The remembered argument signatures.
+        (crate::sig_memo::SLOTS * (crate::sig_memo::MAX_TEXT_BYTES + MEMO_ENTRY)) as u64,
         4 * cfg.max_json_bytes.max(cfg.max_text_bytes) as u64,
     ];
     parts.iter().fold(0u64, |a, b| a.saturating_add(*b))

@@ -38,6 +38,36 @@ pub fn parse_hex(s: &str) -> Option<Sig> {
     Some(out)
 }
 
+/// A signature kept as bytes and shown as hex (64 digits): an intervention
+/// carries its call's `args_sig` this way, so that logging one writes no
+/// hex until it is reported, saved or sent as an event.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct HexSig(pub Sig);
+
+impl std::fmt::Display for HexSig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&hex(&self.0))
+    }
+}
+
+impl std::fmt::Debug for HexSig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "\"{self}\"")
+    }
+}
+
+impl serde::Serialize for HexSig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&hex(&self.0))
+    }
+}
+
+impl PartialEq<str> for HexSig {
+    fn eq(&self, other: &str) -> bool {
+        hex(&self.0) == other
+    }
+}
+
 /// Signs data under one secret key: HMAC-SHA256 (RFC 2104).
 pub struct Signer {
     keyed: HmacSha256,
@@ -75,9 +105,7 @@ impl Signer {
 
     /// `args_sig`: HMAC of `"args:" + canonical(args without ignored keys)`.
     pub fn args_sig(&self, args: &Map<String, Value>, ignore: Option<&BTreeSet<String>>, buf: &mut String) -> Sig {
-        buf.clear();
-        buf.push_str("args:");
-        write_canonical_object(buf, args, ignore);
+        write_args_text(args, ignore, buf);
         self.sign(&[buf.as_bytes()])
     }
 
@@ -138,6 +166,14 @@ fn wipe(state: &mut HmacSha256) {
     // references or drop glue, so all zero bytes are a valid value for it;
     // it is not used again except to be dropped.
     unsafe { zeroize::zeroize_flat_type(state as *mut HmacSha256) }
+}
+
+/// The text `args_sig` signs, `"args:" + canonical(args without ignored
+/// keys)`, into `buf`.
+pub fn write_args_text(args: &Map<String, Value>, ignore: Option<&BTreeSet<String>>, buf: &mut String) {
+    buf.clear();
+    buf.push_str("args:");
+    write_canonical_object(buf, args, ignore);
 }
 
 /// Canonical JSON: object keys sorted (by code point, which is UTF-8 byte
@@ -321,6 +357,17 @@ mod tests {
         assert!(!s.verify_state_mac("{\"a\":2}", &mac));
         assert!(!s.verify_state_mac("{\"a\":1}", &mac[..31]));
         assert!(!Signer::new(b"other").verify_state_mac("{\"a\":1}", &mac));
+    }
+
+    #[test]
+    fn a_hex_sig_is_shown_and_serialized_as_its_hex() {
+        let sig: Sig = std::array::from_fn(|i| (i * 37) as u8);
+        let h = HexSig(sig);
+        assert_eq!(h.to_string(), hex(&sig));
+        assert_eq!(serde_json::to_string(&h).unwrap(), format!("\"{}\"", hex(&sig)));
+        assert_eq!(format!("{h:?}"), format!("\"{}\"", hex(&sig)));
+        assert!(h == *hex(&sig).as_str());
+        assert!(h != *hex(&sig).to_uppercase().as_str());
     }
 
     #[test]

@@ -158,7 +158,8 @@ pub struct WindowEntry {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredResult {
     pub ok: bool,
-    pub payload: String,
+    /// The payload's canonical text, shared with every cache hit.
+    pub payload: std::sync::Arc<str>,
     pub error_code: Option<String>,
     pub side_effect_executed: bool,
 }
@@ -236,21 +237,27 @@ pub const OTHER_REASONS: &str = "(other reasons)";
 
 impl Tally {
     fn count(&mut self, entry: &Intervention) {
-        *self.by_primitive.entry(crate::report::primitive_of(&entry.reason).to_string()).or_insert(0) += 1;
+        bump(&mut self.by_primitive, crate::report::primitive_of(&entry.reason));
         match &entry.tool {
-            Some(t) => *self.by_tool.entry(t.to_string()).or_insert(0) += 1,
+            Some(t) => bump(&mut self.by_tool, t),
             None => self.assistant_output += 1,
         }
-        let reason = if self.by_reason.contains_key(&entry.reason) || self.by_reason.len() < MAX_TALLIED_REASONS {
-            entry.reason.as_str()
+        let reason: &str = &entry.reason;
+        let reason = if self.by_reason.contains_key(reason) || self.by_reason.len() < MAX_TALLIED_REASONS {
+            reason
         } else {
             OTHER_REASONS
         };
-        match self.by_reason.get_mut(reason) {
-            Some(n) => *n += 1,
-            None => {
-                self.by_reason.insert(reason.to_string(), 1);
-            }
+        bump(&mut self.by_reason, reason);
+    }
+}
+
+/// Add one to `key`'s count, allocating its name only the first time.
+fn bump(counts: &mut BTreeMap<String, u64>, key: &str) {
+    match counts.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(key.to_string(), 1);
         }
     }
 }

@@ -98,7 +98,7 @@ fn intervention_events_name_the_primitive_reason() {
             assert_eq!(i.reason, "policy_deny:tool_denied_by_policy");
             assert_eq!(i.action, "block");
             assert_eq!(i.tool.as_deref(), Some("rm"));
-            assert_eq!(i.args_sig.as_ref().unwrap().len(), 64);
+            assert_eq!(i.args_sig.as_ref().unwrap().to_string().len(), 64);
         }
         other => panic!("unexpected events {other:?}"),
     }

@@ -176,7 +176,7 @@ fn guarded(s: &Scenario, config: &Value) -> (Totals, Vec<Line>, Guard) {
     let stats = g.stats();
     t.cost_usd = stats.cost_spent_usd;
     t.interventions = stats.interventions_count;
-    t.reasons = g.report().interventions.iter().map(|i| i.reason.clone()).collect();
+    t.reasons = g.report().interventions.iter().map(|i| i.reason.to_string()).collect();
     (t, lines, g)
 }
 

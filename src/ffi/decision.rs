@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 use std::ffi::{c_char, CStr, CString};
+use std::sync::OnceLock;
 
 use super::guard::{auraguard_guard, check_tool, shared};
 use super::{arg_str, auraguard_status, boundary, c_string, non_null};
@@ -58,18 +59,11 @@ pub struct auraguard_decision {
     /// Static for the fixed reason codes (no allocation), else owned.
     reason: Cow<'static, CStr>,
     idempotency_key: Option<CString>,
-    json: CString,
-    cached: Option<CachedParts>,
-}
-
-/// A cached result's fields, kept apart so that they are read without JSON.
-struct CachedParts {
-    ok: bool,
-    cached: bool,
-    side_effect_executed: bool,
-    payload_kept: bool,
-    payload: Box<str>,
-    error_code: Option<Box<str>>,
+    /// The decision itself: the cached result is read from it in place, and
+    /// the JSON written from it when first asked for (most callers read the
+    /// fields and never ask, so a cache hit writes no JSON at all).
+    decision: Decision,
+    json: OnceLock<CString>,
 }
 
 /// The cached result of a `cache` decision, as plain fields. Filled by
@@ -100,28 +94,21 @@ impl auraguard_decision {
     }
 
     pub(super) fn new(d: Decision) -> Box<auraguard_decision> {
-        // A cached payload is written once, for its accessor and the JSON.
-        let cached = d.cached_result.as_ref().map(|c| CachedParts {
-            ok: c.ok,
-            cached: c.cached,
-            side_effect_executed: c.side_effect_executed,
-            payload_kept: c.payload_kept,
-            payload: serde_json::to_string(&c.payload).expect("a JSON value always serializes").into(),
-            error_code: c.error_code.as_deref().map(Box::from),
-        });
-        let json = match (&d.cached_result, &cached) {
-            (Some(c), Some(parts)) if d.is_plain_cache() => d.cache_json(c, &parts.payload),
-            _ => d.to_json(),
-        };
         Box::new(auraguard_decision {
             action: d.action.into(),
             call_id: d.call_id,
             reason: super::fast::static_reason(&d.reason)
                 .map_or_else(|| Cow::Owned(c_string(d.reason.to_string())), Cow::Borrowed),
             idempotency_key: d.idempotency_key.clone().map(c_string),
-            json: c_string(json),
-            cached,
+            decision: d,
+            json: OnceLock::new(),
         })
+    }
+
+    /// The decision's JSON, written on the first call (thread-safe: the
+    /// handle may be read from several threads at once).
+    fn json(&self) -> &CStr {
+        self.json.get_or_init(|| c_string(self.decision.to_json()))
     }
 }
 
@@ -239,7 +226,7 @@ pub unsafe extern "C" fn auraguard_decision_idempotency_key(decision: *const aur
 /// `auraguard_string_free`); NULL for a NULL decision.
 #[no_mangle]
 pub unsafe extern "C" fn auraguard_decision_json(decision: *const auraguard_decision) -> *const c_char {
-    read(decision, std::ptr::null(), |d| d.json.as_ptr())
+    read(decision, std::ptr::null(), |d| d.json().as_ptr())
 }
 
 /// The cached result of a `cache` decision, read without JSON.
@@ -256,9 +243,9 @@ pub unsafe extern "C" fn auraguard_decision_cached_result(
         return false;
     }
     let fields = read(decision, None, |d| {
-        d.cached.as_ref().map(|c| auraguard_cached_result {
-            payload_json: c.payload.as_ptr().cast(),
-            payload_len: c.payload.len(),
+        d.decision.cached_result.as_ref().map(|c| auraguard_cached_result {
+            payload_json: c.payload.json().as_ptr().cast(),
+            payload_len: c.payload.json().len(),
             error_code: c.error_code.as_ref().map_or(std::ptr::null(), |e| e.as_ptr().cast()),
             error_code_len: c.error_code.as_ref().map_or(0, |e| e.len()),
             ok: c.ok,

@@ -11,6 +11,7 @@ use crate::config::{Config, LedgerOnError};
 use crate::decision::{CachedResult, Decision, EscalationPacket};
 pub use crate::ledger::{IdempotencyLedger, LedgerEntry, MemoryLedger};
 use crate::ledger::{Lookup, Reservation, StoreError, Token};
+use crate::payload::Payload;
 use crate::signature::{hex, Sig};
 use crate::state::{PendingCall, RunState};
 
@@ -46,7 +47,7 @@ pub enum Reserved {
 pub fn replay_of(entry: &LedgerEntry) -> Decision {
     let cached = CachedResult {
         ok: entry.ok,
-        payload: entry.payload.clone(),
+        payload: Payload::from_value(&entry.payload),
         error_code: entry.error_code.clone(),
         cached: true,
         side_effect_executed: entry.side_effect_executed,

@@ -7,6 +7,7 @@ use std::collections::{HashMap, VecDeque};
 use super::Call;
 use crate::config::Config;
 use crate::decision::{CachedResult, Decision};
+use crate::payload::Payload;
 use crate::signature::Sig;
 use crate::state::{CacheEntry, CallKey, RunState, SigHashing, StoredResult, ToolId, WindowEntry};
 
@@ -57,7 +58,7 @@ pub fn cached(
         "identical_toolcall_loop_cache",
         CachedResult {
             ok: r.ok,
-            payload: serde_json::from_str(&r.payload).unwrap_or(serde_json::Value::Null),
+            payload: Payload::from_canonical(r.payload.clone()),
             error_code: r.error_code.clone(),
             cached: true,
             side_effect_executed: r.side_effect_executed,
@@ -105,7 +106,7 @@ mod tests {
             CacheEntry {
                 result: StoredResult {
                     ok: true,
-                    payload: "\"p\"".to_string(),
+                    payload: "\"p\"".into(),
                     error_code: None,
                     side_effect_executed: false,
                 },

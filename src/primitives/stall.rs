@@ -3,6 +3,8 @@
 //! result arrives, is told once to finalize or escalate in a fixed JSON
 //! form; if it does not comply, the run is escalated.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use crate::config::Config;
@@ -101,18 +103,20 @@ pub const MAX_LOGGED_REASON_CODE: usize = 64;
 /// digits, `_`, `-`, `.`) is kept, any other text is replaced by `text#`
 /// and 16 hex digits of its signature, so no assistant text is ever stored
 /// while equal reasons still count together. Other reasons are kept as they are.
-pub fn loggable_reason(signer: &Signer, reason: &str) -> String {
+// The reason as a `Cow`: a fixed code is returned still borrowed.
+#[allow(clippy::ptr_arg)]
+pub fn loggable_reason(signer: &Signer, reason: &Cow<'static, str>) -> Cow<'static, str> {
     let Some((head, text)) = reason.split_once(':').filter(|(h, _)| h.starts_with("forced_")) else {
-        return reason.to_string();
+        return reason.clone();
     };
     let is_code = !text.is_empty()
         && text.len() <= MAX_LOGGED_REASON_CODE
         && text.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
     if is_code {
-        return reason.to_string();
+        return reason.clone();
     }
     let sig = signer.sign(&[b"reason:", text.as_bytes()]);
-    format!("{head}:text#{}", crate::signature::hex(&sig[..8]))
+    Cow::Owned(format!("{head}:text#{}", crate::signature::hex(&sig[..8])))
 }
 
 fn non_blank(v: Option<&Value>) -> Option<&str> {

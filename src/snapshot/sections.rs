@@ -4,6 +4,7 @@
 //! tools, hex for signatures; nothing here holds raw arguments, payloads or
 //! text.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
@@ -14,7 +15,7 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::events::{CostEvent, Intervention};
 use crate::primitives::idempotency::LedgerEntry;
-use crate::signature::{hex, parse_hex, Sig};
+use crate::signature::{hex, parse_hex, HexSig, Sig};
 use crate::state::{CallKey, CostState, PendingCall, RunState, SigHashing, StallState, ToolId, ToolState, WindowEntry};
 
 fn tok_hex(t: &u128) -> String {
@@ -329,9 +330,9 @@ impl SavedIntervention {
     pub(super) fn of(i: &Intervention) -> SavedIntervention {
         SavedIntervention {
             tool: i.tool.as_deref().map(str::to_string),
-            action: i.action.clone(),
-            reason: i.reason.clone(),
-            args_sig: i.args_sig.clone(),
+            action: i.action.to_string(),
+            reason: i.reason.to_string(),
+            args_sig: i.args_sig.map(|s| s.to_string()),
         }
     }
 
@@ -340,9 +341,9 @@ impl SavedIntervention {
         Ok(Intervention {
             run_id: run.run_id.clone(),
             tool,
-            action: self.action,
-            reason: self.reason,
-            args_sig: self.args_sig,
+            action: Cow::Owned(self.action),
+            reason: Cow::Owned(self.reason),
+            args_sig: self.args_sig.as_deref().map(sig).transpose()?.map(HexSig),
         })
     }
 }

@@ -59,7 +59,7 @@ fn error_class(result: &Map<String, Value>) -> String {
 /// one remembered by digest only, nor an outcome a shared ledger kept
 /// without its payload).
 pub fn replayable(decision: &Decision) -> bool {
-    decision.cached_result.as_ref().is_some_and(|c| c.payload_kept && c.payload.get(OMITTED).is_none())
+    decision.cached_result.as_ref().is_some_and(|c| c.payload_kept && c.payload.to_value().get(OMITTED).is_none())
 }
 
 /// The tool result for a decision other than allow.
@@ -82,10 +82,10 @@ pub fn answer(tool: &str, decision: &Decision) -> Value {
             );
             return json!({"content": [{"type": "text", "text": text}], "isError": true, "_meta": meta});
         }
-        let mut result = match &cached.payload {
-            Value::Object(obj) if obj.contains_key("content") => obj.clone(),
+        let mut result = match cached.payload.to_value() {
+            Value::Object(obj) if obj.contains_key("content") => obj,
             other => {
-                let text = if let Value::String(s) = other { s.clone() } else { other.to_string() };
+                let text = if let Value::String(s) = other { s } else { other.to_string() };
                 let mut m = Map::new();
                 m.insert("content".to_string(), json!([{"type": "text", "text": text}]));
                 m
@@ -180,7 +180,7 @@ mod tests {
                 "identical_toolcall_loop_cache",
                 CachedResult {
                     ok: true,
-                    payload,
+                    payload: payload.into(),
                     error_code: None,
                     cached: true,
                     side_effect_executed: false,
@@ -198,7 +198,7 @@ mod tests {
             "idempotent_replay",
             CachedResult {
                 ok: true,
-                payload: json!({"content": [{"type": "text", "text": "done"}], "structuredContent": {"a": 1}}),
+                payload: json!({"content": [{"type": "text", "text": "done"}], "structuredContent": {"a": 1}}).into(),
                 error_code: None,
                 cached: true,
                 side_effect_executed: true,
