@@ -3,6 +3,8 @@
 #
 #   make test-csharp    build everything, run the tests, run the examples
 #   make bench-csharp   ns per check+record pair on three workloads
+#   make bench-csharp-overhead   the comparison's workloads against a library
+#                       that decides nothing: the binding's own ns per operation
 
 CS_OUT      := $(ROOT)/build/csharp
 CS_DIR      := $(ROOT)/bindings/csharp
@@ -25,12 +27,12 @@ CS_AGENT     := $(CS_OUT)/AgentLoop.exe
 CS_BENCH     := $(CS_OUT)/Bench.exe
 CS_PROVIDER  := $(CS_OUT)/ProviderTurn.exe
 
-.PHONY: test-csharp bench-csharp csharp-build
+.PHONY: test-csharp bench-csharp bench-csharp-overhead csharp-build
 
 csharp-build: $(CS_LIB) $(CS_TESTS) $(CS_QUICK) $(CS_AGENT) $(CS_PROVIDER)
 
 $(CS_LIB): $(CS_LIB_SRC) | $(CS_OUT)
-	$(CS_MCS) $(CS_FLAGS) -unsafe -target:library -doc:$(CS_OUT)/AuraGuard.xml -out:$@ $(CS_LIB_SRC)
+	$(CS_MCS) $(CS_FLAGS) -optimize+ -unsafe -target:library -doc:$(CS_OUT)/AuraGuard.xml -out:$@ $(CS_LIB_SRC)
 
 $(CS_TESTS): $(CS_LIB) $(CS_TEST_SRC)
 	@test -n "$(CS_NUNIT_FW)" || { echo "nunit.framework.dll not found: apt-get install libnunit-cil-dev"; exit 1; }
@@ -73,3 +75,14 @@ test-csharp: build csharp-build
 
 bench-csharp: build $(CS_BENCH)
 	$(CS_ENV) $(CS_MONO) -O=all $(CS_BENCH)
+
+# A do-nothing libauraguard (bindings/csharp/bench/null_engine.c) in a folder of
+# its own, loaded in place of the real one: what is left is the binding's cost.
+CS_NULL_DIR := $(CS_OUT)/null-engine
+
+$(CS_NULL_DIR)/libauraguard.so: $(CS_DIR)/bench/null_engine.c $(HEADER)
+	mkdir -p $(CS_NULL_DIR)
+	$(CC) -O2 -Wall -Wextra -Werror -shared -fPIC -I$(ROOT)/include $< -o $@
+
+bench-csharp-overhead: $(CS_OUT)/Workloads.exe $(CS_NULL_DIR)/libauraguard.so
+	LD_LIBRARY_PATH=$(CS_NULL_DIR) $(CS_MONO) -O=all $(CS_OUT)/Workloads.exe --batches 9 --iterations 20000

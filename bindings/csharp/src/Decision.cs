@@ -42,12 +42,12 @@ namespace AuraGuard
             RetryAfterMs = retryAfterMs;
         }
 
-        /// <summary>A cache decision: its JSON, reason and cached result as the library gave them.</summary>
-        internal Decision(string json, GuardAction action, string reason, CachedResult cached)
+        /// <summary>A cache decision with nothing but its reason and cached result, as the
+        /// library's accessors gave them; its JSON is written when first asked for.</summary>
+        internal Decision(string reason, CachedResult cached)
         {
-            _json = json;
-            Action = action;
-            ActionName = NameOf(action);
+            Action = GuardAction.Cache;
+            ActionName = "cache";
             Reason = reason;
             CachedResult = cached;
         }
@@ -111,15 +111,22 @@ namespace AuraGuard
             get { return _json ?? (_json = WriteJson()); }
         }
 
-        /// <summary>The engine's JSON of a decision without rare fields: its fields in the
-        /// engine's order.</summary>
+        /// <summary>The engine's JSON of a decision that came as fields (no rare fields but a
+        /// cache decision's cached result): its fields in the engine's order.</summary>
         private string WriteJson()
         {
+            if (CachedResult != null) return EngineJson.CacheDecision(Reason, CachedResult);
             var sb = new System.Text.StringBuilder(96);
-            sb.Append("{\"action\":").Append(JsonWriter.ToJson(ActionName));
-            sb.Append(",\"reason\":").Append(JsonWriter.ToJson(Reason));
+            sb.Append("{\"action\":");
+            EngineJson.AppendString(sb, ActionName);
+            sb.Append(",\"reason\":");
+            EngineJson.AppendString(sb, Reason);
             if (CallId.HasValue) sb.Append(",\"call_id\":").Append(CallId.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            if (IdempotencyKey != null) sb.Append(",\"idempotency_key\":").Append(JsonWriter.ToJson(IdempotencyKey));
+            if (IdempotencyKey != null)
+            {
+                sb.Append(",\"idempotency_key\":");
+                EngineJson.AppendString(sb, IdempotencyKey);
+            }
             if (LeaseMs.HasValue) sb.Append(",\"lease_ms\":").Append(LeaseMs.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
             if (RetryAfterMs.HasValue) sb.Append(",\"retry_after_ms\":").Append(RetryAfterMs.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
             return sb.Append('}').ToString();

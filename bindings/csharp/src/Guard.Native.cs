@@ -81,12 +81,8 @@ namespace AuraGuard
         /// <summary>Decodes a NUL-terminated UTF-8 string without taking ownership.</summary>
         private static unsafe string FromUtf8(IntPtr p)
         {
-            if (p == IntPtr.Zero) return null;
-            // A pointer scan: Marshal.ReadByte per byte costs a runtime call each.
-            byte* bytes = (byte*)p;
-            int len = 0;
-            while (bytes[len] != 0) len++;
-            return new string((sbyte*)bytes, 0, len, Encoding.UTF8);
+            // Pointer reads: Marshal.ReadByte per byte costs a runtime call each.
+            return FromUtf8((byte*)p);
         }
 
         /// <summary>Decodes a string the library handed over, then releases it.</summary>
@@ -108,6 +104,19 @@ namespace AuraGuard
         {
             string message = TakeString(error);
             if (status != GuardStatus.Ok) throw new AuraGuardException(status, message);
+        }
+
+        /// <summary><see cref="Check(GuardStatus, IntPtr)"/> for the hot path's pointer: a
+        /// success without a message returns at once.</summary>
+        private static unsafe void CheckFast(GuardStatus status, byte* error)
+        {
+            if (status != GuardStatus.Ok || error != null) Check(status, (IntPtr)error);
+        }
+
+        /// <summary>A NUL-terminated string the library owns, decoded (null for NULL).</summary>
+        private static unsafe string FromUtf8(byte* p)
+        {
+            return p == null ? null : Utf8Text.Decode(p, Utf8Text.Length(p));
         }
     }
 }

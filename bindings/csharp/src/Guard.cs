@@ -28,6 +28,7 @@ namespace AuraGuard
         private Guard(string configJson)
         {
             _handle = CreateHandle(configJson);
+            _native = _handle.DangerousGetHandle();
             _capacity = PendingCapacity(configJson);
             _nativeCallback = OnNativeEvent;
         }
@@ -93,7 +94,7 @@ namespace AuraGuard
         private Decision CheckToolCore(string tool, object args, string ticketId, bool? sideEffect, HandlerFaults faults)
         {
             if (tool == null) throw new ArgumentNullException("tool");
-            string argsJson = args == null ? null : JsonWriter.ToJson(args);
+            string argsJson = args == null ? null : ToJsonText(args);
             int flag = sideEffect.HasValue ? (sideEffect.Value ? 1 : 0) : -1;
             return CheckToolFast(tool, argsJson, ticketId, flag, faults);
         }
@@ -120,8 +121,16 @@ namespace AuraGuard
         private void RecordResultCore(bool ok, object payload, string errorCode, bool? sideEffectExecuted,
             ulong? callId, HandlerFaults faults)
         {
-            RecordResultFast(ok, payload == null ? null : JsonWriter.ToJson(payload), errorCode, sideEffectExecuted,
+            RecordResultFast(ok, payload == null ? null : ToJsonText(payload), errorCode, sideEffectExecuted,
                 callId, faults);
+        }
+
+        // RawJson is the text as it is; JsonWriter would copy it through a StringBuilder
+        // to the same string.
+        private static string ToJsonText(object value)
+        {
+            var raw = value as RawJson;
+            return raw != null ? raw.Json : JsonWriter.ToJson(value);
         }
 
         /// <summary>Reports a result given as the engine's result JSON
@@ -240,13 +249,6 @@ namespace AuraGuard
             Check(Native.auraguard_reset(_handle, out error), error);
         }
 
-        /// <summary>Frees the native guard. Calling it again does nothing; any other
-        /// call afterwards throws <see cref="ObjectDisposedException"/>.</summary>
-        public void Dispose()
-        {
-            _handle.Dispose();
-        }
-
         // max_pending_calls of a configuration the engine accepted: how many Run
         // calls may be in flight at once.
         private static int PendingCapacity(string configJson)
@@ -260,7 +262,7 @@ namespace AuraGuard
 
         private void ThrowIfDisposed()
         {
-            if (_handle.IsClosed) throw new ObjectDisposedException(typeof(Guard).FullName);
+            if (IsDisposed) throw new ObjectDisposedException(typeof(Guard).FullName);
         }
 
         private static T Throw<T>(string parameter)
@@ -271,7 +273,7 @@ namespace AuraGuard
         public override string ToString()
         {
             return string.Format(CultureInfo.InvariantCulture, "Guard(libauraguard {0}{1})", Version,
-                _handle.IsClosed ? ", disposed" : "");
+                IsDisposed ? ", disposed" : "");
         }
     }
 }

@@ -148,6 +148,33 @@ namespace AuraGuard.Tests
         }
 
         [Test]
+        public void AHandlerCheckingAnotherCallLeavesTheDecisionBeingAnsweredIntact()
+        {
+            // The handler runs on the calling thread before the decision is returned, and
+            // its own check reuses that thread's buffers.
+            using (var guard = TestSupport.NewGuard(c => c.RepeatToolcallThreshold = 2))
+            {
+                var args = new RawJson("{\"order_id\":\"A-1\"}");
+                TestSupport.CheckAndRecordOk(guard, "get_order", args, "T-1", new RawJson("{\"name\":\"\u00e9l\u00e8ve\"}"));
+                Decision inner = null;
+                guard.Event += (s, e) =>
+                {
+                    if (inner == null && e.EventType == "intervention")
+                        inner = guard.CheckTool("search_kb", TestSupport.Args("query", "r\u00fcckgabe"), "T-9", true);
+                };
+                Decision outer = guard.CheckTool("get_order", args, "T-1");
+
+                Assert.IsNotNull(inner);
+                Assert.AreEqual(GuardAction.Allow, inner.Action);
+                Assert.AreEqual(GuardAction.Cache, outer.Action);
+                Assert.AreEqual("identical_toolcall_loop_cache", outer.Reason);
+                Assert.AreEqual("{\"name\":\"\u00e9l\u00e8ve\"}", outer.CachedResult.PayloadJson);
+                Assert.IsNull(outer.CallId);
+                StringAssert.Contains("\"payload\":{\"name\":\"\u00e9l\u00e8ve\"}", outer.Json);
+            }
+        }
+
+        [Test]
         public void UnsubscribingStopsEvents()
         {
             using (var guard = TestSupport.NewGuard())

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Threading;
 using NUnit.Framework;
 using AuraGuard;
 
@@ -45,6 +47,53 @@ namespace AuraGuard.Tests
             Decision d = guard.CheckTool("get_order", new { order_id = "1" });
             guard.RecordResult(true, "x", callId: d.CallId);
             Assert.Throws<ObjectDisposedException>(() => guard.Stats());
+        }
+
+        [Test]
+        public void DisposingWhileOtherThreadsCallEndsTheirCallsWithObjectDisposedOnly()
+        {
+            for (int round = 0; round < 20; round++)
+            {
+                var guard = TestSupport.NewGuard(c => c.MaxPendingCalls = 8);
+                var unexpected = new List<Exception>();
+                var threads = new List<Thread>();
+                int started = 0;
+                for (int t = 0; t < 4; t++)
+                {
+                    int thread = t;
+                    var worker = new Thread(() =>
+                    {
+                        Interlocked.Increment(ref started);
+                        try
+                        {
+                            for (int i = 0; ; i++)
+                            {
+                                Decision d = guard.CheckTool("get_order", new RawJson("{\"id\":\"" + thread + "-" + i + "\"}"));
+                                if (d.IsAllowed) guard.RecordResult(true, new RawJson("{\"n\":1}"), callId: d.CallId);
+                                guard.CheckOutput("Order " + i + " ships today.");
+                            }
+                        }
+                        catch (ObjectDisposedException)
+                        {
+                            // The way every thread's loop ends.
+                        }
+                        catch (Exception ex)
+                        {
+                            lock (unexpected) unexpected.Add(ex);
+                        }
+                    });
+                    worker.Start();
+                    threads.Add(worker);
+                }
+                while (Volatile.Read(ref started) < 4) Thread.Sleep(0);
+                Thread.Sleep(round % 5);
+                guard.Dispose();
+                foreach (var w in threads) Assert.IsTrue(w.Join(10000), "a call never returned");
+
+                Assert.IsEmpty(unexpected, unexpected.Count > 0 ? unexpected[0].ToString() : "");
+                Assert.Throws<ObjectDisposedException>(() => guard.CheckTool("get_order"));
+                StringAssert.Contains("disposed", guard.ToString());
+            }
         }
 
         [Test]

@@ -2,7 +2,6 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.Globalization;
-using System.Reflection;
 using System.Text;
 
 namespace AuraGuard
@@ -23,10 +22,24 @@ namespace AuraGuard
         /// (a NaN or infinite number, nesting deeper than 128 levels, a cycle).</exception>
         public static string ToJson(object value)
         {
-            var sb = new StringBuilder();
+            // One builder per thread, reused: taken out of its slot while in use, so a
+            // getter that writes JSON itself gets a builder of its own.
+            StringBuilder sb = _builder ?? new StringBuilder(256);
+            _builder = null;
             Write(sb, value, 0);
-            return sb.ToString();
+            string json = sb.ToString();
+            if (sb.Capacity <= KeptBuilderChars)
+            {
+                sb.Clear();
+                _builder = sb;
+            }
+            return json;
         }
+
+        [ThreadStatic] private static StringBuilder _builder;
+
+        // A builder grown past this for one large value is not kept.
+        private const int KeptBuilderChars = 16 * 1024;
 
         private static void Write(StringBuilder sb, object value, int depth)
         {
@@ -59,6 +72,15 @@ namespace AuraGuard
             if (value is Guid || value is Uri || value is TimeSpan)
             {
                 WriteString(sb, Convert.ToString(value, CultureInfo.InvariantCulture));
+                return;
+            }
+
+            // The usual argument map, enumerated as itself: no DictionaryEntry boxed per
+            // member, the same order.
+            Type type = value.GetType();
+            if (type == typeof(Dictionary<string, object>) || type == typeof(JsonObject))
+            {
+                WriteMap(sb, (Dictionary<string, object>)value, depth);
                 return;
             }
 
@@ -115,8 +137,14 @@ namespace AuraGuard
         internal static void WriteString(StringBuilder sb, string s)
         {
             sb.Append('"');
-            foreach (char c in s)
+            // The characters that need no escape go in as runs, not one by one.
+            int start = 0;
+            for (int i = 0; i < s.Length; i++)
             {
+                char c = s[i];
+                if (c >= 0x20 && c != '"' && c != '\\' && c != '\u2028' && c != '\u2029') continue;
+                sb.Append(s, start, i - start);
+                start = i + 1;
                 switch (c)
                 {
                     case '"': sb.Append("\\\""); break;
@@ -129,13 +157,11 @@ namespace AuraGuard
                     default:
                         // Other control characters must be escaped; U+2028/U+2029 are
                         // escaped too so the text is also safe inside JavaScript.
-                        if (c < 0x20 || c == '\u2028' || c == '\u2029')
-                            sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                        else
-                            sb.Append(c);
+                        sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
                         break;
                 }
             }
+            sb.Append(s, start, s.Length - start);
             sb.Append('"');
         }
 
@@ -150,6 +176,21 @@ namespace AuraGuard
                 WriteString(sb, Convert.ToString(entry.Key, CultureInfo.InvariantCulture));
                 sb.Append(':');
                 Write(sb, entry.Value, depth + 1);
+            }
+            sb.Append('}');
+        }
+
+        private static void WriteMap(StringBuilder sb, Dictionary<string, object> map, int depth)
+        {
+            sb.Append('{');
+            bool first = true;
+            foreach (KeyValuePair<string, object> pair in map)
+            {
+                if (!first) sb.Append(',');
+                first = false;
+                WriteString(sb, pair.Key);
+                sb.Append(':');
+                Write(sb, pair.Value, depth + 1);
             }
             sb.Append('}');
         }
@@ -187,25 +228,13 @@ namespace AuraGuard
         // declaration order (what CachedPayload fills back on a replay).
         private static void WriteProperties(StringBuilder sb, object value, int depth)
         {
+            ObjectMembers members = ObjectMembers.Of(value.GetType());
             sb.Append('{');
-            bool first = true;
-            Type type = value.GetType();
-            foreach (PropertyInfo p in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+            for (int i = 0; i < members.Keys.Length; i++)
             {
-                if (!p.CanRead || p.GetIndexParameters().Length != 0) continue;
-                if (!first) sb.Append(',');
-                first = false;
-                WriteString(sb, p.Name);
-                sb.Append(':');
-                Write(sb, p.GetValue(value, null), depth + 1);
-            }
-            foreach (FieldInfo f in type.GetFields(BindingFlags.Public | BindingFlags.Instance))
-            {
-                if (!first) sb.Append(',');
-                first = false;
-                WriteString(sb, f.Name);
-                sb.Append(':');
-                Write(sb, f.GetValue(value), depth + 1);
+                if (i > 0) sb.Append(',');
+                sb.Append(members.Keys[i]);
+                Write(sb, members.Getters[i](value), depth + 1);
             }
             sb.Append('}');
         }
