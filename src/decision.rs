@@ -137,8 +137,10 @@ pub struct Decision {
     pub injected_system: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cached_result: Option<CachedResult>,
+    /// Boxed: a decision is returned by value through every check, and the
+    /// packet is most of its size while almost no decision carries one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub escalation_packet: Option<EscalationPacket>,
+    pub escalation_packet: Option<Box<EscalationPacket>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub finalized_output: Option<FinalizedOutput>,
     /// Set on every `allow`: pass it back to `record_result`.
@@ -193,7 +195,7 @@ impl Decision {
     }
 
     pub fn escalate(reason: impl Into<Cow<'static, str>>, packet: EscalationPacket) -> Self {
-        Decision { escalation_packet: Some(packet), ..Decision::new(Action::Escalate, reason) }
+        Decision { escalation_packet: Some(Box::new(packet)), ..Decision::new(Action::Escalate, reason) }
     }
 
     /// An allow that carries a warning of `reason` (see [`DecisionWarning`]).

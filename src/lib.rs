@@ -57,6 +57,7 @@ pub mod state_detect;
 pub mod text;
 pub mod text_multilingual;
 pub mod text_phrases;
+pub mod text_stall;
 
 pub use config::Config;
 pub use decision::{Action, CachedResult, Decision, EscalationPacket, FinalizedOutput};

@@ -3,12 +3,10 @@
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hash, RandomState};
-use std::sync::LazyLock;
-
-use regex::Regex;
 
 use crate::signature::Signer;
 use crate::state::SigHashing;
+use crate::text_stall::stall_parts;
 
 /// Lower-cased maximal runs of letters and digits, of every script.
 ///
@@ -22,6 +20,21 @@ pub fn tokens(text: &str) -> Vec<String> {
 /// Call `f` with each token of `text`, lower-cased in `buf` (no allocation
 /// once `buf` has grown).
 pub fn for_each_token(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
+    if text.is_ascii() {
+        // Most messages: bytes are characters, and a word already in lower
+        // case is handed over as it is.
+        for word in text.split(|c: char| !c.is_ascii_alphanumeric()).filter(|t| !t.is_empty()) {
+            if word.bytes().any(|b| b.is_ascii_uppercase()) {
+                buf.clear();
+                buf.push_str(word);
+                buf.make_ascii_lowercase();
+                f(buf);
+            } else {
+                f(word);
+            }
+        }
+        return;
+    }
     for word in text.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()) {
         buf.clear();
         if word.is_ascii() {
@@ -108,40 +121,11 @@ pub fn overlap<T: Eq + Hash, S: BuildHasher>(a: &HashSet<T, S>, b: &HashSet<T, S
     common as f64 / small.len() as f64
 }
 
-// Apostrophes: the ASCII one and the typographic one (U+2019).
-const APOS: &str = "['\u{2019}]";
-
-static APOLOGY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"(?i)\b(?:i\s+apologize|i{APOS}m\s+sorry|im\s+sorry|apologies|sorry\s+for)\b"))
-        .expect("valid pattern")
-});
-
-static STILL_WORKING: LazyLock<Regex> = LazyLock::new(|| {
-    let ing = "looking|working|checking|searching|researching|investigating";
-    Regex::new(&format!(
-        r"(?i)\b(?:still\s+(?:{ing})|let\s+me\s+(?:check|look|try|search|investigate)|i{APOS}?m\s+(?:{ing})|looking\s+into\s+(?:this|it|that)|bear\s+with\s+me|one\s+moment|please\s+wait|thank\s+you\s+for\s+(?:your\s+)?patience)\b"
-    ))
-    .expect("valid pattern")
-});
-
-static NUISANCE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:inconvenience|delay|trouble|difficulty|issue|problem)\b").expect("valid pattern")
-});
-
 /// How much a text reads like a stall: +0.4 for an apology, +0.4 for "still
 /// working on it", +0.2 for naming a nuisance; at most 1.0.
 pub fn stall_score(text: &str) -> f64 {
-    let mut score: f64 = 0.0;
-    if APOLOGY.is_match(text) {
-        score += 0.4;
-    }
-    if STILL_WORKING.is_match(text) {
-        score += 0.4;
-    }
-    if NUISANCE.is_match(text) {
-        score += 0.2;
-    }
-    score.min(1.0)
+    let [apology, still_working, nuisance] = stall_parts(text);
+    score_of(apology, still_working, nuisance)
 }
 
 /// [`stall_score`] with the phrases of other languages (`multilingual_text`)
@@ -153,14 +137,20 @@ pub fn stall_score_with(text: &str, multilingual: bool, extra: &crate::text_phra
     use crate::text_phrases::PhraseKind::{Apology, Nuisance, StillWorking};
     let norm = crate::text_multilingual::normalize(text);
     let has = |kind| crate::text_multilingual::has_phrase(kind, &norm, multilingual, extra);
+    let [apology, still_working, nuisance] = stall_parts(text);
+    score_of(apology || has(Apology), still_working || has(StillWorking), nuisance || has(Nuisance))
+}
+
+/// +0.4, +0.4 and +0.2 for the parts found, at most 1.0.
+fn score_of(apology: bool, still_working: bool, nuisance: bool) -> f64 {
     let mut score: f64 = 0.0;
-    if APOLOGY.is_match(text) || has(Apology) {
+    if apology {
         score += 0.4;
     }
-    if STILL_WORKING.is_match(text) || has(StillWorking) {
+    if still_working {
         score += 0.4;
     }
-    if NUISANCE.is_match(text) || has(Nuisance) {
+    if nuisance {
         score += 0.2;
     }
     score.min(1.0)
