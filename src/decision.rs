@@ -136,13 +136,14 @@ pub struct Decision {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub injected_system: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cached_result: Option<CachedResult>,
-    /// Boxed: a decision is returned by value through every check, and the
-    /// packet is most of its size while almost no decision carries one.
+    pub cached_result: Option<Box<CachedResult>>,
+    /// The rare fields are boxed: a decision is returned by value through
+    /// every check, and they would be most of its size while almost no
+    /// decision carries one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub escalation_packet: Option<Box<EscalationPacket>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub finalized_output: Option<FinalizedOutput>,
+    pub finalized_output: Option<Box<FinalizedOutput>>,
     /// Set on every `allow`: pass it back to `record_result`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub call_id: Option<u64>,
@@ -158,7 +159,7 @@ pub struct Decision {
     pub retry_after_ms: Option<u64>,
     /// Set on an allow that a detector would have refused but warns about first.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub warning: Option<DecisionWarning>,
+    pub warning: Option<Box<DecisionWarning>>,
 }
 
 impl Decision {
@@ -187,7 +188,7 @@ impl Decision {
     }
 
     pub fn cache(reason: impl Into<Cow<'static, str>>, result: CachedResult) -> Self {
-        Decision { cached_result: Some(result), ..Decision::new(Action::Cache, reason) }
+        Decision { cached_result: Some(Box::new(result)), ..Decision::new(Action::Cache, reason) }
     }
 
     pub fn rewrite(reason: impl Into<Cow<'static, str>>, injected: String) -> Self {
@@ -200,7 +201,7 @@ impl Decision {
 
     /// An allow that carries a warning of `reason` (see [`DecisionWarning`]).
     pub fn warned(reason: &str, message: String) -> Self {
-        Decision { warning: Some(DecisionWarning { reason: reason.to_string(), message }), ..Decision::allow() }
+        Decision { warning: Some(Box::new(DecisionWarning { reason: reason.to_string(), message })), ..Decision::allow() }
     }
 
     /// Whether this is an allow with a warning.

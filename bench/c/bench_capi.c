@@ -113,6 +113,18 @@ static int jittery_query_fast(auraguard_guard *g, long i) {
     return check_and_record_fast(g, "search_kb", args, (size_t)n, AURAGUARD_ACTION_ALLOW);
 }
 
+/* The same queries with a page number that never repeats: the argument text
+ * is new on every call (its signature cannot come from the guard's memo of
+ * recent texts), the query and its scoring are those of jittery_query. */
+static int jittery_query_unique_fast(auraguard_guard *g, long i) {
+    char args[192];
+    long k = i % 16;
+    int n = snprintf(args, sizeof args, "{\"query\":\"%s %s %s %s %s\",\"page\":%ld}", vocab[k],
+                     vocab[(k + 1) % 16], vocab[(k + 2) % 16], vocab[(k + 3) % 16],
+                     vocab[(k + 4) % 16], i);
+    return check_and_record_fast(g, "search_kb", args, (size_t)n, AURAGUARD_ACTION_ALLOW);
+}
+
 static const char *const repeated_args = "{\"order_id\":\"A-1\"}";
 
 static void prime_cache(auraguard_guard *g) {
@@ -167,6 +179,7 @@ static const workload workloads[] = {
     {"distinct_reads_fast", READS, NULL, distinct_read_fast},
     {"jittery_queries", JITTER, NULL, jittery_query},
     {"jittery_queries_fast", JITTER, NULL, jittery_query_fast},
+    {"jittery_queries_unique_fast", JITTER, NULL, jittery_query_unique_fast},
     {"cached_repeat", CACHE, prime_cache, cached_repeat},
     {"cached_repeat_fast", CACHE, prime_cache, cached_repeat_fast},
     {"check_output", READS, NULL, check_output},

@@ -136,7 +136,7 @@ pub fn forced_outcome(text: &str) -> Option<Decision> {
         "finalize" => {
             let reply_draft = non_blank(obj.get("reply_draft"))?.to_string();
             Some(Decision {
-                finalized_output: Some(FinalizedOutput { reply_draft, reason: reason.clone() }),
+                finalized_output: Some(Box::new(FinalizedOutput { reply_draft, reason: reason.clone() })),
                 ..Decision::new(Action::Finalize, format!("forced_finalize:{reason}"))
             })
         }
@@ -229,7 +229,7 @@ mod tests {
         assert_eq!(d.action, Action::Finalize);
         assert_eq!(d.reason, "forced_finalize:done");
         assert_eq!(
-            d.finalized_output.unwrap(),
+            *d.finalized_output.unwrap(),
             FinalizedOutput { reply_draft: "Refunded.".into(), reason: "done".into() }
         );
         assert!(forced_outcome(r#"{"action": "finalize", "reason": "r"}"#).is_none(), "finalize needs a draft");
