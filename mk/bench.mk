@@ -1,7 +1,8 @@
 # Benchmarks: speed in every language, resident memory of a long run, the
 # comparison with the Python package, and an instruction-count profile.
 #
-#   make bench                 bench-rust, then each language's bench-<lang>, then bench-memory
+#   make bench                 bench-rust, each language's bench-<lang>, bench-memory, then
+#                              bench-compare (9 batches), whose table it writes into README.md
 #   make bench-rust            Criterion: engine/* and c_api/* workloads, state save/load
 #   make bench-memory          RSS of a MEMORY_CALLS-call run (default 10 million)
 #   make bench-compare         aura-guard 0.7.1 (PyPI, throwaway venv) against C, Go, C# and Ruby
@@ -13,6 +14,10 @@
 
 BENCH_OUT    := build/bench
 MEMORY_CALLS ?= 10000000
+# bench-compare: batches per workload, and a file whose bench-compare section
+# the run rewrites (make bench: README.md)
+BENCH_BATCHES ?= 3
+BENCH_README  ?=
 # A language's benchmark runs when its rule file defines the target.
 BENCH_LANGS  := $(foreach t,bench-c bench-go bench-csharp bench-ruby,\
                   $(if $(shell grep -ls '^$(t):' mk/*.mk),$(t)))
@@ -23,6 +28,7 @@ bench: build
 	@for t in $(BENCH_LANGS); do \
 	  echo "== $$t"; $(MAKE) --no-print-directory $$t || exit 1; done
 	$(MAKE) --no-print-directory bench-memory
+	$(MAKE) --no-print-directory bench-compare BENCH_BATCHES=9 BENCH_README=README.md
 
 ## bench-rust: Criterion, about 2.5 s per benchmark
 bench-rust:
@@ -50,7 +56,8 @@ bench-compare: build $(if $(filter bench-c,$(BENCH_LANGS)),build/c/bench_capi) \
 	  --bench-c build/c/bench_capi \
 	  $(if $(shell command -v go),--go-dir bindings/go) \
 	  $(if $(shell command -v mcs),--csharp $(ROOT)/build/csharp/Workloads.exe) \
-	  $(if $(shell command -v ruby),--ruby-dir bindings/ruby)
+	  $(if $(shell command -v ruby),--ruby-dir bindings/ruby) \
+	  --batches $(BENCH_BATCHES) $(if $(BENCH_README),--readme $(BENCH_README))
 
 # Instruction counts are repeatable where wall-clock time is not. Under
 # valgrind SHA-256 runs its portable code (no SHA extensions), so the

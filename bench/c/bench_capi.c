@@ -166,6 +166,15 @@ static int check_output(auraguard_guard *g, long i) {
     return nothing_to_do;
 }
 
+static int check_output_fast(auraguard_guard *g, long i) {
+    auraguard_decision *d = NULL;
+    const char *m = messages[i % 4];
+    if (auraguard_check_output_fast(g, (const uint8_t *)m, strlen(m), &d, NULL) != AURAGUARD_OK) return 0;
+    int nothing_to_do = d == NULL;
+    auraguard_decision_free(d);
+    return nothing_to_do;
+}
+
 /* A budget far out of reach: checked on every call, never reached. */
 #define BUDGET ",\"max_cost_per_run\":1000000"
 #define READS "{\"secret_key\":\"bench\"" BUDGET "}"
@@ -183,6 +192,7 @@ static const workload workloads[] = {
     {"cached_repeat", CACHE, prime_cache, cached_repeat},
     {"cached_repeat_fast", CACHE, prime_cache, cached_repeat_fast},
     {"check_output", READS, NULL, check_output},
+    {"check_output_fast", READS, NULL, check_output_fast},
 };
 
 static double now_ns(void) {

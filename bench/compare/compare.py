@@ -113,7 +113,10 @@ def main():
     p.add_argument("--batches", type=int, default=3)
     p.add_argument("--iterations", type=int, default=2000,
                    help="operations per batch, on a fresh guard (every side)")
+    p.add_argument("--readme", help="rewrite this file's section between the bench-compare markers "
+                                    "with the table and the machine it ran on")
     a = p.parse_args()
+    load_before = os.getloadavg()[0]
     sizes = ["--batches", str(a.batches), "--iterations", str(a.iterations)]
 
     py = venv_python(os.path.abspath(a.venv))
@@ -159,19 +162,21 @@ def main():
                                  os.path.join(rb_dir, "bench", "workloads.rb"), *sizes], "Ruby", env=env)
         columns.append(("Ruby", rb)) if rb else notes.append(f"Ruby not measured: {why}")
 
-    print(f"Python: {PACKAGE} {VERSION} (AgentGuard), {sys.version.split()[0]} in {a.venv}")
-    print(f"C:      {source}")
-    print("Go, C#, Ruby: each binding's public API (bindings/go workloads_bench_test.go,")
-    print("        bindings/csharp/bench/Workloads.cs, bindings/ruby/bench/workloads.rb)")
-    print(f"Median of {a.batches} batches of {a.iterations} operations, a fresh guard per batch (Go: its"
-          " own b.N loop); an operation is check + record when allowed (the check alone on the cache path).")
-    print("Every configuration has a cost budget (out of reach). ns per operation, and how many times")
-    print(f"faster than {PACKAGE}; MISSED marks a ratio under its target (C: 100x reads and cache hits,")
-    print("50x jitter; every language: 20x).")
-    print()
+    out = []
+    out.append(f"Python: {PACKAGE} {VERSION} (AgentGuard), {sys.version.split()[0]} in {a.venv}")
+    out.append(f"C:      {source}")
+    out.append("Go, C#, Ruby: each binding's public API (bindings/go workloads_bench_test.go,")
+    out.append("        bindings/csharp/bench/Workloads.cs, bindings/ruby/bench/workloads.rb)")
+    out.append(f"Median of {a.batches} batches of {a.iterations} operations, a fresh guard per batch (Go: its"
+               " own b.N loop); an operation is check + record when allowed (the check alone on the cache path).")
+    out.append("Every configuration has a cost budget (out of reach). ns per operation, and how many times")
+    out.append(f"faster than {PACKAGE}; MISSED marks a ratio under its target (C: 100x reads and cache hits,")
+    out.append("50x jitter; every language: 20x).")
+    out.append("")
+    table = []
     header = f"{'workload':<16}{'aura-guard':>11}" + "".join(f"{name:>18}" for name, _ in columns)
-    print(header)
-    print("-" * len(header))
+    table.append(header)
+    table.append("-" * len(header))
     missed = []
     for workload, py_value in python_ns.items():
         row = f"{workload:<16}{py_value:>11.0f}"
@@ -186,13 +191,84 @@ def main():
             if ratio < target:
                 missed.append(f"{name} {workload} ({ratio:.1f}x < {target}x)")
             row += f"{value:>9.0f} {ratio:>6.1f}x{mark}"
-        print(row)
-    print()
+        table.append(row)
+    out += table
+    out.append("")
+    tail = []
     if go_allocs:
-        print("Go allocations per operation: " + ", ".join(f"{k} {v}" for k, v in go_allocs.items()))
-    for note in notes:
-        print(note)
-    print("every ratio meets its target" if not missed else "MISSED (marked !): " + "; ".join(missed))
+        tail.append("Go allocations per operation: " + ", ".join(f"{k} {v}" for k, v in go_allocs.items()))
+    tail += notes
+    tail.append("every ratio meets its target" if not missed else "MISSED (marked !): " + "; ".join(missed))
+    out += tail
+    print("\n".join(out))
+    if a.readme:
+        machine = describe_machine(load_before, os.getloadavg()[0])
+        print(f"\nMachine: {machine}")
+        write_readme(a.readme, a.batches, table, tail, machine)
+
+
+BEGIN, END = "<!-- bench-compare:begin -->", "<!-- bench-compare:end -->"
+
+
+def first_line(cmd):
+    """The first line a version command prints, or None when it cannot run."""
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    lines = (r.stdout or r.stderr).strip().splitlines()
+    return lines[0].strip() if r.returncode == 0 and lines else None
+
+
+def describe_machine(load_before, load_after):
+    """Cores, CPU, load and toolchains: what the figures depend on."""
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            info = f.read()
+        m = re.search(r"^model name\s*:\s*(.+)$", info, re.M)
+        cpu = m.group(1).strip() if m else cpu
+        flags = re.search(r"^flags\s*:\s*(.+)$", info, re.M)
+        if flags and "sha_ni" in flags.group(1).split():
+            cpu += " (SHA extensions)"
+    except OSError:
+        pass
+    tools = [("rustc", ["rustc", "--version"]), ("Go", ["go", "version"]), ("Mono", ["mono", "--version"]),
+             ("Ruby", ["ruby", "--version"])]
+    versions = []
+    for name, cmd in tools:
+        line = first_line(cmd)
+        if line:
+            v = re.search(r"\d+\.\d+(\.\d+)?", line)
+            versions.append(f"{name} {v.group(0) if v else line}")
+    versions.append(f"Python {sys.version.split()[0]}")
+    return (f"{os.cpu_count()} cores, {cpu}; load average {load_before:.1f} before the run and "
+            f"{load_after:.1f} after; " + ", ".join(versions))
+
+
+def write_readme(path, batches, table, tail, machine):
+    """Replace the text between the markers in `path` with this run."""
+    with open(path) as f:
+        text = f.read()
+    if BEGIN not in text or END not in text or text.index(BEGIN) > text.index(END):
+        fail(f"{path} has no {BEGIN} ... {END} section to rewrite")
+    body = "\n".join([
+        BEGIN,
+        f"One `make bench-compare` run (`--batches {batches}`), written here by `compare.py --readme`:",
+        "",
+        "```",
+        *table,
+        "```",
+        "",
+        *[line + "  " for line in tail[:-1]],
+        tail[-1],
+        "",
+        f"Machine: {machine}.",
+        END,
+    ])
+    head, rest = text.split(BEGIN, 1)
+    with open(path, "w") as f:
+        f.write(head + body + rest.split(END, 1)[1])
 
 
 if __name__ == "__main__":
