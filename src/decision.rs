@@ -201,7 +201,10 @@ impl Decision {
 
     /// An allow that carries a warning of `reason` (see [`DecisionWarning`]).
     pub fn warned(reason: &str, message: String) -> Self {
-        Decision { warning: Some(Box::new(DecisionWarning { reason: reason.to_string(), message })), ..Decision::allow() }
+        Decision {
+            warning: Some(Box::new(DecisionWarning { reason: reason.to_string(), message })),
+            ..Decision::allow()
+        }
     }
 
     /// Whether this is an allow with a warning.
