@@ -11,7 +11,9 @@ use auraguard::Decision;
 use criterion::Criterion;
 use serde_json::{Map, Value};
 
-use super::workloads::{order_args, order_result, SECRET};
+use auraguard::text::stall_score;
+
+use super::workloads::{message, order_args, order_result, SECRET};
 
 pub fn benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("parts");
@@ -34,6 +36,15 @@ pub fn benches(c: &mut Criterion) {
     group.bench_function("parse_result_json", |b| {
         b.iter(|| serde_json::from_str::<Value>(black_box(&result_text)).expect("valid"))
     });
+
+    // The stall patterns of check_output alone, on a 40-word message and on
+    // the same with a few words of other scripts (the slow case before the
+    // patterns were read loosely first on text that is not ASCII).
+    let ascii = message(3);
+    let mixed = format!("Grüße — {ascii} — merci, ça va. 返金");
+    assert!(ascii.is_ascii() && !mixed.is_ascii());
+    group.bench_function("stall_score_ascii", |b| b.iter(|| stall_score(black_box(&ascii))));
+    group.bench_function("stall_score_non_ascii", |b| b.iter(|| stall_score(black_box(&mixed))));
 
     let allow = Decision { call_id: Some(1234), ..Decision::allow() };
     group.bench_function("allow_decision_to_json", |b| b.iter(|| black_box(&allow).to_json()));
