@@ -59,4 +59,46 @@ class ArgumentsTest < Minitest::Test
   def test_check_output_needs_text
     assert_invalid(/text must be a String/) { guard.check_output(42) }
   end
+
+  # Plain ASCII is passed on as it is; any other text takes the longer way
+  # through Arguments.text, which must still let UTF-8 through.
+  def test_text_beyond_ascii_is_passed_on
+    g = guard
+    decision = g.check_tool("search_kb", AuraGuard::RawJSON.new(%({"query":"café ☃"})), ticket_id: "T-é")
+    assert_predicate decision, :allow?
+    g.record_result(ok: true, payload: AuraGuard::RawJSON.new(%({"answer":"über"})), call_id: decision.call_id)
+    ascii = "get_order".encode(Encoding::US_ASCII)
+    check_and_record(g, ascii, { order_id: 2 }, payload: { "text" => "é" })
+    assert_equal 2, g.stats[:tool_calls_executed]
+    assert_invalid(/tool arguments contains a NUL byte/) { g.check_tool("search_kb", AuraGuard::RawJSON.new(%({"q":"\0"}) + "\0")) }
+    assert_invalid(/payload contains a NUL byte/) { g.record_result(ok: true, payload: AuraGuard::RawJSON.new("1\0")) }
+    assert_invalid(/ticket_id contains a NUL byte/) { g.check_tool("search_kb", {}, ticket_id: "T\0") }
+  end
+
+  def test_result_fields_are_checked_in_order_with_their_own_messages
+    g = guard
+    g.check_tool("get_order", { order_id: 1 })
+    assert_invalid(/`ok` must be true or false/) { g.record_result(ok: nil, side_effect_executed: 1) }
+    assert_invalid(/`side_effect_executed` must be true, false or null/) { g.record_result(ok: true, side_effect_executed: 1, call_id: -1) }
+    assert_invalid(/call_id 0 does not await a result/) { g.record_result(ok: true, call_id: 0) }
+    [-1, 2**64, "1", 1.0].each do |id|
+      assert_invalid(/`call_id` must be a non-negative integer or null/) { g.record_result(ok: true, call_id: id) }
+    end
+    # Within range but never issued: the library's answer.
+    assert_invalid(/call_id/) { g.record_result(ok: true, call_id: 2**63) }
+    g.record_result(ok: true)
+  end
+
+  def test_raw_json_keeps_a_copy_of_the_text_it_was_given
+    text = +'{"order_id":"A"}'
+    raw = AuraGuard::RawJSON.new(text)
+    text << "garbage"
+    assert_equal '{"order_id":"A"}', raw.json
+    assert_predicate raw.json, :frozen?
+    assert_predicate raw, :frozen?
+    latin = (+"1").force_encoding(Encoding::ISO_8859_1)
+    assert_equal Encoding::ISO_8859_1, AuraGuard::RawJSON.new(latin).json.encoding
+    frozen = "[1]"
+    assert_same frozen, AuraGuard::RawJSON.new(frozen).json
+  end
 end

@@ -2,6 +2,8 @@
 
 require "json"
 require_relative "errors"
+require_relative "raw_json"
+require_relative "json_writer"
 
 module AuraGuard
   # Converts Ruby values into what the C functions take, raising
@@ -10,6 +12,9 @@ module AuraGuard
   module Arguments
     SIDE_EFFECT_FLAGS = { nil => -1, false => 0, true => 1 }.freeze
     UINT64_MAX = (2**64) - 1
+    # The largest Integer that `<=` compares without a method call (on a
+    # 64-bit Ruby); every call id a run hands out is below it.
+    FIXNUM_MAX = (2**62) - 1
     PASS_THROUGH = [Encoding::UTF_8, Encoding::US_ASCII, Encoding::BINARY].freeze
 
     module_function
@@ -17,6 +22,9 @@ module AuraGuard
     # A String or Symbol as a NUL-free string. Non-UTF-8 encodings are
     # transcoded; bytes that are not UTF-8 are left for the library to refuse.
     def text(value, what)
+      # The common case first, in three cheap calls: a UTF-8 String without NUL.
+      return value if value.is_a?(String) && value.encoding == Encoding::UTF_8 && !value.include?("\0")
+
       string = value.is_a?(Symbol) ? value.name : value
       invalid!("#{what} must be a String, got #{value.class}") unless string.is_a?(String)
       string = string.encode(Encoding::UTF_8) unless PASS_THROUGH.include?(string.encoding)
@@ -26,13 +34,9 @@ module AuraGuard
       invalid!("#{what} cannot be converted to UTF-8: #{e.message}")
     end
 
-    def optional_text(value, what)
-      value.nil? ? nil : text(value, what)
-    end
-
     # Any JSON-serializable value as JSON text.
     def json(value, what, error: InvalidArgumentError)
-      JSON.generate(value)
+      JsonWriter.generate(value)
     rescue JSON::GeneratorError, JSON::NestingError => e
       raise error.new("#{what} cannot be written as JSON: #{e.message}",
                       status: error == ConfigError ? :config : :invalid_argument)
@@ -46,6 +50,30 @@ module AuraGuard
       invalid!("tool arguments must be a Hash or RawJSON, got #{args.class}") unless args.is_a?(Hash)
 
       json(args, "tool arguments")
+    end
+
+    # The JSON text of a result's payload (not nil): RawJSON as it is,
+    # anything else written as JSON.
+    def payload_json(payload)
+      return text(payload.json, "payload") if payload.is_a?(RawJSON)
+
+      text(json(payload, "result"), "payload")
+    end
+
+    # A result's side_effect_executed (not nil) as the C API's flag.
+    def side_effect_executed(value)
+      SIDE_EFFECT_FLAGS.fetch(value) { invalid!("result field `side_effect_executed` must be true, false or null") }
+    end
+
+    # A result's call_id (not nil).
+    def call_id(value)
+      return value if value.is_a?(Integer) && value >= 1 && value <= UINT64_MAX
+
+      invalid!(if value == 0
+                 "call_id 0 does not await a result (never issued, already recorded, or dropped as missed)"
+               else
+                 "result field `call_id` must be a non-negative integer or null"
+               end)
     end
 
     def side_effect_flag(value)

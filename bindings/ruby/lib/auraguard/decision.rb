@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
 require "json"
+require_relative "cached_fields"
 
 module AuraGuard
   # What the guard decided about one tool call or assistant message. Frozen,
@@ -39,32 +40,64 @@ module AuraGuard
       new(JSON.parse(json, symbolize_names: true, freeze: true))
     end
 
-    def initialize(data)
-      @data = data
-      @action = data.fetch(:action).to_sym
-      @reason = data[:reason]
-      @injected_system = data[:injected_system]
-      @cached_result = with_payload_kept(data[:cached_result])
-      @escalation_packet = data[:escalation_packet]
-      @finalized_output = data[:finalized_output]
-      @call_id = data[:call_id]
-      @idempotency_key = data[:idempotency_key]
-      @lease_ms = data[:lease_ms]
-      @retry_after_ms = data[:retry_after_ms]
-      @warning = data[:warning]
+    # `data` is the decision's JSON, parsed. The hot path (StructDecision)
+    # passes the action (a Symbol) and the fields it read from the library's
+    # struct instead, the reason (never nil) first; it sets only the fields
+    # given, and #to_h is made only when asked for. Both set @action,
+    # @reason and @call_id first: Ruby numbers a class's instance variables
+    # in the order they are first set and keeps the first three inside the
+    # object, so a plain allow needs no separate table.
+    def initialize(data, reason = nil, call_id = nil, idempotency_key = nil, lease_ms = nil, retry_after_ms = nil,
+                   cached_result = nil)
+      if reason
+        @action = data
+        @reason = reason
+        @call_id = call_id
+        @idempotency_key = idempotency_key if idempotency_key
+        @lease_ms = lease_ms if lease_ms
+        @retry_after_ms = retry_after_ms if retry_after_ms
+        @cached_result = cached_result if cached_result
+      else
+        @action = data.fetch(:action).to_sym
+        @reason = data[:reason]
+        @call_id = data[:call_id]
+        @data = data
+        @injected_system = data[:injected_system]
+        @cached_result = with_payload_kept(data[:cached_result])
+        @escalation_packet = data[:escalation_packet]
+        @finalized_output = data[:finalized_output]
+        @idempotency_key = data[:idempotency_key]
+        @lease_ms = data[:lease_ms]
+        @retry_after_ms = data[:retry_after_ms]
+        @warning = data[:warning]
+      end
       freeze
     end
 
-    # The engine writes payload_kept only when it is false.
-    def with_payload_kept(cached)
-      return cached if cached.nil? || cached.key?(:payload_kept)
-
-      cached.merge(payload_kept: true).freeze
+    # Written out rather than made by define_method, whose methods cost
+    # more to call: allow? is asked after every check.
+    def allow?
+      @action == :allow
     end
-    private :with_payload_kept
 
-    ACTIONS.each do |name|
-      define_method(:"#{name}?") { @action == name }
+    def block?
+      @action == :block
+    end
+
+    def cache?
+      @action == :cache
+    end
+
+    def rewrite?
+      @action == :rewrite
+    end
+
+    def escalate?
+      @action == :escalate
+    end
+
+    def finalize?
+      @action == :finalize
     end
 
     # True for an :allow that shadow mode gave in place of a denial.
@@ -74,12 +107,35 @@ module AuraGuard
 
     # Every field the engine sent, including ones this class has no reader for.
     def to_h
-      @data
+      defined?(@data) ? @data : fields_hash
     end
 
     def inspect
       "#<AuraGuard::Decision #{@action} #{@reason.inspect}#{@call_id ? " call_id=#{@call_id}" : ''}>"
     end
     alias to_s inspect
+
+    private
+
+    # The engine writes payload_kept only when it is false.
+    def with_payload_kept(cached)
+      return cached if cached.nil? || cached.key?(:payload_kept)
+
+      cached.merge(payload_kept: true).freeze
+    end
+
+    # #to_h of a decision read from the struct: the keys its JSON has, in
+    # the same order, and the action as each path gave it before (a Symbol
+    # from the struct, the JSON's String for a cache).
+    def fields_hash
+      return { action: "cache", reason: @reason, cached_result: CachedFields.as_json(cached_result) }.freeze if cached_result
+
+      data = { action: @action, reason: @reason }
+      data[:call_id] = @call_id unless @call_id.nil?
+      data[:idempotency_key] = idempotency_key unless idempotency_key.nil?
+      data[:lease_ms] = lease_ms unless lease_ms.nil?
+      data[:retry_after_ms] = retry_after_ms unless retry_after_ms.nil?
+      data.freeze
+    end
   end
 end

@@ -21,6 +21,9 @@ module AuraGuard
   # A guard may be shared by several threads. Its native memory is released by
   # #close, or by the garbage collector when the guard is no longer referenced.
   class Guard
+    # check_tool's default arguments: none, which the C API reads as {}.
+    NO_ARGS = {}.freeze
+
     # Every configuration key is a keyword argument, named as in the
     # configuration table (max_cost_per_run:, side_effect_tools:, ...). Only
     # the keys given are sent, so the library's defaults apply to the rest; an
@@ -57,8 +60,8 @@ module AuraGuard
     # Decides on a tool call before it runs. `args` is the tool's arguments,
     # a Hash or AuraGuard::RawJSON holding a JSON object; `ticket_id` names the customer ticket or task (nil: the run itself);
     # `side_effect` true/false overrides the configured side_effect_tools.
-    def check_tool(name, args = {}, ticket_id: nil, side_effect: nil)
-      check_tool_with(nil, name, args, ticket_id: ticket_id, side_effect: side_effect)
+    def check_tool(name, args = NO_ARGS, ticket_id: nil, side_effect: nil)
+      check_tool_with(nil, name, args, ticket_id, side_effect)
     end
 
     # Reports how an allowed call went. Without call_id the most recent
@@ -66,15 +69,16 @@ module AuraGuard
     # may have happened despite an error (a timeout after the request left).
     # A payload given as AuraGuard::RawJSON is recorded as it is.
     def record_result(ok:, payload: nil, error_code: nil, side_effect_executed: nil, call_id: nil)
-      record_with(nil, ok: ok, payload: payload, error_code: error_code,
-                       side_effect_executed: side_effect_executed, call_id: call_id)
+      record_with(nil, ok, payload, error_code, side_effect_executed, call_id)
     end
 
     # Checks an assistant message for a stall; a Decision, or nil when there
     # is nothing to do. The text is never stored.
     def check_output(text)
       text = Arguments.text(text, "text")
-      fast { |pointer| FastPath.check_output(pointer, text) }
+      return @handle.check_output(text) unless @event_function
+
+      with_events(nil) { @handle.check_output(text) }
     end
 
     # Adds a model call's usage to the run's cost, priced with the cost model
@@ -179,24 +183,60 @@ module AuraGuard
       init_run_state(Concurrency.capacity(json))
     end
 
-    def check_tool_with(faults, name, args, ticket_id:, side_effect:)
-      tool = Arguments.text(name, "tool name")
-      args_json = Arguments.args_json(args)
-      ticket = Arguments.optional_text(ticket_id, "ticket_id")
-      flag = Arguments.side_effect_flag(side_effect)
-      fast(faults) { |pointer| FastPath.check_tool(pointer, tool, args_json, ticket, flag) }
+    # The hot path. Each argument is checked here, in the order the errors
+    # are reported, and the common kind of value inline: a String of ASCII
+    # without NUL (nothing to transcode or refuse), a call id Ruby compares
+    # without a method call. Arguments checks the rest and words the errors.
+    # Each method call saved here is some 300 machine instructions of the
+    # interpreter's, hence the long conditions.
+    def check_tool_with(faults, name, args, ticket_id, side_effect)
+      tool = name.is_a?(String) && name.ascii_only? && !name.include?("\0") ? name : Arguments.text(name, "tool name")
+      args_json = if args.is_a?(RawJSON)
+                    json = args.json
+                    json.ascii_only? && !json.include?("\0") ? json : Arguments.text(json, "tool arguments")
+                  else
+                    Arguments.args_json(args)
+                  end
+      ticket = if ticket_id.nil? then nil
+               elsif ticket_id.is_a?(String) && ticket_id.ascii_only? && !ticket_id.include?("\0") then ticket_id
+               else Arguments.text(ticket_id, "ticket_id")
+               end
+      flag = side_effect.nil? ? -1 : Arguments.side_effect_flag(side_effect)
+      return @handle.check_tool(tool, args_json, ticket, flag) unless @event_function
+
+      with_events(faults) { @handle.check_tool(tool, args_json, ticket, flag) }
     end
 
-    def record_with(faults, ok:, payload:, error_code:, side_effect_executed:, call_id:)
-      fields = FastPath.result_fields(ok, payload, error_code, side_effect_executed, call_id)
-      fast(faults) { |pointer| FastPath.record_result(pointer, *fields) }
+    def record_with(faults, ok, payload, error_code, side_effect_executed, call_id)
+      Arguments.invalid!("result field `ok` must be true or false") unless true == ok || false == ok
+      executed = side_effect_executed.nil? ? -1 : Arguments.side_effect_executed(side_effect_executed)
+      id = if call_id.nil? then 0
+           elsif call_id.is_a?(Integer) && call_id > 0 && call_id <= Arguments::FIXNUM_MAX then call_id
+           else Arguments.call_id(call_id)
+           end
+      payload_json = if payload.nil? then nil
+                     elsif payload.is_a?(RawJSON) && (json = payload.json).ascii_only? && !json.include?("\0") then json
+                     else Arguments.payload_json(payload)
+                     end
+      code = error_code.nil? ? nil : Arguments.text(error_code.to_s, "error_code")
+      return @handle.record_result(ok, payload_json, code, executed, id) unless @event_function
+
+      with_events(faults) { @handle.record_result(ok, payload_json, code, executed, id) }
+      nil
     end
 
-    # A hot-path call through the handle, then the events it delivered.
-    def fast(faults = nil, &block)
-      return @handle.use(&block) unless @event_function
-
-      result = native(&block)
+    # A native call made by the block, then the events it delivered go to
+    # the event block (#run passes `faults`, which holds them until the call
+    # is recorded). When the call itself fails, its error is what the caller
+    # sees: the event block still gets the events, and its exceptions are
+    # dropped.
+    def with_events(faults)
+      result = begin
+        yield
+      rescue Exception # rubocop:disable Lint/RescueException -- re-raised
+        deliver_events(HandlerFaults.new)
+        raise
+      end
       deliver_events(faults)
       result
     end
@@ -207,28 +247,16 @@ module AuraGuard
     def call(function, *args, faults: nil)
       return @handle.use { |pointer| NativeCall.string_out(function, pointer, *args) } unless @event_function
 
-      result = native { |pointer| NativeCall.string_out(function, pointer, *args) }
-      deliver_events(faults)
-      result
+      with_events(faults) { @handle.use { |pointer| NativeCall.string_out(function, pointer, *args) } }
     end
 
     def call_status(function, *args, faults: nil)
       if @event_function
-        native { |pointer| NativeCall.status_only(function, pointer, *args) }
-        deliver_events(faults)
+        with_events(faults) { @handle.use { |pointer| NativeCall.status_only(function, pointer, *args) } }
       else
         @handle.use { |pointer| NativeCall.status_only(function, pointer, *args) }
       end
       nil
-    end
-
-    # When the native call itself fails, its error is what the caller sees:
-    # the block still gets the events, and its exceptions are dropped.
-    def native(&block)
-      @handle.use(&block)
-    rescue Exception # rubocop:disable Lint/RescueException -- re-raised
-      deliver_events(HandlerFaults.new)
-      raise
     end
 
     # Runs the block on the events the last native call delivered and raises

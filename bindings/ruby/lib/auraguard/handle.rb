@@ -3,6 +3,8 @@
 require "ffi"
 require_relative "native"
 require_relative "errors"
+require_relative "scratch"
+require_relative "fast_path"
 
 module AuraGuard
   # Owns a native guard pointer and decides when it may be freed.
@@ -14,44 +16,41 @@ module AuraGuard
   # therefore counted: #close marks the handle closed at once (new calls raise
   # ClosedError) and the pointer is freed by whoever leaves last.
   #
-  # The same count tells when replaced event callbacks can no longer be
-  # invoked by a call that read them earlier, so they are kept until then.
+  # The count costs no lock: every call borrows one of the handle's scratch
+  # blocks (Scratch) from a Thread::Queue, whose pop and push are atomic, so
+  # the calls in flight are the blocks made less the blocks idle. A call
+  # checks `@closed` after taking its block and #close sets it before
+  # counting, so either the call sees the handle closed (and gives the block
+  # back unused) or #close sees the call in flight (and leaves the freeing to
+  # it). The Mutex only guards making blocks and handing the pointer to its
+  # one freer. FastPath, mixed in, makes the hot-path calls this way inline.
   class Handle
+    include FastPath
+
     def initialize(ptr)
       @pointer = FFI::AutoPointer.new(ptr, Native.method(:auraguard_guard_free))
-      @lock = Mutex.new
-      @in_flight = 0
+      # One block made now, so that a guard used by one thread at a time
+      # never finds the pool empty (an exception, in Thread::Queue#pop).
+      @idle = Thread::Queue.new
+      @idle.push(Scratch.block)
+      @made = 1
       @closed = false
-      @retired = []
+      @lock = Mutex.new
     end
 
     # Yields the pointer for one native call.
     def use
-      @lock.synchronize do
-        raise ClosedError, "the guard is closed" if @closed
-
-        @in_flight += 1
-      end
+      scratch = take
       begin
         yield @pointer
       ensure
-        leave
+        give(scratch)
       end
-    end
-
-    # Keeps an object (a replaced callback) alive until no call is in flight.
-    def retire(object)
-      @lock.synchronize { @retired << object } if object
     end
 
     def close
-      pointer = @lock.synchronize do
-        return if @closed
-
-        @closed = true
-        detach if @in_flight.zero?
-      end
-      pointer&.free
+      @closed = true
+      free_if_idle
       nil
     end
 
@@ -61,22 +60,45 @@ module AuraGuard
 
     private
 
-    def leave
-      pointer = @lock.synchronize do
-        @in_flight -= 1
-        next unless @in_flight.zero?
-
-        @retired.clear
-        detach if @closed
+    # Counts a call in: a scratch block for it alone. Raises ClosedError
+    # once #close was called.
+    def take
+      scratch = begin
+        @idle.pop(true)
+      rescue ThreadError
+        fresh_scratch
       end
-      pointer&.free
+      closed!(scratch) if @closed
+      scratch
     end
 
-    # Called under the lock: hands the pointer to exactly one caller to free.
-    def detach
-      pointer = @pointer
-      @pointer = nil
-      pointer
+    # None idle: one more call at once than ever before.
+    def fresh_scratch
+      @lock.synchronize { @made += 1 }
+      Scratch.block
+    end
+
+    # A call that took `scratch` after #close: gives it back and raises.
+    def closed!(scratch)
+      give(scratch)
+      raise ClosedError, "the guard is closed"
+    end
+
+    # Counts a call out; the last call out of a closed handle frees it.
+    def give(scratch)
+      @idle.push(scratch)
+      free_if_idle if @closed
+    end
+
+    def free_if_idle
+      pointer = @lock.synchronize do
+        next unless @pointer && @idle.size == @made
+
+        taken = @pointer
+        @pointer = nil
+        taken
+      end
+      pointer&.free
     end
   end
 end

@@ -43,8 +43,12 @@ module AuraGuard
     attach_function :auraguard_record_result_fast,
                     %i[pointer uint64 bool buffer_in size_t buffer_in size_t int32 pointer], :int
     attach_function :auraguard_check_output_fast, %i[pointer buffer_in size_t pointer pointer], :int
-    attach_function :auraguard_decision_json, [:pointer], :string
-    attach_function :auraguard_decision_free, [:pointer], :void
+    # A decision handle travels as its address, an Integer read from the
+    # check result struct: a Pointer object for it would cost more than the
+    # call (a pointer and a uintptr_t are passed alike).
+    attach_function :auraguard_decision_json, [:uintptr_t], :string
+    attach_function :auraguard_decision_cached_result, %i[uintptr_t pointer], :bool
+    attach_function :auraguard_decision_free, [:uintptr_t], :void
     attach_function :auraguard_string_free, [:pointer], :void
     attach_function :auraguard_version, [], :string
     attach_function :auraguard_status_name, [:int], :string

@@ -10,7 +10,9 @@ module AuraGuard
     def initialize(json)
       raise InvalidArgumentError.new("RawJSON needs a String, got #{json.class}", status: :invalid_argument) unless json.is_a?(String)
 
-      @json = json.frozen? ? json : json.dup.freeze
+      # A copy the caller cannot change; `+` copies without #dup's call to
+      # initialize_copy, which costs more than the copy for a short text.
+      @json = json.frozen? ? json : (json + "").freeze
       freeze
     end
 

@@ -4,6 +4,7 @@ require "json"
 require_relative "errors"
 require_relative "error_classifier"
 require_relative "concurrency"
+require_relative "json_writer"
 
 module AuraGuard
   # Guard#run: check, execute, record around a block, with safe defaults.
@@ -53,7 +54,7 @@ module AuraGuard
       pending = []
       enter_run
       begin
-        decision = check_tool_with(faults, name, call_args, ticket_id: ticket_id, side_effect: side_effect)
+        decision = check_tool_with(faults, name, call_args, ticket_id, side_effect)
         result = decision.allow? ? execute(name, decision, faults, pending, &block) : replay(name, decision)
       ensure
         leave_run(faults, pending)
@@ -110,7 +111,7 @@ module AuraGuard
     end
 
     def record_success(name, decision, value, faults, pending)
-      json = value.is_a?(RawJSON) ? value.json : JSON.generate(value)
+      json = value.is_a?(RawJSON) ? value.json : JsonWriter.generate(value)
       problem = try_record(faults, ok: true, payload: RawJSON.new(json), call_id: decision.call_id)
       return JSON.parse(json, symbolize_names: true, freeze: true) unless problem
 
@@ -140,8 +141,7 @@ module AuraGuard
 
     # Records a result; the guard's refusal comes back as its message.
     def try_record(faults, ok:, payload: nil, error_code: nil, side_effect_executed: nil, call_id: nil)
-      record_with(faults, ok: ok, payload: payload, error_code: error_code,
-                          side_effect_executed: side_effect_executed, call_id: call_id)
+      record_with(faults, ok, payload, error_code, side_effect_executed, call_id)
       nil
     rescue Error => e
       e.message
