@@ -4,6 +4,9 @@
 #                    they reach their guarded outcome), and the binding built
 #                    against an installed library through pkg-config
 #   make bench-go    ns per check+record pair on three workloads
+#   make bench-go-overhead   the comparison's workloads (Benchmark
+#                    Workload*) against a library that decides nothing:
+#                    the binding's own ns and allocations per operation
 #
 # The module has no dependencies, so nothing is downloaded. Examples are
 # built with -buildvcs=false: stamping VCS data is of no use to them and
@@ -16,7 +19,7 @@ GO_EXAMPLES := $(ROOT)/examples/go
 GO_OUT      := $(ROOT)/build/go
 GO_PREFIX   := $(GO_OUT)/prefix
 
-.PHONY: test-go test-go-pkgconfig bench-go
+.PHONY: test-go test-go-pkgconfig bench-go bench-go-overhead
 
 test-go: build
 	cd $(GO_DIR) && $(GO) vet ./...
@@ -43,3 +46,20 @@ test-go-pkgconfig: build
 
 bench-go: build
 	cd $(GO_DIR) && $(GO) test -run '^$$' -bench . -benchmem -count=1 .
+
+# The do-nothing library of the C# benchmark and the reset the Go workloads
+# also call, named as the test binary asks for it (the real library's
+# soname), in a folder of its own: LD_LIBRARY_PATH puts it before the
+# binary's runpath, and what is left is the binding's cost, without the
+# engine's, whose time and noise would otherwise swamp it.
+GO_NULL_DIR := $(GO_OUT)/null-engine
+
+$(GO_NULL_DIR)/libauraguard.so.0: $(ROOT)/bindings/csharp/bench/null_engine.c $(GO_DIR)/bench/null_reset.c $(HEADER)
+	mkdir -p $(GO_NULL_DIR)
+	$(CC) -O2 -Wall -Wextra -Werror -shared -fPIC -I$(ROOT)/include \
+	  $(ROOT)/bindings/csharp/bench/null_engine.c $(GO_DIR)/bench/null_reset.c -o $@
+
+bench-go-overhead: build $(GO_NULL_DIR)/libauraguard.so.0
+	cd $(GO_DIR) && $(GO) test -c -o $(GO_OUT)/overhead.test .
+	cd $(GO_DIR) && LD_LIBRARY_PATH=$(GO_NULL_DIR) $(GO_OUT)/overhead.test \
+	  -test.run '^$$' -test.bench '^BenchmarkWorkload' -test.benchmem -test.count=5

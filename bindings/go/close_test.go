@@ -99,3 +99,48 @@ func TestCloseFromAnEventHandler(t *testing.T) {
 	_, err = g.Stats()
 	wantErr(t, err, ErrClosed)
 }
+
+// Many Close calls racing with calls in flight free the native guard once:
+// a second free would also delete the event sink's handle twice, which
+// panics.
+func TestConcurrentClosesFreeTheGuardOnce(t *testing.T) {
+	for round := 0; round < 20; round++ {
+		g, err := New(Config{SecretKey: testKey, MaxPendingCalls: Int(64)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for w := 0; w < 8; w++ {
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				<-start
+				for {
+					if _, err := g.CheckTool("get_order", args("order_id", "x")); errors.Is(err, ErrClosed) {
+						return
+					} else if err != nil {
+						t.Errorf("CheckTool: %v", err)
+						return
+					}
+				}
+			}()
+			go func() {
+				defer wg.Done()
+				<-start
+				runtime.Gosched()
+				if err := g.Close(); err != nil {
+					t.Errorf("Close: %v", err)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if !g.freed.Load() {
+			t.Fatal("no call freed the closed guard")
+		}
+		if _, err := g.CheckTool("get_order", nil); !errors.Is(err, ErrClosed) {
+			t.Fatalf("after Close: %v", err)
+		}
+	}
+}

@@ -10,26 +10,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
-	"sync"
 	"unsafe"
 )
 
 // The hot path beneath CheckTool and RecordResult: the library fills a
 // struct instead of writing JSON and takes the result's fields as
 // parameters, and text crosses the boundary as pointer and length straight
-// from Go memory (no NUL-terminated copies). Only a decision with rare
-// fields (a cached result, an escalation packet, injected text) is read
-// from JSON.
-
-// scratch is what one native call writes: the decision struct and the error
-// message pointer. Pooled, so that handing their addresses to C (which makes
-// them escape) costs no allocation per call.
-type scratch struct {
-	result C.auraguard_check_result
-	msg    *C.char
-}
-
-var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+// from Go memory (no NUL-terminated copies). A cache decision is read
+// through the cached-result accessor (cached.go); only a decision with
+// other rare fields (an escalation packet, injected text) is read from
+// JSON.
 
 // noBytes is a non-NULL pointer for empty text, which the library reads as
 // "" rather than as absent.
@@ -63,55 +53,33 @@ func bytesPtr(b []byte) (*C.uint8_t, C.size_t) {
 
 var actionNames = [...]Action{Allow, Block, Cache, Rewrite, Escalate, Finalize}
 
-// staticReasons maps the library's static reason strings (by address) to Go
-// strings, so that a decision without details allocates no reason.
-var staticReasons struct {
-	sync.RWMutex
-	byAddr map[uintptr]string
-}
-
-func staticReason(p *C.char, n C.size_t) string {
-	addr := uintptr(unsafe.Pointer(p))
-	staticReasons.RLock()
-	s, ok := staticReasons.byAddr[addr]
-	staticReasons.RUnlock()
-	if ok {
-		return s
-	}
-	s = C.GoStringN(p, C.int(n))
-	staticReasons.Lock()
-	if staticReasons.byAddr == nil {
-		staticReasons.byAddr = make(map[uintptr]string)
-	}
-	staticReasons.byAddr[addr] = s
-	staticReasons.Unlock()
-	return s
-}
-
-// decisionFrom reads the struct the library filled; the details handle,
-// when there is one, is read as JSON and freed.
-func decisionFrom(r *C.auraguard_check_result) (Decision, error) {
+// decisionFrom reads the struct the library filled into d. The details
+// handle, when there is one, is freed here: a cache decision is read
+// through the cached result's accessor, any other through its JSON.
+func decisionFrom(s *cScratch, d *Decision) error {
+	r := &s.result
 	if r.details != nil {
 		defer C.auraguard_decision_free(r.details)
-		if r.action == C.AURAGUARD_ACTION_CACHE {
-			if d, ok := cacheDecision(r); ok {
-				return d, nil
-			}
+		if r.action == C.AURAGUARD_ACTION_CACHE && cacheDecision(r, &s.cached, d) {
+			return nil
 		}
 		js := C.auraguard_decision_json(r.details)
-		return parseDecision(C.GoBytes(unsafe.Pointer(js), C.int(C.strlen(js))))
+		var err error
+		*d, err = parseDecision(C.GoBytes(unsafe.Pointer(js), C.int(C.strlen(js))))
+		return err
 	}
 	if int(r.action) >= len(actionNames) {
-		return Decision{}, &Error{Status: StatusInternal, Message: "unknown action from the library"}
+		return &Error{Status: StatusInternal, Message: "unknown action from the library"}
 	}
-	d := Decision{Action: actionNames[r.action], Reason: staticReason(r.reason, r.reason_len)}
+	d.Action = actionNames[r.action]
+	d.Reason = staticReason(r.reason, r.reason_len)
 	flags := C.uint32_t(r.flags)
 	if flags&C.AURAGUARD_CHECK_CALL_ID != 0 {
 		id := uint64(r.call_id)
 		d.CallID = &id
 	}
 	if flags&C.AURAGUARD_CHECK_IDEMPOTENCY_KEY != 0 {
-		d.IdempotencyKey = C.GoStringN(&r.idempotency_key[0], 32)
+		d.IdempotencyKey = string(cBytes(&r.idempotency_key[0], 32))
 	}
 	if flags&C.AURAGUARD_CHECK_LEASE != 0 {
 		ms := uint64(r.lease_ms)
@@ -121,12 +89,20 @@ func decisionFrom(r *C.auraguard_check_result) (Decision, error) {
 		ms := uint64(r.retry_after_ms)
 		d.RetryAfterMs = &ms
 	}
-	return d, nil
+	return nil
 }
 
 // afterCall delivers the events a call queued; without faults (a public
-// method) a handler's panic is raised here, as call does.
+// method) a handler's panic is raised here, as call does. Without a
+// listener nothing is ever queued, and the check is one load.
 func (g *Guard) afterCall(faults *handlerFaults) {
+	if g.events.queued.Load() == 0 {
+		return
+	}
+	g.deliverQueued(faults)
+}
+
+func (g *Guard) deliverQueued(faults *handlerFaults) {
 	if faults != nil {
 		g.events.dispatch(faults)
 		return
@@ -140,37 +116,42 @@ func nulError(name string) error {
 	return &Error{Status: StatusInvalidArgument, Message: name + " contains a NUL byte"}
 }
 
-// checkFast is CheckTool through auraguard_check_tool_fast.
-func (g *Guard) checkFast(faults *handlerFaults, tool string, args []byte, o *callOptions) (Decision, error) {
+// checkFast is CheckTool through auraguard_check_tool_fast, with the
+// call's options in s (which it returns to the pool), filling d, a zero
+// Decision; d is not to be used when it returns an error.
+func (g *Guard) checkFast(faults *handlerFaults, s *scratch, tool string, args []byte, d *Decision) error {
+	o := &s.opts
 	switch {
 	case strings.IndexByte(tool, 0) >= 0:
-		return Decision{}, nulError("tool name")
+		putScratch(s)
+		return nulError("tool name")
 	case bytes.IndexByte(args, 0) >= 0:
-		return Decision{}, nulError("arguments")
+		putScratch(s)
+		return nulError("arguments")
 	case strings.IndexByte(o.ticket, 0) >= 0:
-		return Decision{}, nulError("ticket id")
+		putScratch(s)
+		return nulError("ticket id")
 	}
 	p, err := g.acquire()
 	if err != nil {
-		return Decision{}, err
+		putScratch(s)
+		return err
 	}
-	s := scratchPool.Get().(*scratch)
-	s.msg = nil
+	c := s.c
 	toolPtr, toolLen := strPtr(tool)
 	argsPtr, argsLen := bytesPtr(args)
 	ticketPtr, ticketLen := optPtr(o.ticket)
 	// cgo keeps the Go memory behind these pointers alive during the call.
 	status := C.auraguard_check_tool_fast(p, toolPtr, toolLen, argsPtr, argsLen, ticketPtr, ticketLen,
-		o.sideEffect, &s.result, &s.msg)
+		o.sideEffect, &c.result, &c.msg)
 	g.release()
-	err = statusError(status, s.msg)
-	var d Decision
+	err = statusError(status, c.msg)
 	if err == nil {
-		d, err = decisionFrom(&s.result)
+		err = decisionFrom(c, d)
 	}
-	scratchPool.Put(s)
+	putScratch(s)
 	g.afterCall(faults)
-	return d, err
+	return err
 }
 
 // payloadJSON is a result's payload as JSON text: bytes pass as they are
@@ -223,15 +204,14 @@ func (g *Guard) recordFast(faults *handlerFaults, r *Result) error {
 	if err != nil {
 		return err
 	}
-	s := scratchPool.Get().(*scratch)
-	s.msg = nil
+	s := getScratch()
 	payloadPtr, payloadLen := bytesPtr(payload)
 	codePtr, codeLen := optPtr(r.ErrorCode)
 	status := C.auraguard_record_result_fast(p, callID, C.bool(r.OK), payloadPtr, payloadLen, codePtr, codeLen,
-		executed, &s.msg)
+		executed, &s.c.msg)
 	g.release()
-	err = statusError(status, s.msg)
-	scratchPool.Put(s)
+	err = statusError(status, s.c.msg)
+	putScratch(s)
 	g.afterCall(faults)
 	return err
 }
@@ -246,15 +226,13 @@ func (g *Guard) checkOutputFast(text string) (*Decision, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := scratchPool.Get().(*scratch)
-	s.msg = nil
+	s := getScratch()
 	textPtr, textLen := strPtr(text)
-	status := C.auraguard_check_output_fast(p, textPtr, textLen, &s.result.details, &s.msg)
-	handle := s.result.details
-	s.result.details = nil
+	status := C.auraguard_check_output_fast(p, textPtr, textLen, &s.c.result.details, &s.c.msg)
+	handle := s.c.result.details
 	g.release()
-	err = statusError(status, s.msg)
-	scratchPool.Put(s)
+	err = statusError(status, s.c.msg)
+	putScratch(s)
 	g.afterCall(nil)
 	if err != nil || handle == nil {
 		return nil, err
@@ -266,25 +244,4 @@ func (g *Guard) checkOutputFast(text string) (*Decision, error) {
 		return nil, err
 	}
 	return &d, nil
-}
-
-// cacheDecision reads a cache decision through the cached result's
-// accessor, the common rare case (a repeated read), without JSON.
-func cacheDecision(r *C.auraguard_check_result) (Decision, bool) {
-	var c C.auraguard_cached_result
-	if !C.auraguard_decision_cached_result(r.details, &c) || r.flags&^C.AURAGUARD_CHECK_DETAILS != 0 {
-		return Decision{}, false
-	}
-	cached := &CachedResult{
-		OK:                 bool(c.ok),
-		Payload:            C.GoBytes(unsafe.Pointer(c.payload_json), C.int(c.payload_len)),
-		Cached:             bool(c.cached),
-		SideEffectExecuted: bool(c.side_effect_executed),
-		PayloadKept:        bool(c.payload_kept),
-	}
-	if c.error_code != nil {
-		code := C.GoStringN(c.error_code, C.int(c.error_code_len))
-		cached.ErrorCode = &code
-	}
-	return Decision{Action: Cache, Reason: C.GoStringN(r.reason, C.int(r.reason_len)), CachedResult: cached}, true
 }

@@ -17,13 +17,11 @@ import (
 // with New or NewFromJSON and release it with Close. A Guard is safe for
 // concurrent use by many goroutines.
 type Guard struct {
-	// mu guards the fields below; it is held only for bookkeeping, never
-	// across a native call, so calls on one Guard run concurrently (the
-	// library serializes them inside).
-	mu      sync.Mutex
-	ptr     *C.auraguard_guard
-	active  int  // native calls in flight
-	closing bool // Close was called; the last call in flight frees ptr
+	// ptr is the native guard; calls count themselves in and out of
+	// inFlight around every use of it (see lifetime.go).
+	ptr      *C.auraguard_guard
+	inFlight atomic.Int64 // native calls in flight, plus closingBit after Close
+	freed    atomic.Bool  // ptr was freed (exactly once)
 
 	events      *eventSink
 	eventHandle cgo.Handle // passed to the library as the callback's user data
@@ -70,71 +68,6 @@ func NewFromJSON(config []byte) (*Guard, error) {
 	return g, nil
 }
 
-// Close releases the native guard and wipes its secret key. It returns once
-// the guard is marked closed; calls already in flight finish first and the
-// last of them frees the guard. Every later call returns ErrClosed. Close
-// may be called more than once, and from an event handler.
-func (g *Guard) Close() error {
-	g.mu.Lock()
-	if g.closing {
-		g.mu.Unlock()
-		return nil
-	}
-	g.closing = true
-	ptr := g.takeIfIdle()
-	g.mu.Unlock()
-	runtime.SetFinalizer(g, nil)
-	g.free(ptr)
-	return nil
-}
-
-func (g *Guard) closed() bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.closing
-}
-
-// acquire marks a native call in flight and returns the handle to use, or
-// ErrClosed. Every successful acquire is paired with release.
-func (g *Guard) acquire() (*C.auraguard_guard, error) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.closing {
-		return nil, ErrClosed
-	}
-	g.active++
-	return g.ptr, nil
-}
-
-// release ends a native call; after Close, the last call out frees the guard.
-func (g *Guard) release() {
-	g.mu.Lock()
-	g.active--
-	ptr := g.takeIfIdle()
-	g.mu.Unlock()
-	g.free(ptr)
-}
-
-// takeIfIdle hands over the native pointer once the guard is closing and no
-// call is in flight, exactly once. Call with mu held.
-func (g *Guard) takeIfIdle() *C.auraguard_guard {
-	if !g.closing || g.active > 0 || g.ptr == nil {
-		return nil
-	}
-	ptr := g.ptr
-	g.ptr = nil
-	return ptr
-}
-
-func (g *Guard) free(ptr *C.auraguard_guard) {
-	if ptr == nil {
-		return
-	}
-	C.auraguard_guard_free(ptr)
-	// The library no longer holds the handle, so the sink can go.
-	g.eventHandle.Delete()
-}
-
 // CallOption adjusts one CheckTool call.
 type CallOption func(*callOptions)
 
@@ -171,15 +104,21 @@ func (g *Guard) CheckTool(tool string, args any, opts ...CallOption) (Decision, 
 
 // checkTool is CheckTool keeping a handler's panic in faults (nil: raise it).
 func (g *Guard) checkTool(faults *handlerFaults, tool string, args any, opts ...CallOption) (Decision, error) {
-	o := callOptions{sideEffect: -1}
+	s := getScratch()
 	for _, opt := range opts {
-		opt(&o)
+		opt(&s.opts)
 	}
 	argsJSON, err := encodeArgs(args)
 	if err != nil {
+		putScratch(s)
 		return Decision{}, err
 	}
-	return g.checkFast(faults, tool, argsJSON, &o)
+	// Filled in place: a Decision is 15 words, and each return by value copies them.
+	var d Decision
+	if err := g.checkFast(faults, s, tool, argsJSON, &d); err != nil {
+		return Decision{}, err
+	}
+	return d, nil
 }
 
 // CheckOutput checks an assistant message for a stall before it is sent. It
