@@ -78,4 +78,8 @@ clean:
 	$(CARGO) clean
 	rm -rf build dist
 
+# The library that decides nothing, which the bindings' overhead benchmarks
+# load (built by mk/bench.mk; named here, before the rules that need it).
+NULL_ENGINE_DIR := $(ROOT)/build/bench/null-engine
+
 include mk/c.mk mk/go.mk mk/go-adapters.mk mk/csharp.mk mk/ruby.mk mk/bench.mk mk/dist.mk mk/fuzz.mk mk/mcp.mk

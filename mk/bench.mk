@@ -43,6 +43,17 @@ $(BENCH_OUT)/rss_growth: bench/memory/rss_growth.c $(HEADER) $(LIB_DIR)/libaurag
 	$(CC) -std=c11 -Wall -Wextra -Werror -pedantic -O2 -g -Iinclude $< \
 	  $(LIB_DIR)/libauraguard.a -lpthread -ldl -lm -o $@
 
+# A libauraguard that decides nothing (bench/null_engine/null_engine.c),
+# under both names a binding may load (the soname and the plain name), in a
+# folder of its own (NULL_ENGINE_DIR, in the Makefile) that LD_LIBRARY_PATH
+# puts before the real library: a binding's workloads run against it time
+# the binding alone.
+
+$(NULL_ENGINE_DIR)/libauraguard.so: bench/null_engine/null_engine.c $(HEADER)
+	mkdir -p $(NULL_ENGINE_DIR)
+	$(CC) -O2 -Wall -Wextra -Werror -shared -fPIC -Wl,-soname,libauraguard.so.0 -Iinclude $< -o $@
+	ln -sf libauraguard.so $(NULL_ENGINE_DIR)/libauraguard.so.0
+
 ## bench-memory: resident memory growth after warm-up; fails above 10 MB
 bench-memory: build $(BENCH_OUT)/rss_growth
 	$(BENCH_OUT)/rss_growth --calls $(MEMORY_CALLS) --warmup 100000

@@ -76,13 +76,7 @@ test-csharp: build csharp-build
 bench-csharp: build $(CS_BENCH)
 	$(CS_ENV) $(CS_MONO) -O=all $(CS_BENCH)
 
-# A do-nothing libauraguard (bindings/csharp/bench/null_engine.c) in a folder of
-# its own, loaded in place of the real one: what is left is the binding's cost.
-CS_NULL_DIR := $(CS_OUT)/null-engine
-
-$(CS_NULL_DIR)/libauraguard.so: $(CS_DIR)/bench/null_engine.c $(HEADER)
-	mkdir -p $(CS_NULL_DIR)
-	$(CC) -O2 -Wall -Wextra -Werror -shared -fPIC -I$(ROOT)/include $< -o $@
-
-bench-csharp-overhead: $(CS_OUT)/Workloads.exe $(CS_NULL_DIR)/libauraguard.so
-	LD_LIBRARY_PATH=$(CS_NULL_DIR) $(CS_MONO) -O=all $(CS_OUT)/Workloads.exe --batches 9 --iterations 20000
+# The workloads against the library that decides nothing (mk/bench.mk):
+# what is left is the binding's cost.
+bench-csharp-overhead: $(CS_OUT)/Workloads.exe $(NULL_ENGINE_DIR)/libauraguard.so
+	LD_LIBRARY_PATH=$(NULL_ENGINE_DIR) $(CS_MONO) -O=all $(CS_OUT)/Workloads.exe --batches 9 --iterations 20000

@@ -47,19 +47,11 @@ test-go-pkgconfig: build
 bench-go: build
 	cd $(GO_DIR) && $(GO) test -run '^$$' -bench . -benchmem -count=1 .
 
-# The do-nothing library of the C# benchmark and the reset the Go workloads
-# also call, named as the test binary asks for it (the real library's
-# soname), in a folder of its own: LD_LIBRARY_PATH puts it before the
-# binary's runpath, and what is left is the binding's cost, without the
-# engine's, whose time and noise would otherwise swamp it.
-GO_NULL_DIR := $(GO_OUT)/null-engine
-
-$(GO_NULL_DIR)/libauraguard.so.0: $(ROOT)/bindings/csharp/bench/null_engine.c $(GO_DIR)/bench/null_reset.c $(HEADER)
-	mkdir -p $(GO_NULL_DIR)
-	$(CC) -O2 -Wall -Wextra -Werror -shared -fPIC -I$(ROOT)/include \
-	  $(ROOT)/bindings/csharp/bench/null_engine.c $(GO_DIR)/bench/null_reset.c -o $@
-
-bench-go-overhead: build $(GO_NULL_DIR)/libauraguard.so.0
+# The workloads against the library that decides nothing (mk/bench.mk),
+# found under the soname the test binary asks for: what is left is the
+# binding's cost, without the engine's, whose time and noise would
+# otherwise swamp it.
+bench-go-overhead: build $(NULL_ENGINE_DIR)/libauraguard.so
 	cd $(GO_DIR) && $(GO) test -c -o $(GO_OUT)/overhead.test .
-	cd $(GO_DIR) && LD_LIBRARY_PATH=$(GO_NULL_DIR) $(GO_OUT)/overhead.test \
+	cd $(GO_DIR) && LD_LIBRARY_PATH=$(NULL_ENGINE_DIR) $(GO_OUT)/overhead.test \
 	  -test.run '^$$' -test.bench '^BenchmarkWorkload' -test.benchmem -test.count=5

@@ -3,13 +3,14 @@
 #   make test-ruby    the minitest suite, both examples (checking they reach
 #                     their guarded outcome), and a gem build into build/ruby
 #   make bench-ruby   ns per check+record pair on three workloads
+#   make bench-ruby-overhead   the comparison's workloads against a library that decides nothing
 
 RUBY        ?= ruby
 RUBY_DIR    := $(ROOT)/bindings/ruby
 RUBY_BUILD  := $(ROOT)/build/ruby
 RUBY_RUN    := $(RUBY) -I$(RUBY_DIR)/lib
 
-.PHONY: test-ruby bench-ruby
+.PHONY: test-ruby bench-ruby bench-ruby-overhead
 
 test-ruby: build
 	cd $(RUBY_DIR) && $(RUBY) -S rake test
@@ -23,3 +24,8 @@ test-ruby: build
 
 bench-ruby: build
 	$(RUBY_RUN) $(RUBY_DIR)/bench/bench.rb
+
+# The comparison's workloads against the library that decides nothing
+# (mk/bench.mk): what is left is the binding's cost.
+bench-ruby-overhead: $(NULL_ENGINE_DIR)/libauraguard.so
+	AURAGUARD_LIB=$(NULL_ENGINE_DIR)/libauraguard.so $(RUBY_RUN) $(RUBY_DIR)/bench/workloads.rb --batches 9

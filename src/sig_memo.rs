@@ -10,9 +10,9 @@
 //! A small direct-mapped table: a text goes to one slot by a cheap hash
 //! and is compared in full, so a wrong signature is impossible and a
 //! collision only means signing again. Texts longer than
-//! [`MAX_TEXT_BYTES`] are always signed. Nothing here depends on what a
+//! [`MAX_REMEMBERED_BYTES`] are always signed. Nothing here depends on what a
 //! caller can choose to be slow: the worst input costs one signature, as
-//! without the memo. At most [`SLOTS`] × [`MAX_TEXT_BYTES`] bytes are kept.
+//! without the memo. At most [`SLOTS`] × [`MAX_REMEMBERED_BYTES`] bytes are kept.
 
 use crate::signature::{Sig, Signer};
 
@@ -20,7 +20,7 @@ use crate::signature::{Sig, Signer};
 pub const SLOTS: usize = 32;
 
 /// The longest text remembered (canonical arguments are usually far shorter).
-pub const MAX_TEXT_BYTES: usize = 256;
+pub const MAX_REMEMBERED_BYTES: usize = 256;
 
 #[derive(Default)]
 struct Slot {
@@ -38,7 +38,7 @@ pub struct SigMemo {
 impl SigMemo {
     /// `signer.sign(&[text])`, from the memo when `text` was signed recently.
     pub fn sign(&mut self, signer: &Signer, text: &[u8]) -> Sig {
-        if text.len() > MAX_TEXT_BYTES {
+        if text.len() > MAX_REMEMBERED_BYTES {
             return signer.sign(&[text]);
         }
         if self.slots.is_empty() {
@@ -106,12 +106,12 @@ mod tests {
     fn long_texts_are_signed_and_not_kept() {
         let signer = Signer::new(b"k");
         let mut memo = SigMemo::default();
-        let long = "x".repeat(MAX_TEXT_BYTES + 1);
+        let long = "x".repeat(MAX_REMEMBERED_BYTES + 1);
         assert_eq!(memo.sign(&signer, long.as_bytes()), signer.sign(&[long.as_bytes()]));
         assert_eq!(memo.bytes(), 0, "nothing kept, no table made");
-        let at_limit = "y".repeat(MAX_TEXT_BYTES);
+        let at_limit = "y".repeat(MAX_REMEMBERED_BYTES);
         assert_eq!(memo.sign(&signer, at_limit.as_bytes()), signer.sign(&[at_limit.as_bytes()]));
-        assert!(memo.bytes() <= SLOTS * (MAX_TEXT_BYTES + std::mem::size_of::<Slot>()) + MAX_TEXT_BYTES);
+        assert!(memo.bytes() <= SLOTS * (MAX_REMEMBERED_BYTES + std::mem::size_of::<Slot>()) + MAX_REMEMBERED_BYTES);
     }
 
     #[test]
