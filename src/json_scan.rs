@@ -760,14 +760,16 @@ mod tests {
         fn a_kept_payload_is_the_text_serde_writes_for_it(
             v in any_json(),
             pretty in any::<bool>(),
-            numbers in prop::collection::vec("-?(0|[1-9][0-9]{0,24})(\\.[0-9]{1,20})?([eE][+-]?[0-9]{1,3})?", 0..4),
+            // Exponents of two digits keep every number within binary64
+            // (a payload beyond it is not kept at all).
+            numbers in prop::collection::vec("-?(0|[1-9][0-9]{0,24})(\\.[0-9]{1,20})?([eE][+-]?[0-9]{1,2})?", 0..4),
         ) {
             let tree = if pretty { serde_json::to_string_pretty(&v).unwrap() } else { v.to_string() };
             let text = format!("[{tree}{}{}]", if numbers.is_empty() { "" } else { "," }, numbers.join(","));
             let mut kept = String::new();
             let mut s = Scanner::new();
             s.canonical_payload(&text, &mut kept, true).unwrap();
-            prop_assume!(!s.saw_infinite(), "a payload beyond binary64 is not kept");
+            prop_assert!(!s.saw_infinite());
             let reparsed: Value = serde_json::from_str(&kept).unwrap();
             prop_assert_eq!(serde_json::to_string(&reparsed).unwrap(), kept);
         }
