@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 
 namespace AuraGuard
@@ -10,32 +9,11 @@ namespace AuraGuard
     /// </summary>
     internal static class EngineJson
     {
-        /// <summary>Appends <paramref name="s"/> quoted: <c>"</c> and <c>\</c> escaped, the
-        /// control characters as \n, \r, \t, \b, \f or \u00XX (lowercase hex), everything
-        /// else as it is (unlike <see cref="JsonWriter"/>, which also escapes U+2028/U+2029).</summary>
+        /// <summary>Appends <paramref name="s"/> quoted as serde_json writes it (U+2028
+        /// and U+2029 as they are).</summary>
         internal static void AppendString(StringBuilder sb, string s)
         {
-            sb.Append('"');
-            int start = 0;
-            for (int i = 0; i < s.Length; i++)
-            {
-                char c = s[i];
-                if (c >= 0x20 && c != '"' && c != '\\') continue;
-                sb.Append(s, start, i - start);
-                switch (c)
-                {
-                    case '"': sb.Append("\\\""); break;
-                    case '\\': sb.Append("\\\\"); break;
-                    case '\n': sb.Append("\\n"); break;
-                    case '\r': sb.Append("\\r"); break;
-                    case '\t': sb.Append("\\t"); break;
-                    case '\b': sb.Append("\\b"); break;
-                    case '\f': sb.Append("\\f"); break;
-                    default: sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)); break;
-                }
-                start = i + 1;
-            }
-            sb.Append(s, start, s.Length - start).Append('"');
+            JsonWriter.WriteString(sb, s, false);
         }
 
         /// <summary>The JSON of a cache decision with nothing but its cached result (every

@@ -133,8 +133,18 @@ namespace AuraGuard
             sb.Append(text);
         }
 
-        /// <summary>Appends <paramref name="s"/> as a quoted JSON string.</summary>
+        /// <summary>Appends <paramref name="s"/> as a quoted JSON string, U+2028 and
+        /// U+2029 escaped too so the text is also safe inside JavaScript.</summary>
         internal static void WriteString(StringBuilder sb, string s)
+        {
+            WriteString(sb, s, true);
+        }
+
+        /// <summary>Appends <paramref name="s"/> quoted: <c>"</c> and <c>\</c> escaped, the
+        /// control characters as \n, \r, \t, \b, \f or \u00XX (lowercase hex), U+2028 and
+        /// U+2029 as \u2028 and \u2029 when <paramref name="lineSeparators"/> (serde_json,
+        /// which the engine writes with, leaves them as they are).</summary>
+        internal static void WriteString(StringBuilder sb, string s, bool lineSeparators)
         {
             sb.Append('"');
             // The characters that need no escape go in as runs, not one by one.
@@ -142,7 +152,8 @@ namespace AuraGuard
             for (int i = 0; i < s.Length; i++)
             {
                 char c = s[i];
-                if (c >= 0x20 && c != '"' && c != '\\' && c != '\u2028' && c != '\u2029') continue;
+                if (c >= 0x20 && c != '"' && c != '\\' && (!lineSeparators || (c != '\u2028' && c != '\u2029')))
+                    continue;
                 sb.Append(s, start, i - start);
                 start = i + 1;
                 switch (c)
@@ -155,8 +166,6 @@ namespace AuraGuard
                     case '\b': sb.Append("\\b"); break;
                     case '\f': sb.Append("\\f"); break;
                     default:
-                        // Other control characters must be escaped; U+2028/U+2029 are
-                        // escaped too so the text is also safe inside JavaScript.
                         sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
                         break;
                 }
