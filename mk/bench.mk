@@ -74,13 +74,13 @@ bench-compare: build $(if $(filter bench-c,$(BENCH_LANGS)),build/c/bench_capi) \
 # valgrind SHA-256 runs its portable code (no SHA extensions), so the
 # hashing share is larger than on the real CPU: see docs/PERFORMANCE.md.
 PROFILE_ITER ?= 2000
-PROFILE_WORKLOADS := distinct_read jittery_query cached_repeat check_output
+PROFILE_WORKLOADS ?= distinct_reads_fast jittery_queries_fast cached_repeat_fast check_output_fast
 
 ## bench-profile: callgrind per workload of the C benchmark, inclusive costs
 bench-profile: build build/c/bench_capi | $(BENCH_OUT)
 	@for w in $(PROFILE_WORKLOADS); do \
-	  valgrind --tool=callgrind --toggle-collect=$$w --callgrind-out-file=$(BENCH_OUT)/callgrind.$$w.out \
-	    build/c/bench_capi --batches 1 --iterations $(PROFILE_ITER) >/dev/null 2>&1 || exit 1; \
+	  valgrind --tool=callgrind --toggle-collect=measure --callgrind-out-file=$(BENCH_OUT)/callgrind.$$w.out \
+	    build/c/bench_capi --only $$w --batches 1 --iterations $(PROFILE_ITER) >/dev/null 2>&1 || exit 1; \
 	  echo "== $$w: $$((2 * $(PROFILE_ITER))) operations"; \
 	  callgrind_annotate --inclusive=yes $(BENCH_OUT)/callgrind.$$w.out | sed -n '/file:function/,$$p' | sed -n 3,40p | cut -c1-160; \
 	done

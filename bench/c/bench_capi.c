@@ -21,7 +21,8 @@
  *   name  median_ns  ops        (ops: operations timed, over all batches)
  *
  * or with --json one object {"name": median_ns, ...}. Options:
- * --batches N (default 9), --iterations N per batch (default 20000).
+ * --batches N (default 9), --iterations N per batch (default 20000),
+ * --only NAME to run one workload (for profiling it alone).
  * A decision other than the workload's expected one is an error (exit 1).
  */
 #define _POSIX_C_SOURCE 200809L
@@ -206,8 +207,16 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* Never inlined, so make bench-profile can count this function alone
+ * (callgrind --toggle-collect=measure). */
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
 /* The median ns per operation over `batches` batches; NAN on an off-workload answer. */
-static double measure(const workload *w, int batches, long iterations) {
+static NOINLINE double measure(const workload *w, int batches, long iterations) {
     double *per_op = calloc((size_t)batches, sizeof *per_op);
     /* Batch -1 warms caches and the allocator and is not counted. */
     for (int b = -1; b < batches; b++) {
@@ -243,6 +252,7 @@ static double measure(const workload *w, int batches, long iterations) {
 int main(int argc, char **argv) {
     int json = 0, batches = 9;
     long iterations = 20000;
+    const char *only = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) {
             json = 1;
@@ -250,8 +260,11 @@ int main(int argc, char **argv) {
             batches = atoi(argv[++i]);
         } else if (strcmp(argv[i], "--iterations") == 0 && i + 1 < argc) {
             iterations = atol(argv[++i]);
+        } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+            only = argv[++i];
         } else {
-            fprintf(stderr, "usage: %s [--json] [--batches N] [--iterations N]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--json] [--batches N] [--iterations N] [--only NAME]\n",
+                    argv[0]);
             return 2;
         }
     }
@@ -263,6 +276,7 @@ int main(int argc, char **argv) {
     int failed = 0, printed = 0;
     if (json) printf("{");
     for (size_t k = 0; k < n; k++) {
+        if (only && strcmp(only, workloads[k].name) != 0) continue;
         double median = measure(&workloads[k], batches, iterations);
         if (isnan(median)) {
             failed = 1;
@@ -276,5 +290,9 @@ int main(int argc, char **argv) {
         fflush(stdout);
     }
     if (json) printf("}\n");
+    if (only && !printed && !failed) {
+        fprintf(stderr, "no workload is called %s\n", only);
+        return 2;
+    }
     return failed;
 }
