@@ -101,6 +101,16 @@ impl ToolResult {
     }
 }
 
+/// The time for the result cache: it matters only to a cache whose entries
+/// expire (`cache_ttl_seconds`), so the clock is not read otherwise.
+fn cache_now(cfg: &Config, clock: &dyn Clock) -> f64 {
+    if cfg.cache_ttl_seconds.is_some() {
+        clock.now()
+    } else {
+        0.0
+    }
+}
+
 /// The signature of the last ticket seen, remembered under a keyed hash of
 /// the ticket id (never the id itself): agents ask for the same ticket call
 /// after call.
@@ -382,7 +392,7 @@ impl Guard {
         let now = self.now();
         let (cfg, run) = (&self.cfg, &mut self.run);
         if call.repeats >= cfg.repeat_toolcall_threshold {
-            if let Some(d) = repeat::cached(cfg, &run.cache, call, self.clock.now()) {
+            if let Some(d) = repeat::cached(cfg, &run.cache, call, cache_now(cfg, &*self.clock)) {
                 return d;
             }
         }
@@ -684,7 +694,7 @@ impl Guard {
                     error_code: r.error_code,
                     side_effect_executed: executed,
                 };
-                repeat::store(cfg, run, key, result, self.clock.now());
+                repeat::store(cfg, run, key, result, cache_now(cfg, &*self.clock));
             }
             stall::on_progress(cfg, run, key, payload_sig);
         }

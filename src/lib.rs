@@ -58,6 +58,7 @@ pub mod text;
 pub mod text_multilingual;
 pub mod text_phrases;
 pub mod text_stall;
+pub mod token_set;
 
 pub use config::Config;
 pub use decision::{Action, CachedResult, Decision, EscalationPacket, FinalizedOutput};

@@ -14,28 +14,19 @@
 //! text, held once), and the stores of a durable ledger, which live in
 //! SQLite or Redis.
 
-use std::collections::{HashSet, VecDeque};
-use std::hash::BuildHasher;
+use std::collections::VecDeque;
 
 use crate::config::Config;
 use crate::guard::{MAX_ERROR_CODE_BYTES, MAX_TOOL_NAME_BYTES};
 use crate::state::{MAX_TALLIED_REASONS, MAX_UNDRAINED_EVENTS};
 use crate::text::TOKEN_MEMO;
 
-/// What one query's token set costs in a jitter history: the hash table
-/// (at most 2.3 buckets of 17 bytes per token once shrunk), its slot in the
-/// history and the allocator's header.
+/// What one query's token set is charged in a jitter history. It costs
+/// less (16 bytes a token in one allocation, its allocator header and a
+/// 16-byte slot in the history); the charge is kept from when sets were
+/// hash tables, so `max_jitter_bytes` holds as many queries as it did.
 pub fn token_set_bytes(tokens: usize) -> usize {
     192 + 40 * tokens
-}
-
-/// Give a token set that is kept back the room it was sized with beyond
-/// what it holds (sets are sized from the text's length, before tokens are
-/// counted).
-pub fn shrink_set<S: BuildHasher>(set: &mut HashSet<u128, S>) {
-    if set.capacity() > 2 * set.len() + 8 {
-        set.shrink_to_fit();
-    }
 }
 
 /// Give a queue that emptied out most of its room back, so a history that
@@ -101,26 +92,18 @@ pub fn bound_bytes(cfg: &Config) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::SigHashing;
+    use crate::token_set::TokenSet;
 
     #[test]
-    fn a_shrunk_token_set_costs_no_more_than_it_is_charged() {
+    fn a_kept_token_set_costs_no_more_than_it_is_charged() {
         for n in [0usize, 1, 3, 4, 7, 8, 9, 100, 1000, 70_000] {
-            let mut set: HashSet<u128, SigHashing> = HashSet::with_capacity_and_hasher(200_000, SigHashing::default());
-            set.extend((0..n as u128).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835)));
-            shrink_set(&mut set);
-            // hashbrown: a power-of-two number of 16-byte buckets, one
-            // control byte each, plus one group of control bytes.
-            let cap = set.capacity();
-            let buckets = if cap == 0 {
-                0
-            } else if cap < 8 {
-                cap + 1
-            } else {
-                (cap * 8 / 7).next_power_of_two()
-            };
-            let table = if buckets == 0 { 0 } else { buckets * 17 + 16 };
-            assert!(table + 64 <= token_set_bytes(n), "{n} tokens: table {table} bytes");
+            let set: TokenSet =
+                (0..n as u128).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835)).collect();
+            assert_eq!(set.len(), n);
+            // The tokens, the allocator's header (16 bytes at most on the
+            // platforms we build for) and the set's slot in the history.
+            let cost = 16 * set.len() + 16 + std::mem::size_of::<TokenSet>();
+            assert!(cost <= token_set_bytes(n), "{n} tokens: {cost} bytes");
         }
     }
 

@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::events::{CostEvent, Event, Intervention};
 use crate::primitives::idempotency::{IdempotencyLedger, MemoryLedger};
 use crate::signature::{Sig, Signer};
+use crate::token_set::TokenSet;
 
 /// A tool's index in its run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -69,7 +70,7 @@ pub struct ToolState {
     /// Consecutive failures by error class.
     pub error_streaks: HashMap<String, u32>,
     /// Token sets (as token signatures) of the last queries.
-    pub jitter_history: VecDeque<HashSet<u128, SigHashing>>,
+    pub jitter_history: VecDeque<TokenSet>,
 }
 
 impl ToolState {
@@ -267,7 +268,7 @@ fn bump(counts: &mut BTreeMap<String, u64>, key: &str) {
 pub struct StallState {
     /// (unique calls, unique results) when last seen.
     pub marker: (usize, usize),
-    pub last_tokens: Option<HashSet<u128, SigHashing>>,
+    pub last_tokens: Option<TokenSet>,
     pub similarity_streak: u32,
     pub pattern_streak: u32,
     pub rewrites_used: u32,
@@ -288,6 +289,9 @@ pub struct RunState {
     pub run_sig: Sig,
     pub tool_ids: HashMap<Arc<str>, ToolId>,
     pub tools: Vec<ToolState>,
+    /// The tool named last: agents call one tool many times in a row, and
+    /// comparing its name is cheaper than hashing it.
+    last_tool: Option<ToolId>,
     pub window: VecDeque<WindowEntry>,
     pub cache: HashMap<CallKey, CacheEntry, SigHashing>,
     /// Bytes of the cached payloads (at most `max_cache_bytes`).
@@ -340,6 +344,7 @@ impl RunState {
             run_sig,
             tool_ids: HashMap::new(),
             tools: Vec::new(),
+            last_tool: None,
             window: VecDeque::new(),
             cache: HashMap::default(),
             cache_bytes: 0,
@@ -376,7 +381,11 @@ impl RunState {
     /// The id of `tool`, creating its per-tool state on first use. Refuses a
     /// new tool once `max_tools_tracked` distinct tools are known.
     pub fn intern(&mut self, cfg: &Config, tool: &str) -> Result<ToolId> {
+        if let Some(id) = self.last_tool.filter(|id| &*self.tools[id.0 as usize].name == tool) {
+            return Ok(id);
+        }
         if let Some(id) = self.tool_ids.get(tool) {
+            self.last_tool = Some(*id);
             return Ok(*id);
         }
         if self.tools.len() >= cfg.max_tools_tracked {
@@ -389,6 +398,7 @@ impl RunState {
         let name: Arc<str> = Arc::from(tool);
         self.tools.push(ToolState::new(cfg, name.clone()));
         self.tool_ids.insert(name, id);
+        self.last_tool = Some(id);
         Ok(id)
     }
 

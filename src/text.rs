@@ -1,12 +1,13 @@
 //! Text primitives: tokens, overlap similarity, the stall-pattern score and
 //! error classes. Pure functions, no state.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasher, Hash, RandomState};
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 
 use crate::signature::Signer;
 use crate::state::SigHashing;
 use crate::text_stall::stall_parts;
+use crate::token_set::TokenSet;
 
 /// Lower-cased maximal runs of letters and digits, of every script.
 ///
@@ -58,6 +59,8 @@ pub struct TokenSigner {
     keyed: RandomState,
     memo: HashMap<u64, u128, SigHashing>,
     buf: String,
+    /// The signatures of the text being read, before they become a set.
+    sigs: Vec<u128>,
     /// Tokens of `text_multilingual` instead of words (`multilingual_text`).
     multilingual: bool,
 }
@@ -72,6 +75,7 @@ impl TokenSigner {
             keyed: RandomState::new(),
             memo: HashMap::default(),
             buf: String::new(),
+            sigs: Vec::new(),
             multilingual: false,
         }
     }
@@ -83,10 +87,9 @@ impl TokenSigner {
     }
 
     /// The set of token signatures of `text`.
-    pub fn token_set(&mut self, text: &str) -> HashSet<u128, SigHashing> {
-        // About one token per six bytes of prose: size the set once.
-        let mut set = HashSet::with_capacity_and_hasher(text.len() / 6 + 1, SigHashing::default());
-        let TokenSigner { signer, keyed, memo, buf, multilingual } = self;
+    pub fn token_set(&mut self, text: &str) -> TokenSet {
+        let TokenSigner { signer, keyed, memo, buf, sigs, multilingual } = self;
+        sigs.clear();
         let mut sign = |tok: &str| {
             let h = keyed.hash_one(tok);
             let sig = match memo.get(&h) {
@@ -100,25 +103,20 @@ impl TokenSigner {
                     sig
                 }
             };
-            set.insert(sig);
+            sigs.push(sig);
         };
         if *multilingual {
             crate::text_multilingual::for_each_token(text, buf, &mut sign);
         } else {
             for_each_token(text, buf, &mut sign);
         }
+        let set = TokenSet::from_buffer(sigs);
+        // A very long text leaves a large buffer: give it back.
+        if sigs.capacity() > 4096 {
+            *sigs = Vec::new();
+        }
         set
     }
-}
-
-/// Overlap coefficient |A∩B| / min(|A|,|B|); 0 when either set is empty.
-pub fn overlap<T: Eq + Hash, S: BuildHasher>(a: &HashSet<T, S>, b: &HashSet<T, S>) -> f64 {
-    if a.is_empty() || b.is_empty() {
-        return 0.0;
-    }
-    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    let common = small.iter().filter(|t| large.contains(t)).count();
-    common as f64 / small.len() as f64
 }
 
 /// How much a text reads like a stall: +0.4 for an apology, +0.4 for "still
@@ -190,19 +188,14 @@ mod tests {
         tokens(s)
     }
 
-    fn set(s: &str) -> HashSet<String> {
-        tokens(s).into_iter().collect()
-    }
-
     #[test]
     fn token_sets_agree_with_the_token_definition_and_the_memo() {
         let key = b"k";
         let mut ts = TokenSigner::new(Signer::new(key));
         let plain = Signer::new(key);
-        let expected: HashSet<u128> = ["refund", "policy", "eu", "straße"].iter().map(|t| plain.token_sig(t)).collect();
+        let expected: TokenSet = ["refund", "policy", "eu", "straße"].iter().map(|t| plain.token_sig(t)).collect();
         for _ in 0..2 {
-            let got = ts.token_set("Refund POLICY, eu! Straße refund");
-            assert_eq!(got.into_iter().collect::<HashSet<u128>>(), expected);
+            assert_eq!(ts.token_set("Refund POLICY, eu! Straße refund"), expected);
         }
         let mut seen = Vec::new();
         for_each_token("A bB ÉTÉ", &mut String::new(), |t| seen.push(t.to_string()));
@@ -224,11 +217,13 @@ mod tests {
     }
 
     #[test]
-    fn overlap_coefficient() {
-        assert_eq!(overlap(&set("refund policy"), &set("refund policy eu germany")), 1.0);
-        assert_eq!(overlap(&set("a b c d"), &set("a b x y")), 0.5);
-        assert_eq!(overlap(&set(""), &set("a")), 0.0);
-        assert_eq!(overlap(&set("a"), &set("b")), 0.0);
+    fn overlap_of_texts_is_over_their_tokens() {
+        let mut ts = TokenSigner::new(Signer::new(b"k"));
+        let mut o = |a: &str, b: &str| ts.token_set(a).overlap(&ts.token_set(b));
+        assert_eq!(o("refund policy", "Refund policy EU Germany"), 1.0);
+        assert_eq!(o("a b c d", "a b x y"), 0.5);
+        assert_eq!(o("", "a"), 0.0);
+        assert_eq!(o("a", "b"), 0.0);
     }
 
     #[test]

@@ -34,21 +34,29 @@ pub fn check(cfg: &Config, run: &mut RunState, tool: ToolId, listening: bool) ->
     let limit = cfg.max_cost_per_run?;
     let spent = run.cost.spent;
     let projected = spent + run.tool_at(tool).rules.cost;
-    let (run_id, name) = (run.run_id.clone(), run.name(tool).clone());
-    let event = move |kind| CostEvent { run_id, kind, tool: Some(name), amount_usd: 0.0, spent_usd: projected };
-    if round_to(projected, 8) >= round_to(limit, 8) {
-        let e = event("budget_exceeded");
+    let rounded = round_to(projected, 8);
+    // The event names the run and the tool; it is built only when there is
+    // one to log, which is not on the usual call far from the limit.
+    let event = |run: &RunState, kind| CostEvent {
+        run_id: run.run_id.clone(),
+        kind,
+        tool: Some(run.name(tool).clone()),
+        amount_usd: 0.0,
+        spent_usd: projected,
+    };
+    if rounded >= round_to(limit, 8) {
+        let e = event(run, "budget_exceeded");
         run.log_cost(cfg, e, listening);
         let mut packet =
             EscalationPacket::new(Value::Null, &["budget_exceeded"], messages::summary_budget(projected, limit));
         packet.cumulative_cost = Some(round_to(spent, 8));
-        packet.projected_cost = Some(round_to(projected, 8));
+        packet.projected_cost = Some(rounded);
         packet.limit = Some(limit);
         return Some(Decision::escalate("cost_budget_exceeded", packet));
     }
-    if !run.cost.warned && round_to(projected, 8) >= round_to(limit * cfg.cost_warning_threshold, 8) {
+    if !run.cost.warned && rounded >= round_to(limit * cfg.cost_warning_threshold, 8) {
         run.cost.warned = true;
-        let e = event("budget_warning");
+        let e = event(run, "budget_warning");
         run.log_cost(cfg, e, listening);
     }
     None

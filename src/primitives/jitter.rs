@@ -1,15 +1,14 @@
 //! Argument jitter (step 8): a search tool asked again and again with
 //! reworded but overlapping queries is quarantined.
 
-use std::collections::HashSet;
-
 use super::Call;
 use crate::config::Config;
 use crate::decision::Decision;
 use crate::memory;
 use crate::messages;
-use crate::state::{RunState, SigHashing, ToolId};
-use crate::text::{overlap, TokenSigner};
+use crate::state::{RunState, ToolId};
+use crate::text::TokenSigner;
+use crate::token_set::TokenSet;
 
 /// The query of a call: the first of the tool's query keys whose value is a
 /// non-blank string.
@@ -20,9 +19,9 @@ pub fn query<'c>(keys: Option<&[String]>, call: &'c Call<'_>) -> Option<&'c str>
 pub fn check(cfg: &Config, run: &mut RunState, tokens: &mut TokenSigner, call: &Call) -> Option<Decision> {
     let state = run.tool_at(call.tool);
     let q = query(state.rules.query_keys.as_deref(), call)?;
-    let set: HashSet<u128, SigHashing> = tokens.token_set(q);
+    let set = tokens.token_set(q);
     let similar =
-        state.jitter_history.iter().filter(|h| overlap(h, &set) >= cfg.arg_jitter_similarity_threshold).count();
+        state.jitter_history.iter().filter(|h| h.overlap(&set) >= cfg.arg_jitter_similarity_threshold).count();
     remember(cfg, run, call.tool, set);
     if similar < cfg.arg_jitter_repeat_threshold {
         return None;
@@ -40,7 +39,7 @@ pub fn check(cfg: &Config, run: &mut RunState, tokens: &mut TokenSigner, call: &
 /// hold more, the oldest queries of whichever tool holds the most are
 /// forgotten first (this tool's included); a query larger than the whole
 /// budget is compared but not kept.
-pub fn remember(cfg: &Config, run: &mut RunState, tool: ToolId, mut set: HashSet<u128, SigHashing>) {
+pub fn remember(cfg: &Config, run: &mut RunState, tool: ToolId, set: TokenSet) {
     let history = &mut run.tools[tool.0 as usize].jitter_history;
     if history.len() >= cfg.tool_loop_window {
         if let Some(old) = history.pop_front() {
@@ -65,8 +64,6 @@ pub fn remember(cfg: &Config, run: &mut RunState, tool: ToolId, mut set: HashSet
         }
         memory::shrink_deque(&mut largest.jitter_history);
     }
-    // The set was sized for the query's length; keep only what it holds.
-    memory::shrink_set(&mut set);
     run.jitter_bytes += cost;
     run.tools[tool.0 as usize].jitter_history.push_back(set);
 }
@@ -75,7 +72,7 @@ pub fn remember(cfg: &Config, run: &mut RunState, tool: ToolId, mut set: HashSet
 /// if the budget of this guard is smaller than the one that saved them.
 pub fn recount(cfg: &Config, run: &mut RunState) {
     run.jitter_bytes = 0;
-    let restored: Vec<(ToolId, Vec<HashSet<u128, SigHashing>>)> =
+    let restored: Vec<(ToolId, Vec<TokenSet>)> =
         (0..run.tools.len()).map(|i| (ToolId(i as u32), run.tools[i].jitter_history.drain(..).collect())).collect();
     for (tool, sets) in restored {
         for set in sets {

@@ -14,6 +14,11 @@ use crate::state::{RunState, ToolId, WindowEntry};
 pub fn detect(cfg: &Config, window: &VecDeque<WindowEntry>, tool: ToolId) -> Option<Vec<ToolId>> {
     let total = window.len() + 1;
     let at = |i: usize| if i == window.len() { tool } else { window[i].tool };
+    // The calls at the end that are all `tool`, this one included (counted
+    // up to the longest cycle's span): a stretch of one tool holds no cycle,
+    // which settles the usual case, one tool called again, in one pass.
+    let longest = cfg.max_sequence_length.saturating_mul(cfg.sequence_repeat_threshold).min(total);
+    let same_tail = 1 + window.iter().rev().take(longest - 1).take_while(|e| e.tool == tool).count();
     for len in 2..=cfg.max_sequence_length {
         // Longer cycles need more calls than the window holds: stop there,
         // so a large `max_sequence_length` costs nothing.
@@ -21,6 +26,9 @@ pub fn detect(cfg: &Config, window: &VecDeque<WindowEntry>, tool: ToolId) -> Opt
             Some(need) if need <= total => need,
             _ => break,
         };
+        if need <= same_tail {
+            continue;
+        }
         let start = total - need;
         let pattern = |k: usize| at(start + k);
         // A cycle needs at least two distinct tools.

@@ -12,7 +12,7 @@ use crate::decision::{Action, Decision, EscalationPacket, FinalizedOutput};
 use crate::messages;
 use crate::signature::{Sig, Signer};
 use crate::state::{CallKey, RunState};
-use crate::text::{overlap, stall_score_with, TokenSigner};
+use crate::text::{stall_score_with, TokenSigner};
 
 /// Result bookkeeping: a read's call and its payload, as progress markers
 /// (a new one means the run moved on).
@@ -48,9 +48,7 @@ pub fn check(cfg: &Config, run: &mut RunState, token_signer: &mut TokenSigner, t
     // 2. New unique tool calls or results are progress: start over.
     let stall = &mut run.stall;
     let marker = (run.unique_calls.len(), run.unique_results.len());
-    let mut tokens = token_signer.token_set(text);
-    // Kept until the next message: only as large as what it holds.
-    crate::memory::shrink_set(&mut tokens);
+    let tokens = token_signer.token_set(text);
     if marker != stall.marker {
         stall.marker = marker;
         stall.similarity_streak = 0;
@@ -61,7 +59,7 @@ pub fn check(cfg: &Config, run: &mut RunState, token_signer: &mut TokenSigner, t
 
     // 3. Saying nearly the same thing again.
     stall.similarity_streak = match &stall.last_tokens {
-        Some(prev) if overlap(prev, &tokens) >= cfg.stall_text_similarity_threshold => {
+        Some(prev) if prev.overlap(&tokens) >= cfg.stall_text_similarity_threshold => {
             stall.similarity_streak.saturating_add(1)
         }
         _ => 0,

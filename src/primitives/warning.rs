@@ -38,6 +38,9 @@ pub fn soften(cfg: &Config, run: &mut RunState, tool: ToolId, d: Decision) -> De
 }
 
 /// Keep the first warning and go on; return a decision that enforces.
+/// Inlined: most checks find nothing, and a call would copy the whole
+/// (empty) decision in and out.
+#[inline(always)]
 pub fn settle(d: Option<Decision>, warning: &mut Option<Decision>) -> Option<Decision> {
     match d {
         Some(d) if d.is_warning() => {

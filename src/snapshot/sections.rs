@@ -5,7 +5,7 @@
 //! text.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -16,7 +16,8 @@ use crate::error::Result;
 use crate::events::{CostEvent, Intervention};
 use crate::primitives::idempotency::LedgerEntry;
 use crate::signature::{hex, parse_hex, HexSig, Sig};
-use crate::state::{CallKey, CostState, PendingCall, RunState, SigHashing, StallState, ToolId, ToolState, WindowEntry};
+use crate::state::{CallKey, CostState, PendingCall, RunState, StallState, ToolId, ToolState, WindowEntry};
+use crate::token_set::TokenSet;
 
 fn tok_hex(t: &u128) -> String {
     format!("{t:032x}")
@@ -33,14 +34,13 @@ fn sig(s: &str) -> Result<Sig> {
     parse_hex(s).ok_or_else(|| bad("a signature is not 64 hex characters"))
 }
 
-fn sorted_toks(set: &HashSet<u128, SigHashing>) -> Vec<String> {
-    let mut v: Vec<u128> = set.iter().copied().collect();
-    v.sort_unstable();
-    v.iter().map(tok_hex).collect()
+fn sorted_toks(set: &TokenSet) -> Vec<String> {
+    set.as_slice().iter().map(tok_hex).collect()
 }
 
-fn token_set(toks: &[String]) -> Result<HashSet<u128, SigHashing>> {
-    toks.iter().map(|s| parse_tok(s)).collect()
+fn token_set(toks: &[String]) -> Result<TokenSet> {
+    let mut sigs = toks.iter().map(|s| parse_tok(s)).collect::<Result<Vec<u128>>>()?;
+    Ok(TokenSet::from_buffer(&mut sigs))
 }
 
 /// The id of a tool the `tools` section named.
