@@ -104,6 +104,10 @@ pub const MAX_LOGGED_REASON_CODE: usize = 64;
 // The reason as a `Cow`: a fixed code is returned still borrowed.
 #[allow(clippy::ptr_arg)]
 pub fn loggable_reason(signer: &Signer, reason: &Cow<'static, str>) -> Cow<'static, str> {
+    // Most reasons are fixed codes: tell them apart before looking for ':'.
+    if !reason.starts_with("forced_") {
+        return reason.clone();
+    }
     let Some((head, text)) = reason.split_once(':').filter(|(h, _)| h.starts_with("forced_")) else {
         return reason.clone();
     };
