@@ -4,7 +4,8 @@
  *
  * Conventions: every fallible function returns an auraguard_status and takes
  * a last parameter `char **error_out` (NULL, or set to NULL on success and to
- * a message on failure). Outputs are written only on success. Strings in are
+ * a message on failure; the auraguard_call_* functions write it into their
+ * block instead). Outputs are written only on success. Strings in are
  * NUL-terminated UTF-8; strings out are owned by the caller and released with
  * auraguard_string_free. A guard may be used from several threads at once.
  */
@@ -129,6 +130,12 @@ typedef enum {
    * `details` is a decision handle with the rare fields.
    */
   AURAGUARD_CHECK_DETAILS = 16,
+  /**
+   * Only from `auraguard_call_check`: a cache hit whose one rare field is
+   * its cached result, which is in the call block's `cached` (`details`
+   * is NULL).
+   */
+  AURAGUARD_CHECK_KEPT = 32,
 } auraguard_check_flag;
 
 /**
@@ -152,35 +159,6 @@ typedef struct auraguard_decision auraguard_decision;
  * same guard from several threads at once; calls are serialized inside.
  */
 typedef struct auraguard_guard auraguard_guard;
-
-/**
- * The cached result of a `cache` decision, as plain fields. Filled by
- * `auraguard_decision_cached_result`; the strings belong to the decision
- * (valid until `auraguard_decision_free`) and are not NUL-terminated: use
- * their lengths.
- */
-typedef struct {
-  /**
-   * The stored payload as JSON text, `payload_len` bytes ("null" when none).
-   */
-  const char *payload_json;
-  size_t payload_len;
-  /**
-   * The stored error code, `error_code_len` bytes; NULL when there is none.
-   */
-  const char *error_code;
-  size_t error_code_len;
-  bool ok;
-  /**
-   * Always true for a result handed back from the cache or the ledger.
-   */
-  bool cached;
-  bool side_effect_executed;
-  /**
-   * False when the payload could not be kept (then `payload_json` is "null").
-   */
-  bool payload_kept;
-} auraguard_cached_result;
 
 /**
  * A decision on a tool call, as plain fields. Filled by
@@ -236,6 +214,92 @@ typedef struct {
 } auraguard_check_result;
 
 /**
+ * The cached result of a `cache` decision, as plain fields. Filled by
+ * `auraguard_decision_cached_result`; the strings belong to the decision
+ * (valid until `auraguard_decision_free`) and are not NUL-terminated: use
+ * their lengths.
+ */
+typedef struct {
+  /**
+   * The stored payload as JSON text, `payload_len` bytes ("null" when none).
+   */
+  const char *payload_json;
+  size_t payload_len;
+  /**
+   * The stored error code, `error_code_len` bytes; NULL when there is none.
+   */
+  const char *error_code;
+  size_t error_code_len;
+  bool ok;
+  /**
+   * Always true for a result handed back from the cache or the ledger.
+   */
+  bool cached;
+  bool side_effect_executed;
+  /**
+   * False when the payload could not be kept (then `payload_json` is "null").
+   */
+  bool payload_kept;
+} auraguard_cached_result;
+
+/**
+ * The memory of one call at a time on a guard. Made by `auraguard_call_new`
+ * for a guard, freed by `auraguard_call_free`. A block serves one call at a
+ * time (calls on the same guard from several threads need a block each);
+ * the guard must outlive every call made through it, not the block.
+ *
+ * Every field is written by the library; the caller reads them after a
+ * call, and writes none. Unlike the other functions, the `auraguard_call_*`
+ * calls have no `error_out` parameter: `error` is theirs.
+ */
+typedef struct {
+  /**
+   * The guard the block's calls are made on.
+   */
+  auraguard_guard *guard;
+  /**
+   * Written by a successful check, the common fields in one word:
+   * `result.action | result.flags << 8 | reason number << 16 | kept << 32`.
+   * The reason number is 1 and up for the fixed reason codes (the same
+   * code has the same number for as long as the library is loaded; its
+   * text is at `result.reason`) and 0 for a reason made for the call.
+   * `kept` (32 bits) changes whenever the block keeps a new cached
+   * result, so that a caller may key what it made of `cached` by this
+   * word.
+   */
+  uint64_t summary;
+  /**
+   * Written by a successful check: the decision as
+   * `auraguard_check_tool_fast` writes it, except for a cache hit whose
+   * one rare field is its cached result and whose reason is a fixed code:
+   * then `flags` is `AURAGUARD_CHECK_KEPT`, `details` is NULL and the
+   * cached result is in `cached`. A non-NULL `details` is the caller's,
+   * as with `auraguard_check_tool_fast`.
+   */
+  auraguard_check_result result;
+  /**
+   * Written by a check that sets `AURAGUARD_CHECK_KEPT`: the cached
+   * result, its strings owned by the block (valid until the block's next
+   * check or `auraguard_call_free`).
+   */
+  auraguard_cached_result cached;
+  /**
+   * NULL after a successful call; after a failed one, its message, owned
+   * by the caller (release it with `auraguard_string_free`; the next call
+   * overwrites the field without releasing it).
+   */
+  char *error;
+  /**
+   * The decision whose cached result is in `cached` (library-owned).
+   */
+  auraguard_decision *kept;
+  /**
+   * How many decisions the block has kept.
+   */
+  uint64_t kept_count;
+} auraguard_call;
+
+/**
  * Receives one event as JSON (counts, costs, reasons and signatures only;
  * never raw arguments, payloads, ticket ids or text).
  *
@@ -256,6 +320,56 @@ typedef void (*auraguard_event_fn)(const char *event_json, void *user_data);
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * A call block for `guard`.
+ *
+ * On success `*call_out` receives a new block, owned by the caller, to be
+ * freed with `auraguard_call_free`; on failure it is untouched. The block
+ * does not own the guard.
+ */
+auraguard_status auraguard_call_new(auraguard_guard *guard,
+                                    auraguard_call **call_out,
+                                    char **error_out);
+
+/**
+ * Free a call block and the decision it keeps (not the guard, nor a
+ * message left in `error`, nor a `details` handle). NULL is a no-op. Call
+ * it once, when no call is using the block; the guard may be gone.
+ */
+void auraguard_call_free(auraguard_call *call);
+
+/**
+ * `auraguard_check_tool_fast` through a call block, the text NUL-terminated:
+ * `tool` is required; `args_json` NULL means `{}`; `ticket_id` NULL or ""
+ * means the run itself; `side_effect` is -1 (from the configuration), 0 or
+ * 1. The text is only read during the call.
+ *
+ * On success writes `summary` and `result` (and `cached` for
+ * `AURAGUARD_CHECK_KEPT`; see `auraguard_call`), and sets `error` to NULL.
+ * On failure writes only `error`; the status, the message and the guard
+ * (unchanged) are those of `auraguard_check_tool_fast`. A NULL `call` is
+ * `AURAGUARD_ERR_INVALID_ARGUMENT` with no message.
+ */
+auraguard_status auraguard_call_check(auraguard_call *call,
+                                      const char *tool,
+                                      const char *args_json,
+                                      const char *ticket_id,
+                                      int32_t side_effect);
+
+/**
+ * `auraguard_record_result_fast` through a call block, the text
+ * NUL-terminated: `payload_json` NULL means `null`, `error_code` NULL none.
+ * The booking and failures are those of `auraguard_record_result_fast`; on
+ * failure only `error` is written (NULL on success). A NULL `call` is
+ * `AURAGUARD_ERR_INVALID_ARGUMENT` with no message.
+ */
+auraguard_status auraguard_call_record(auraguard_call *call,
+                                       uint64_t call_id,
+                                       bool ok,
+                                       const char *payload_json,
+                                       const char *error_code,
+                                       int32_t side_effect_executed);
 
 /**
  * `auraguard_check_tool`, with the decision as a handle instead of JSON.

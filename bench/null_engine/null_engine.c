@@ -65,6 +65,42 @@ auraguard_status auraguard_check_tool_fast(auraguard_guard *guard, const uint8_t
   return AURAGUARD_OK;
 }
 
+/* The call-block functions (src/ffi/call.rs): the same answers. The
+ * reasons' numbers are the library's ("allow" 1, the cache's 2). */
+auraguard_status auraguard_call_new(auraguard_guard *guard, auraguard_call **call_out, char **error_out) {
+  (void)error_out;
+  *call_out = calloc(1, sizeof(auraguard_call));
+  if (!*call_out) return AURAGUARD_ERR_INTERNAL;
+  (*call_out)->guard = guard;
+  return AURAGUARD_OK;
+}
+
+void auraguard_call_free(auraguard_call *call) { free(call); }
+
+auraguard_status auraguard_call_check(auraguard_call *call, const char *tool, const char *args_json,
+                                      const char *ticket_id, int32_t side_effect) {
+  (void)tool, (void)ticket_id;
+  auraguard_check_result *out = &call->result;
+  size_t args_len = args_json ? strlen(args_json) : 0;
+  auraguard_status status = auraguard_check_tool_fast(call->guard, (const uint8_t *)"", 0, (const uint8_t *)args_json,
+                                                      args_len, NULL, 0, side_effect, out, &call->error);
+  if (out->action == AURAGUARD_ACTION_CACHE) {
+    out->flags = AURAGUARD_CHECK_KEPT;
+    out->details = NULL;
+    auraguard_decision_cached_result(&cache_details, &call->cached);
+    call->kept_count = 1;
+  }
+  call->summary = (uint64_t)out->action | (uint64_t)out->flags << 8 |
+                  (uint64_t)(out->action == AURAGUARD_ACTION_CACHE ? 2 : 1) << 16 | call->kept_count << 32;
+  return status;
+}
+
+auraguard_status auraguard_call_record(auraguard_call *call, uint64_t call_id, bool ok, const char *payload_json,
+                                       const char *error_code, int32_t side_effect_executed) {
+  (void)call, (void)call_id, (void)ok, (void)payload_json, (void)error_code, (void)side_effect_executed;
+  return AURAGUARD_OK;
+}
+
 auraguard_status auraguard_record_result_fast(auraguard_guard *guard, uint64_t call_id, bool ok,
                                               const uint8_t *payload_json, size_t payload_len,
                                               const uint8_t *error_code, size_t error_code_len,

@@ -105,6 +105,25 @@ impl auraguard_decision {
         })
     }
 
+    /// The decision itself.
+    pub(super) fn decision(&self) -> &Decision {
+        &self.decision
+    }
+
+    /// Its cached result as plain fields (strings owned by the handle).
+    pub(super) fn cached_fields(&self) -> Option<auraguard_cached_result> {
+        self.decision.cached_result.as_ref().map(|c| auraguard_cached_result {
+            payload_json: c.payload.json().as_ptr().cast(),
+            payload_len: c.payload.json().len(),
+            error_code: c.error_code.as_ref().map_or(std::ptr::null(), |e| e.as_ptr().cast()),
+            error_code_len: c.error_code.as_ref().map_or(0, |e| e.len()),
+            ok: c.ok,
+            cached: c.cached,
+            side_effect_executed: c.side_effect_executed,
+            payload_kept: c.payload_kept,
+        })
+    }
+
     /// The decision's JSON, written on the first call (thread-safe: the
     /// handle may be read from several threads at once).
     fn json(&self) -> &CStr {
@@ -242,18 +261,7 @@ pub unsafe extern "C" fn auraguard_decision_cached_result(
     if out.is_null() {
         return false;
     }
-    let fields = read(decision, None, |d| {
-        d.decision.cached_result.as_ref().map(|c| auraguard_cached_result {
-            payload_json: c.payload.json().as_ptr().cast(),
-            payload_len: c.payload.json().len(),
-            error_code: c.error_code.as_ref().map_or(std::ptr::null(), |e| e.as_ptr().cast()),
-            error_code_len: c.error_code.as_ref().map_or(0, |e| e.len()),
-            ok: c.ok,
-            cached: c.cached,
-            side_effect_executed: c.side_effect_executed,
-            payload_kept: c.payload_kept,
-        })
-    });
+    let fields = read(decision, None, auraguard_decision::cached_fields);
     match fields {
         Some(f) => {
             // SAFETY: checked non-NULL above; the caller passes a writable struct.

@@ -17,6 +17,7 @@ use super::{auraguard_status, boundary, non_null};
 use crate::decision::Decision;
 use crate::error::Error;
 use crate::json_scan::ResultFields;
+use crate::shared::SharedGuard;
 
 /// Bits of `auraguard_check_result.flags`: which optional fields hold a value.
 /// The values never change.
@@ -33,6 +34,10 @@ pub enum auraguard_check_flag {
     AURAGUARD_CHECK_RETRY_AFTER = 8,
     /// `details` is a decision handle with the rare fields.
     AURAGUARD_CHECK_DETAILS = 16,
+    /// Only from `auraguard_call_check`: a cache hit whose one rare field is
+    /// its cached result, which is in the call block's `cached` (`details`
+    /// is NULL).
+    AURAGUARD_CHECK_KEPT = 32,
 }
 
 /// A decision on a tool call, as plain fields. Filled by
@@ -96,8 +101,14 @@ pub(super) fn static_reason(reason: &str) -> Option<&'static CStr> {
     STATIC_REASONS.iter().copied().find(|r| r.to_bytes() == reason.as_bytes())
 }
 
+/// The reason's number among the fixed reason codes, from 1 (0: not one of
+/// them). Numbers hold for the library's lifetime, not across versions.
+pub(super) fn static_reason_number(reason: &str) -> u32 {
+    STATIC_REASONS.iter().position(|r| r.to_bytes() == reason.as_bytes()).map_or(0, |i| i as u32 + 1)
+}
+
 impl auraguard_check_result {
-    fn from_decision(d: Decision) -> auraguard_check_result {
+    pub(super) fn from_decision(d: Decision) -> auraguard_check_result {
         use auraguard_check_flag::*;
         let mut flags = 0u32;
         let mut key = [0 as c_char; 33];
@@ -249,18 +260,30 @@ pub unsafe extern "C" fn auraguard_record_result_fast(
         let g = unsafe { shared(guard) }?;
         let payload = unsafe { arg_bytes(payload_json, payload_len, "payload_json") }?;
         let code = unsafe { arg_bytes(error_code, error_code_len, "error_code") }?;
-        let executed = side_effect_flag(side_effect_executed).map_err(|_| {
-            Error::invalid(format!("`side_effect_executed` must be -1, 0 or 1, got {side_effect_executed}"))
-        })?;
-        let fields = ResultFields {
-            ok,
-            error_code: code.map(str::to_string),
-            side_effect_executed: executed,
-            call_id: (call_id != 0).then_some(call_id),
-            cached: false,
-        };
-        g.with(|g| g.record_result_fields(fields, payload))
+        record_fields(g, call_id, ok, payload, code, side_effect_executed)
     })
+}
+
+/// The booking of `auraguard_record_result_fast`, its text already read.
+pub(super) fn record_fields(
+    g: &SharedGuard,
+    call_id: u64,
+    ok: bool,
+    payload: Option<&str>,
+    code: Option<&str>,
+    side_effect_executed: i32,
+) -> Result<(), Error> {
+    let executed = side_effect_flag(side_effect_executed).map_err(|_| {
+        Error::invalid(format!("`side_effect_executed` must be -1, 0 or 1, got {side_effect_executed}"))
+    })?;
+    let fields = ResultFields {
+        ok,
+        error_code: code.map(str::to_string),
+        side_effect_executed: executed,
+        call_id: (call_id != 0).then_some(call_id),
+        cached: false,
+    };
+    g.with(|g| g.record_result_fields(fields, payload))
 }
 
 /// `auraguard_check_output_decision` with the text as pointer and length

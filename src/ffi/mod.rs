@@ -17,6 +17,7 @@
 // documentation; those are the only safety requirements.
 #![allow(clippy::missing_safety_doc)]
 
+pub mod call;
 pub mod decision;
 pub mod fast;
 pub mod guard;

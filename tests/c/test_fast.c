@@ -201,6 +201,54 @@ static void messages_are_read_by_length(void) {
     auraguard_guard_free(g);
 }
 
+/* Call blocks: five parameters to a check, the error in the block, and a
+ * cache hit kept by the block (no handle to free), recognised when it
+ * repeats the same stored result. */
+static void a_call_block_checks_records_and_keeps_cache_hits(void) {
+    auraguard_guard *g = new_guard(CONFIG);
+    auraguard_call *call = NULL;
+    char *err = NULL;
+    CHECK_STATUS(auraguard_call_new(g, &call, &err), AURAGUARD_OK, err);
+    CHECK(call != NULL && call->guard == g && call->error == NULL);
+    {
+        CHECK_STATUS(auraguard_call_check(call, "get_order", "{\"order_id\":\"A-1\"}", "T-1", -1), AURAGUARD_OK,
+                     call->error);
+        CHECK(call->result.action == AURAGUARD_ACTION_ALLOW && call->result.flags == AURAGUARD_CHECK_CALL_ID);
+        CHECK((call->summary & 0xffff) == ((uint64_t)AURAGUARD_CHECK_CALL_ID << 8));
+        CHECK(((call->summary >> 16) & 0xffff) != 0 && strcmp(call->result.reason, "allow") == 0);
+        CHECK_STATUS(auraguard_call_record(call, call->result.call_id, true, "{\"n\": 1}", NULL, -1), AURAGUARD_OK,
+                     call->error);
+    }
+    uint64_t first = 0;
+    const char *payload = NULL;
+    for (int i = 0; i < 3; i++) {
+        CHECK_STATUS(auraguard_call_check(call, "get_order", "{\"order_id\":\"A-1\"}", "T-1", -1), AURAGUARD_OK,
+                     call->error);
+        CHECK(call->result.action == AURAGUARD_ACTION_CACHE && call->result.flags == AURAGUARD_CHECK_KEPT);
+        CHECK(call->result.details == NULL && strcmp(call->result.reason, "identical_toolcall_loop_cache") == 0);
+        CHECK(call->cached.payload_len == 7 && memcmp(call->cached.payload_json, "{\"n\":1}", 7) == 0);
+        CHECK(call->cached.ok && call->cached.cached && call->cached.payload_kept);
+        if (i == 0) {
+            first = call->summary;
+            payload = call->cached.payload_json;
+        }
+        CHECK(call->summary == first && call->cached.payload_json == payload);
+    }
+    /* A failure: the message in the block, the summary as it was. */
+    CHECK(auraguard_call_check(call, "get_order", "[1]", NULL, -1) == AURAGUARD_ERR_INVALID_ARGUMENT);
+    CHECK(call->error != NULL && call->summary == first);
+    auraguard_string_free(call->error);
+    CHECK(auraguard_call_record(call, 424242, true, NULL, NULL, -1) == AURAGUARD_ERR_INVALID_ARGUMENT);
+    CHECK(call->error != NULL);
+    auraguard_string_free(call->error);
+    CHECK(auraguard_call_check(NULL, "get_order", NULL, NULL, -1) == AURAGUARD_ERR_INVALID_ARGUMENT);
+    CHECK(stat(g, "tool_calls_executed") == 1);
+    /* The guard may be freed first; the block frees the decision it keeps. */
+    auraguard_guard_free(g);
+    auraguard_call_free(call);
+    auraguard_call_free(NULL);
+}
+
 void suite_fast(void) {
     RUN(an_allowed_read_fills_the_struct_without_details);
     RUN(a_side_effect_carries_its_key_and_lease);
@@ -208,4 +256,5 @@ void suite_fast(void) {
     RUN(failed_records_change_nothing);
     RUN(bad_checks_leave_the_struct_and_the_guard_alone);
     RUN(messages_are_read_by_length);
+    RUN(a_call_block_checks_records_and_keeps_cache_hits);
 }
