@@ -125,4 +125,35 @@ class FastPathTest < Minitest::Test
     assert_equal "rewrite", rewrite.to_h[:action]
     assert_predicate rewrite, :frozen?
   end
+
+  # The call block keeps a plain cache hit's result: a repeat of the same
+  # stored result is the same (frozen) Decision again, another stored
+  # result a new one, each equal to what the JSON path gives.
+  def test_repeated_cache_hits_equal_the_json_and_switch_with_the_stored_result
+    fast, twin = twins(repeat_toolcall_threshold: 2, max_cache_entries: 10)
+    a = { order_id: "A" }
+    b = { order_id: "B" }
+    check_both(fast, twin, "get_order", a, result: { ok: true, payload: { "n" => 1 } })
+    check_both(fast, twin, "get_order", b, result: { ok: true, payload: [2] })
+    first = check_both(fast, twin, "get_order", a)
+    assert_equal({ n: 1 }, first.cached_result[:payload])
+    assert_same first, check_both(fast, twin, "get_order", a)
+    other = check_both(fast, twin, "get_order", b)
+    assert_equal [2], other.cached_result[:payload]
+    again = check_both(fast, twin, "get_order", a)
+    assert_equal first.cached_result, again.cached_result
+    assert_same again, check_both(fast, twin, "get_order", a, ticket_id: nil)
+  end
+
+  # Text the hot path does not recognise goes through Arguments as before.
+  def test_symbols_and_non_ascii_text_reach_the_library_as_utf8
+    g = guard
+    assert_predicate g.check_tool(:get_order, { order_id: 1 }, ticket_id: "Größe-1"), :allow?
+    latin = "caf\xE9".dup.force_encoding(Encoding::ISO_8859_1)
+    d = g.check_tool("get_order", AuraGuard::RawJSON.new(%({"q":"#{latin.encode(Encoding::UTF_8)}"})), ticket_id: latin)
+    assert_predicate d, :allow?
+    g.record_result(ok: true, payload: AuraGuard::RawJSON.new(%({"q":"é"})), call_id: d.call_id)
+    assert_raises(AuraGuard::InvalidArgumentError) { g.check_tool(Object.new) }
+    assert_raises(AuraGuard::InvalidArgumentError) { g.check_tool("get_order", {}, ticket_id: 5) }
+  end
 end

@@ -1,21 +1,23 @@
 # frozen_string_literal: true
 
 require "json"
-require_relative "native"
 require_relative "scratch"
 
 module AuraGuard
-  # A cache decision's cached result read through
-  # auraguard_decision_cached_result: the payload's JSON text, the error code
-  # and the flags as plain fields, so that only the payload is parsed, not
-  # the whole decision.
+  # A cache decision's cached result as auraguard_call_check writes it into
+  # the call block: the payload's JSON text, the error code and the flags as
+  # plain fields, so that only the payload is parsed, not the whole decision.
   module CachedFields
     # The four bools, a byte each from :ok on, are read as one uint32 (one
     # call instead of four): each one's mask is its byte in that integer.
     layout = Scratch::CachedResult
-    BOOLS = layout.offset_of(:ok)
+    BOOLS = Scratch::CACHED_AT + layout.offset_of(:ok)
+    PAYLOAD_AT = Scratch::CACHED_AT + layout.offset_of(:payload_json)
+    PAYLOAD_LEN_AT = Scratch::CACHED_AT + layout.offset_of(:payload_len)
+    CODE_AT = Scratch::CACHED_AT + layout.offset_of(:error_code)
+    CODE_LEN_AT = Scratch::CACHED_AT + layout.offset_of(:error_code_len)
     byte_mask = lambda do |field|
-      byte = layout.offset_of(field) - BOOLS
+      byte = layout.offset_of(field) - layout.offset_of(:ok)
       byte = 3 - byte unless FFI::Platform::BYTE_ORDER == FFI::Platform::LITTLE_ENDIAN
       0xff << (8 * byte)
     end
@@ -36,15 +38,12 @@ module AuraGuard
 
     module_function
 
-    # The cached result of the decision `handle` (its address) as
-    # Decision#cached_result holds it ({ok:, payload:, error_code:, cached:,
-    # side_effect_executed:, payload_kept:}, frozen through and through), or
-    # nil when it has none. `memory` is the auraguard_cached_result to fill,
-    # `fields` the Scratch::CachedResult over it.
-    def read(handle, memory, fields)
-      return nil unless Native.auraguard_decision_cached_result(handle, memory)
-
-      json = Scratch::MEMORY.get_bytes(fields[:payload_json] - 1, fields[:payload_len]).force_encoding(Encoding::UTF_8)
+    # The cached result in the call block `call` (an auraguard_call's
+    # AutoPointer) as Decision#cached_result holds it ({ok:, payload:,
+    # error_code:, cached:, side_effect_executed:, payload_kept:}, frozen
+    # through and through).
+    def read(call)
+      json = Scratch.text_at(call.get_uint64(PAYLOAD_AT), call.get_uint64(PAYLOAD_LEN_AT))
       last = @last_payload
       payload = if last && last[0] == json
                   last[1]
@@ -53,12 +52,12 @@ module AuraGuard
                   @last_payload = [json, parsed].freeze
                   parsed
                 end
-      code_at = fields[:error_code]
-      bools = memory.get_uint32(BOOLS)
+      code_at = call.get_uint64(CODE_AT)
+      bools = call.get_uint32(BOOLS)
       {
         ok: bools & OK != 0,
         payload: payload,
-        error_code: code_at == 0 ? nil : Scratch.text_at(code_at, fields[:error_code_len]).freeze,
+        error_code: code_at == 0 ? nil : Scratch.text_at(code_at, call.get_uint64(CODE_LEN_AT)).freeze,
         cached: bools & CACHED != 0,
         side_effect_executed: bools & EXECUTED != 0,
         payload_kept: bools & KEPT != 0

@@ -2,60 +2,110 @@
 
 require_relative "native"
 require_relative "native_call"
+require_relative "arguments"
+require_relative "raw_json"
 require_relative "scratch"
 require_relative "struct_decision"
 
 module AuraGuard
   # The hot path beneath Guard#check_tool, #record_result and #check_output,
-  # as methods of the guard's Handle (mixed in there): each takes a scratch
-  # block (counting the call in), makes the native call, reads what the
-  # library wrote into the block, and gives the block back (counting the
-  # call out). Text goes to the library as pointer and length straight from
-  # the Ruby strings, the result's fields as parameters, and the decision
-  # comes back as a struct (StructDecision). In the interpreter a Ruby
-  # method call costs some 300 machine instructions, against about 10,000
-  # for the library's own work on a check, so these are written out rather
-  # than split into helpers.
+  # as methods of the guard's Handle (mixed in there): each checks its
+  # arguments, takes a scratch block (counting the call in), makes the
+  # native call, reads what the library wrote into the block, and gives the
+  # block back (counting the call out).
   #
-  # The callers (Guard) have checked the arguments.
+  # In the interpreter a Ruby method call costs some 200 machine
+  # instructions, a C method (ascii_only?, is_a?, a field read) 250 to 300,
+  # a native call through ffi about 600 plus 300 per parameter and an object
+  # 1,000 with its share of the garbage collector's work; the library's own
+  # work on a check is about 10,000. So these are written out rather than
+  # split into helpers, the arguments' common kinds are recognised with as
+  # few calls as possible, and a check is one native call with five
+  # parameters: auraguard_call_check, whose block holds the guard, the
+  # decision and the error. Its summary word says in one read what kind of
+  # decision it is: a plain allow is that word and its call id; a cache hit
+  # on the stored result the block already kept is that word alone, and the
+  # Decision made for that result the first time is returned again.
   module FastPath
-    def check_tool(tool, args_json, ticket, flag)
+    # The arguments as Guard#check_tool takes them. Each argument is
+    # checked in the order the errors are reported; the common kind of
+    # value inline: a String of ASCII (nothing to transcode or refuse; a
+    # value without ascii_only? is no String, and Arguments handles it), a
+    # RawJSON whose text is ASCII. A NUL byte in such text reaches ffi,
+    # which refuses it before the call; Arguments then words the error.
+    def check_tool(name, args, ticket_id, side_effect)
+      tool = (name.ascii_only? rescue false) ? name : Arguments.text(name, "tool name") # rubocop:disable Style/RescueModifier
+      args_json = if RawJSON === args
+                    args.ascii || Arguments.text(args.json, "tool arguments")
+                  else
+                    Arguments.args_json(args)
+                  end
+      ticket = if ticket_id.nil? || (ticket_id.ascii_only? rescue false) then ticket_id # rubocop:disable Style/RescueModifier
+               else Arguments.text(ticket_id, "ticket_id")
+               end
+      flag = side_effect.nil? ? -1 : Arguments.side_effect_flag(side_effect)
       # Handle#take, written out.
-      scratch = begin
+      block = begin
         @idle.pop(true)
       rescue ThreadError
         fresh_scratch
       end
-      closed!(scratch) if @closed
+      closed!(block) if @closed
       begin
-        status = Native.auraguard_check_tool_fast(@pointer, tool, tool.bytesize, args_json,
-                                                  args_json ? args_json.bytesize : 0, ticket,
-                                                  ticket ? ticket.bytesize : 0, flag,
-                                                  scratch[Scratch::RESULT], scratch[Scratch::ERROR])
+        status = begin
+          Native.auraguard_call_check(block[Scratch::ADDRESS], tool, args_json, ticket, flag)
+        rescue ArgumentError, TypeError
+          refused!(name, args_json, ticket_id)
+        end
+        call = block[Scratch::CALL]
+        failed(call, status) unless status == 0
         # Read before the block goes back: the next call may take it.
-        status == 0 ? StructDecision.read(scratch) : failed(scratch, status)
+        summary = call.get_uint64(Scratch::SUMMARY_AT)
+        if summary & 0xffff == StructDecision::PLAIN_ALLOW
+          Decision.new(:allow, StructDecision::REASONS[summary >> 16 & 0xffff] || StructDecision.reason(call, summary >> 16 & 0xffff),
+                       call.get_uint64(StructDecision::CALL_ID_AT))
+        elsif summary == block[Scratch::MEMO_SUMMARY]
+          block[Scratch::MEMO_DECISION]
+        else
+          StructDecision.read(block, call, summary)
+        end
       ensure
-        @idle.push(scratch)
+        @idle.push(block)
         free_if_idle if @closed
       end
     end
 
-    def record_result(ok, payload_json, error_code, side_effect_executed, call_id)
+    # The arguments as Guard#record_result takes them; nil.
+    def record_result(ok, payload, error_code, side_effect_executed, call_id)
+      Arguments.invalid!("result field `ok` must be true or false") unless true == ok || false == ok
+      executed = side_effect_executed.nil? ? -1 : Arguments.side_effect_executed(side_effect_executed)
+      id = if call_id.nil? then 0
+           elsif Integer === call_id && call_id > 0 && call_id <= Arguments::FIXNUM_MAX then call_id
+           else Arguments.call_id(call_id)
+           end
+      payload_json = if payload.nil? then nil
+                     elsif RawJSON === payload then payload.ascii || Arguments.payload_json(payload)
+                     else Arguments.payload_json(payload)
+                     end
+      code = error_code.nil? ? nil : Arguments.text(error_code.to_s, "error_code")
       # Handle#take, written out.
-      scratch = begin
+      block = begin
         @idle.pop(true)
       rescue ThreadError
         fresh_scratch
       end
-      closed!(scratch) if @closed
+      closed!(block) if @closed
       begin
-        status = Native.auraguard_record_result_fast(@pointer, call_id, ok, payload_json,
-                                                     payload_json ? payload_json.bytesize : 0,
-                                                     error_code, error_code ? error_code.bytesize : 0,
-                                                     side_effect_executed, scratch[Scratch::ERROR])
-        failed(scratch, status) unless status == 0
+        status = begin
+          Native.auraguard_call_record(block[Scratch::ADDRESS], id, ok, payload_json, code, executed)
+        rescue ArgumentError
+          # A NUL byte in an ASCII RawJSON payload: the only text not checked yet.
+          Arguments.text(payload_json, "payload")
+          raise
+        end
+        failed(block[Scratch::CALL], status) unless status == 0
       ensure
-        @idle.push(scratch)
+        @idle.push(block)
         free_if_idle if @closed
       end
       nil
@@ -72,8 +122,15 @@ module AuraGuard
       closed!(scratch) if @closed
       begin
         out = scratch[Scratch::OUT]
-        status = Native.auraguard_check_output_fast(@pointer, text, text.bytesize, out, scratch[Scratch::ERROR])
-        failed(scratch, status) unless status == 0
+        error = scratch[Scratch::ERROR]
+        status = Native.auraguard_check_output_fast(@pointer, text, text.bytesize, out, error)
+        unless status == 0
+          begin
+            NativeCall.check!(status, error)
+          ensure
+            error.put_pointer(0, nil)
+          end
+        end
         details = out.get_pointer(0) # NULL is ffi's one NULL pointer object: no allocation
       ensure
         @idle.push(scratch)
@@ -84,13 +141,23 @@ module AuraGuard
 
     private
 
-    # Raises the status's error with the library's message, and leaves the
-    # block's error slot NULL again.
-    def failed(scratch, status)
-      error = scratch[Scratch::ERROR]
-      NativeCall.check!(status, error)
-    ensure
-      error.put_pointer(0, nil)
+    # ffi refused check_tool's text before the call (a NUL byte, or an
+    # object that only looked like a String): the error Arguments gives for
+    # the first such argument.
+    def refused!(name, args_json, ticket_id)
+      Arguments.text(name, "tool name")
+      Arguments.text(args_json, "tool arguments") if args_json
+      Arguments.text(ticket_id, "ticket_id") unless ticket_id.nil?
+      raise
+    end
+
+    # Raises the status's error with the library's message, taken from the
+    # block (and released).
+    def failed(call, status)
+      message = call.get_uint64(Scratch::ERROR_AT)
+      call.put_uint64(Scratch::ERROR_AT, 0)
+      text = message == 0 ? nil : NativeCall.take_string(FFI::Pointer.new(message))
+      NativeCall.raise_status(status, text)
     end
   end
 end

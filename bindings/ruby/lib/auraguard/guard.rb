@@ -61,6 +61,8 @@ module AuraGuard
     # a Hash or AuraGuard::RawJSON holding a JSON object; `ticket_id` names the customer ticket or task (nil: the run itself);
     # `side_effect` true/false overrides the configured side_effect_tools.
     def check_tool(name, args = NO_ARGS, ticket_id: nil, side_effect: nil)
+      return @handle.check_tool(name, args, ticket_id, side_effect) unless @event_function
+
       check_tool_with(nil, name, args, ticket_id, side_effect)
     end
 
@@ -69,6 +71,8 @@ module AuraGuard
     # may have happened despite an error (a timeout after the request left).
     # A payload given as AuraGuard::RawJSON is recorded as it is.
     def record_result(ok:, payload: nil, error_code: nil, side_effect_executed: nil, call_id: nil)
+      return @handle.record_result(ok, payload, error_code, side_effect_executed, call_id) unless @event_function
+
       record_with(nil, ok, payload, error_code, side_effect_executed, call_id)
     end
 
@@ -183,45 +187,15 @@ module AuraGuard
       init_run_state(Concurrency.capacity(json))
     end
 
-    # The hot path. Each argument is checked here, in the order the errors
-    # are reported, and the common kind of value inline: a String of ASCII
-    # without NUL (nothing to transcode or refuse), a call id Ruby compares
-    # without a method call. Arguments checks the rest and words the errors.
-    # Each method call saved here is some 300 machine instructions of the
-    # interpreter's, hence the long conditions.
+    # The hot path is the handle's (FastPath), which checks the arguments
+    # too; with an event callback registered, its events are delivered once
+    # the call returns.
     def check_tool_with(faults, name, args, ticket_id, side_effect)
-      tool = name.is_a?(String) && name.ascii_only? && !name.include?("\0") ? name : Arguments.text(name, "tool name")
-      args_json = if args.is_a?(RawJSON)
-                    json = args.json
-                    json.ascii_only? && !json.include?("\0") ? json : Arguments.text(json, "tool arguments")
-                  else
-                    Arguments.args_json(args)
-                  end
-      ticket = if ticket_id.nil? then nil
-               elsif ticket_id.is_a?(String) && ticket_id.ascii_only? && !ticket_id.include?("\0") then ticket_id
-               else Arguments.text(ticket_id, "ticket_id")
-               end
-      flag = side_effect.nil? ? -1 : Arguments.side_effect_flag(side_effect)
-      return @handle.check_tool(tool, args_json, ticket, flag) unless @event_function
-
-      with_events(faults) { @handle.check_tool(tool, args_json, ticket, flag) }
+      with_events(faults) { @handle.check_tool(name, args, ticket_id, side_effect) }
     end
 
     def record_with(faults, ok, payload, error_code, side_effect_executed, call_id)
-      Arguments.invalid!("result field `ok` must be true or false") unless true == ok || false == ok
-      executed = side_effect_executed.nil? ? -1 : Arguments.side_effect_executed(side_effect_executed)
-      id = if call_id.nil? then 0
-           elsif call_id.is_a?(Integer) && call_id > 0 && call_id <= Arguments::FIXNUM_MAX then call_id
-           else Arguments.call_id(call_id)
-           end
-      payload_json = if payload.nil? then nil
-                     elsif payload.is_a?(RawJSON) && (json = payload.json).ascii_only? && !json.include?("\0") then json
-                     else Arguments.payload_json(payload)
-                     end
-      code = error_code.nil? ? nil : Arguments.text(error_code.to_s, "error_code")
-      return @handle.record_result(ok, payload_json, code, executed, id) unless @event_function
-
-      with_events(faults) { @handle.record_result(ok, payload_json, code, executed, id) }
+      with_events(faults) { @handle.record_result(ok, payload, error_code, side_effect_executed, call_id) }
       nil
     end
 

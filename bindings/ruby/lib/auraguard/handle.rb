@@ -32,7 +32,7 @@ module AuraGuard
       # One block made now, so that a guard used by one thread at a time
       # never finds the pool empty (an exception, in Thread::Queue#pop).
       @idle = Thread::Queue.new
-      @idle.push(Scratch.block)
+      @idle.push(Scratch.block(@pointer))
       @made = 1
       @closed = false
       @lock = Mutex.new
@@ -72,10 +72,15 @@ module AuraGuard
       scratch
     end
 
-    # None idle: one more call at once than ever before.
+    # None idle: one more call at once than ever before. Counted once made:
+    # a block that could not be made is never given back.
     def fresh_scratch
+      pointer = @pointer
+      raise ClosedError, "the guard is closed" if pointer.nil?
+
+      block = Scratch.block(pointer)
       @lock.synchronize { @made += 1 }
-      Scratch.block
+      block
     end
 
     # A call that took `scratch` after #close: gives it back and raises.

@@ -43,6 +43,15 @@ module AuraGuard
     attach_function :auraguard_record_result_fast,
                     %i[pointer uint64 bool buffer_in size_t buffer_in size_t int32 pointer], :int
     attach_function :auraguard_check_output_fast, %i[pointer buffer_in size_t pointer pointer], :int
+    # The call blocks (AuraGuard::Scratch): the hot path of check_tool and
+    # record_result. A block travels as its address, and text as Ruby
+    # Strings that ffi hands over NUL-terminated (refusing a NUL byte inside
+    # with ArgumentError before the call): every parameter costs about 300
+    # machine instructions, the pointer-and-length functions above take ten.
+    attach_function :auraguard_call_new, %i[pointer pointer pointer], :int
+    attach_function :auraguard_call_free, [:pointer], :void
+    attach_function :auraguard_call_check, %i[uintptr_t string string string int32], :int
+    attach_function :auraguard_call_record, %i[uintptr_t uint64 bool string string int32], :int
     # A decision handle travels as its address, an Integer read from the
     # check result struct: a Pointer object for it would cost more than the
     # call (a pointer and a uintptr_t are passed alike).

@@ -50,7 +50,13 @@ module AuraGuard
     def check!(status, err)
       return if status.zero?
 
-      message = take_string(err.read_pointer) || Native.auraguard_status_name(status)
+      raise_status(status, take_string(err.read_pointer))
+    end
+
+    # Raises the error class for a non-zero status with the library's
+    # message (nil: the status's name).
+    def raise_status(status, message)
+      message ||= Native.auraguard_status_name(status)
       symbol, klass = STATUS_ERRORS.fetch(status) { [:unknown, InternalError] }
       raise klass.new(message, status: symbol)
     end

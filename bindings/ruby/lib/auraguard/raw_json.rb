@@ -6,6 +6,10 @@ module AuraGuard
   # validates it; nothing is parsed or re-encoded on the Ruby side.
   class RawJSON
     attr_reader :json
+    # The text when it is ASCII, which the library takes as it is (a NUL
+    # byte aside, which the call refuses), else nil: checked once here
+    # rather than at every call that passes the same arguments or payload.
+    attr_reader :ascii
 
     def initialize(json)
       raise InvalidArgumentError.new("RawJSON needs a String, got #{json.class}", status: :invalid_argument) unless json.is_a?(String)
@@ -13,6 +17,7 @@ module AuraGuard
       # A copy the caller cannot change; `+` copies without #dup's call to
       # initialize_copy, which costs more than the copy for a short text.
       @json = json.frozen? ? json : (json + "").freeze
+      @ascii = @json.ascii_only? ? @json : nil
       freeze
     end
 

@@ -1,17 +1,21 @@
 # frozen_string_literal: true
 
 require "ffi"
+require_relative "native"
+require_relative "native_call"
 
 module AuraGuard
-  # The native memory a hot-path call hands the library for its outputs: an
-  # auraguard_check_result, the `char **error_out` slot, the
-  # `auraguard_decision **` slot of check_output and an
-  # auraguard_cached_result, in one zeroed block.
+  # The native memory a hot-path call hands the library: an auraguard_call
+  # block of include/auraguard.h (the guard, the decision the check wrote,
+  # a cache hit's cached result and the error message, made by
+  # auraguard_call_new and freed with the block's AutoPointer), and for
+  # check_output the `auraguard_decision **` and `char **error_out` slots.
   #
-  # Allocating an FFI::MemoryPointer costs more than the native call itself,
-  # so each guard's Handle keeps the blocks it made and lends one to each
-  # call. A block is a frozen Array of its parts, indexed by the constants
-  # below: reading an Array element costs a fraction of a method call.
+  # Each guard's Handle keeps the blocks it made and lends one to each
+  # call. A block is an Array of its parts, indexed by the constants below:
+  # reading an Array element costs a fraction of a method call. Two of its
+  # elements change: the decision made for the cached result the library
+  # keeps in the block, and the summary word it was made for (MEMO_*).
   module Scratch
     # auraguard_check_result of include/auraguard.h. Pointers are read as
     # their addresses (uintptr_t): a Pointer object for each would cost more
@@ -41,33 +45,50 @@ module AuraGuard
              :payload_kept, :bool
     end
 
-    # The parts of a block: each struct's memory (fixed-width fields are
-    # read straight from it, a little cheaper than through the struct) and
-    # the struct (for pointer-sized fields), and the two slots.
-    RESULT = 0
-    RESULT_FIELDS = 1
-    ERROR = 2
-    OUT = 3
-    CACHED = 4
-    CACHED_FIELDS = 5
+    # auraguard_call of include/auraguard.h.
+    class Call < FFI::Struct
+      layout :guard, :uintptr_t,
+             :summary, :uint64,
+             :result, CheckResult,
+             :cached, CachedResult,
+             :error, :uintptr_t,
+             :kept, :uintptr_t,
+             :kept_count, :uint64
+    end
 
-    ERROR_AT = CheckResult.size
-    OUT_AT = ERROR_AT + FFI.type_size(:pointer)
-    CACHED_AT = OUT_AT + FFI.type_size(:pointer)
-    SIZE = CACHED_AT + CachedResult.size
+    # The parts of a block: the auraguard_call (an AutoPointer: fields are
+    # read from it at the offsets below), its address (what the calls
+    # take), the memo of its kept cached result, check_output's two slots.
+    CALL = 0
+    ADDRESS = 1
+    MEMO_SUMMARY = 2
+    MEMO_DECISION = 3
+    OUT = 4
+    ERROR = 5
+
+    SUMMARY_AT = Call.offset_of(:summary)
+    RESULT_AT = Call.offset_of(:result)
+    CACHED_AT = Call.offset_of(:cached)
+    ERROR_AT = Call.offset_of(:error)
 
     # The whole address space as offsets from 1, to read text the library
     # wrote at an address without making a Pointer object per read (ffi
     # reads nothing through a NULL pointer, hence 1).
     MEMORY = FFI::Pointer.new(1)
 
+    FREE = Native.method(:auraguard_call_free)
+
     module_function
 
-    # A new zeroed block: [result, result_fields, error, out, cached, cached_fields].
-    def block
-      memory = FFI::MemoryPointer.new(:uint8, SIZE)
-      cached = memory + CACHED_AT
-      [memory, CheckResult.new(memory), memory + ERROR_AT, memory + OUT_AT, cached, CachedResult.new(cached)].freeze
+    # A new block for the guard `pointer`: [call, address, memo_summary,
+    # memo_decision, out, error].
+    def block(pointer)
+      call = NativeCall.with_out_pointers do |out, err|
+        NativeCall.check!(Native.auraguard_call_new(pointer, out, err), err)
+        FFI::AutoPointer.new(out.read_pointer, FREE)
+      end
+      slots = FFI::MemoryPointer.new(:pointer, 2)
+      [call, call.address, nil, nil, slots, slots + FFI.type_size(:pointer)]
     end
 
     # `length` bytes at `address` as a UTF-8 String.
