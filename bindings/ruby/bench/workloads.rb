@@ -1,3 +1,5 @@
+# frozen_string_literal: true
+
 # The workloads of bench/c/bench_capi.c and bench/compare through the Ruby
 # binding, the same calls on the same configurations (a cost budget out of
 # reach included), as a caller that has its arguments and payloads as JSON
