@@ -131,6 +131,9 @@ pub struct Guard {
     next_call_id: u64,
     /// The signatures of recent canonical arguments (a loop's repeats).
     args_memo: SigMemo,
+    /// The same signatures under the tool's name and the arguments' text as
+    /// given, so a repeat of a text can skip reading it (see `check_scanned`).
+    raw_memo: SigMemo,
     /// Reusable buffers: canonical arguments, a payload, the JSON scanner.
     scratch: String,
     payload: String,
@@ -180,6 +183,7 @@ impl Guard {
             listening: false,
             next_call_id: 1,
             args_memo: SigMemo::default(),
+            raw_memo: SigMemo::default(),
             scratch: String::new(),
             payload: String::new(),
             scanner: Scanner::new(),
@@ -273,6 +277,14 @@ impl Guard {
         ticket_id: Option<&str>,
         side_effect: Option<bool>,
     ) -> Result<Decision> {
+        // The same text for the same tool a moment ago (a loop, a cache
+        // hit): it was valid then and its signature is known. Reading it
+        // again is most of such a call's cost, and only a tool whose rules
+        // read an argument needs it read.
+        let vacancy = match self.raw_memo.get(tool.as_bytes(), text.as_bytes()) {
+            Ok(args_sig) => return self.check_known(scanner, tool, text, args_sig, ticket_id, side_effect),
+            Err(vacancy) => vacancy,
+        };
         self.scratch.clear();
         self.scratch.push_str("args:");
         let ignore = self.cfg.arg_ignore_keys.get(tool);
@@ -283,6 +295,30 @@ impl Guard {
         })?;
         let id = self.admit(tool, ticket_id)?;
         let args_sig = self.args_memo.sign(&self.signer, self.scratch.as_bytes());
+        self.raw_memo.put(vacancy, tool.as_bytes(), text.as_bytes(), args_sig);
+        self.decide(id, Args::Scanned(view), args_sig, ticket_id, side_effect)
+    }
+
+    /// [`check_scanned`] of a text whose signature the raw memo knew: it was
+    /// valid for this tool a moment ago, and it is read again only when a
+    /// rule of the tool reads an argument.
+    ///
+    /// [`check_scanned`]: Guard::check_scanned
+    fn check_known(
+        &mut self,
+        scanner: &mut Scanner,
+        tool: &str,
+        text: &str,
+        args_sig: Sig,
+        ticket_id: Option<&str>,
+        side_effect: Option<bool>,
+    ) -> Result<Decision> {
+        let id = self.admit(tool, ticket_id)?;
+        if !self.run.tool_at(id).rules.reads_args() {
+            return self.decide(id, Args::Unread(text), args_sig, ticket_id, side_effect);
+        }
+        self.scratch.clear();
+        let view = scanner.canonical_args(text, self.cfg.arg_ignore_keys.get(tool), &mut self.scratch)?;
         self.decide(id, Args::Scanned(view), args_sig, ticket_id, side_effect)
     }
 

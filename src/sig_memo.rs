@@ -29,6 +29,11 @@ struct Slot {
     used: bool,
 }
 
+/// Where a pair [`SigMemo::get`] did not find would be kept (none when it
+/// is too long to keep).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Vacancy(Option<usize>);
+
 /// See the module documentation. One per guard, beside its `Signer`.
 #[derive(Default)]
 pub struct SigMemo {
@@ -56,25 +61,89 @@ impl SigMemo {
         sig
     }
 
+    /// The signature remembered for the pair (`name`, `text`), or else
+    /// where it would go (for [`put`]). For a memo keyed by something other
+    /// than the signed text; the pair is compared in full, its parts apart
+    /// (`a` + `bc` is not `ab` + `c`).
+    ///
+    /// [`put`]: SigMemo::put
+    pub fn get(&self, name: &[u8], text: &[u8]) -> Result<Sig, Vacancy> {
+        if !fits(name, text) {
+            return Err(Vacancy(None));
+        }
+        let at = slot_of_pair(name, text);
+        let Some(slot) = self.slots.get(at) else {
+            return Err(Vacancy(Some(at)));
+        };
+        let held = &slot.text;
+        let same = slot.used
+            && held.len() == 8 + name.len() + text.len()
+            && held[..8] == (name.len() as u64).to_le_bytes()
+            && held[8..8 + name.len()] == *name
+            && held[8 + name.len()..] == *text;
+        if same {
+            Ok(slot.sig)
+        } else {
+            Err(Vacancy(Some(at)))
+        }
+    }
+
+    /// Remember `sig` under the pair that [`get`] did not find (nothing is
+    /// kept for a pair longer than [`MAX_REMEMBERED_BYTES`]). The caller
+    /// vouches that `sig` is what the pair stands for.
+    ///
+    /// [`get`]: SigMemo::get
+    pub fn put(&mut self, at: Vacancy, name: &[u8], text: &[u8], sig: Sig) {
+        let Vacancy(Some(at)) = at else {
+            return;
+        };
+        debug_assert_eq!(at, slot_of_pair(name, text), "the vacancy of this pair");
+        if self.slots.is_empty() {
+            self.slots.resize_with(SLOTS, Slot::default);
+        }
+        let slot = &mut self.slots[at];
+        slot.text.clear();
+        slot.text.extend_from_slice(&(name.len() as u64).to_le_bytes());
+        slot.text.extend_from_slice(name);
+        slot.text.extend_from_slice(text);
+        slot.sig = sig;
+        slot.used = true;
+    }
+
     /// Bytes held, for the guard's memory bound.
     pub fn bytes(&self) -> usize {
         self.slots.iter().map(|s| s.text.capacity() + std::mem::size_of::<Slot>()).sum()
     }
 }
 
+/// Whether a pair is short enough to remember (with its 8-byte length).
+fn fits(name: &[u8], text: &[u8]) -> bool {
+    8 + name.len() + text.len() <= MAX_REMEMBERED_BYTES
+}
+
+/// The slot of a pair: [`slot_of`]'s hash over the name, then the text,
+/// with the name's length in.
+fn slot_of_pair(name: &[u8], text: &[u8]) -> usize {
+    let h = mix(name.len() as u64, name);
+    (mix(h ^ text.len() as u64, text) >> 32) as usize % SLOTS
+}
+
 /// The slot of a text: a multiply-and-rotate hash over 8-byte words (FxHash's
 /// step), enough to spread the texts of one agent's calls.
 fn slot_of(text: &[u8]) -> usize {
+    (mix(text.len() as u64, text) >> 32) as usize % SLOTS
+}
+
+/// Fold `bytes` into `h`, 8 bytes at a time.
+fn mix(mut h: u64, bytes: &[u8]) -> u64 {
     const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-    let mut h = text.len() as u64;
-    let mut words = text.chunks_exact(8);
+    let mut words = bytes.chunks_exact(8);
     for w in &mut words {
         h = (h.rotate_left(5) ^ u64::from_le_bytes(w.try_into().expect("8 bytes"))).wrapping_mul(K);
     }
     let mut last = [0u8; 8];
     last[..words.remainder().len()].copy_from_slice(words.remainder());
-    h = (h.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(K);
-    (h >> 32) as usize % SLOTS
+    (h.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(K)
 }
 
 #[cfg(test)]
@@ -112,6 +181,38 @@ mod tests {
         let at_limit = "y".repeat(MAX_REMEMBERED_BYTES);
         assert_eq!(memo.sign(&signer, at_limit.as_bytes()), signer.sign(&[at_limit.as_bytes()]));
         assert!(memo.bytes() <= SLOTS * (MAX_REMEMBERED_BYTES + std::mem::size_of::<Slot>()) + MAX_REMEMBERED_BYTES);
+    }
+
+    #[test]
+    fn a_pair_gives_back_only_what_was_put_under_it() {
+        let mut memo = SigMemo::default();
+        let mut put = |memo: &mut SigMemo, name: &[u8], text: &[u8], sig| {
+            let at = memo.get(name, text).expect_err("not there yet");
+            memo.put(at, name, text, sig);
+        };
+        assert!(memo.get(b"t", b"{}").is_err(), "an empty memo");
+        put(&mut memo, b"t", b"{}", [1; 32]);
+        assert_eq!(memo.get(b"t", b"{}"), Ok([1; 32]));
+        assert!(memo.get(b"t", b"{} ").is_err());
+        assert!(memo.get(b"t ", b"{}").is_err());
+        put(&mut memo, b"ab", b"c", [4; 32]);
+        assert!(memo.get(b"a", b"bc").is_err(), "the parts are kept apart");
+        assert_eq!(memo.get(b"ab", b"c"), Ok([4; 32]));
+        let long = vec![b'x'; MAX_REMEMBERED_BYTES - 8];
+        assert_eq!(memo.get(b"t", &long), Err(Vacancy(None)), "too long to keep");
+        put(&mut memo, b"t", &long, [3; 32]);
+        assert!(memo.get(b"t", &long).is_err(), "still not kept");
+        put(&mut memo, b"", &long, [5; 32]);
+        assert_eq!(memo.get(b"", &long), Ok([5; 32]), "at the limit");
+        // Another pair in a taken slot replaces what was there.
+        let texts: Vec<String> = (0..1000).map(|i| format!("{{\"n\":{i}}}")).collect();
+        let slot = |t: &String| slot_of_pair(b"t", t.as_bytes());
+        let a = &texts[0];
+        let b = texts[1..].iter().find(|t| slot(t) == slot(a)).expect("two texts share a slot among a thousand");
+        put(&mut memo, b"t", a.as_bytes(), [6; 32]);
+        put(&mut memo, b"t", b.as_bytes(), [7; 32]);
+        assert!(memo.get(b"t", a.as_bytes()).is_err());
+        assert_eq!(memo.get(b"t", b.as_bytes()), Ok([7; 32]));
     }
 
     #[test]

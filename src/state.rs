@@ -39,6 +39,13 @@ pub struct ToolRules {
 }
 
 impl ToolRules {
+    /// Whether a rule of this tool reads its arguments' members (the
+    /// policy's required arguments, the jitter query); the others need
+    /// only their signature.
+    pub fn reads_args(&self) -> bool {
+        self.query_keys.is_some() || self.policy.as_ref().is_some_and(|p| !p.require_args.is_empty())
+    }
+
     pub fn resolve(cfg: &Config, tool: &str) -> ToolRules {
         ToolRules {
             side_effect: cfg.side_effect_tools.contains(tool),

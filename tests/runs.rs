@@ -558,3 +558,53 @@ fn long_error_codes_are_cut_to_a_bounded_length() {
     let code = again.cached_result.unwrap().error_code.unwrap();
     assert_eq!(code.len(), auraguard::guard::MAX_ERROR_CODE_BYTES);
 }
+
+#[test]
+fn repeated_argument_texts_are_decided_as_parsed_arguments_are() {
+    // The JSON path remembers signatures by the text as given, and skips
+    // reading a repeated text for tools whose rules read no argument. Every
+    // decision must still be the one the parsed arguments get.
+    let cfg = json!({
+        "tool_policies": {"get_order": {"require_args": ["order_id"]}},
+        "query_arg_keys_by_tool": {"search_kb": ["query"]},
+        "arg_ignore_keys": {"lookup": ["trace"]},
+    });
+    let calls: &[(&str, &str)] = &[
+        ("get_order", r#"{"id": 1}"#),
+        ("get_order", r#"{"id": 1}"#),
+        ("get_order", r#"{"order_id": "A"}"#),
+        ("get_order", r#"{"order_id": "A"}"#),
+        ("get_order", r#"{"order_id": "A"}"#),
+        ("search_kb", r#"{"query": "refund policy eu"}"#),
+        ("search_kb", r#"{"query": "refund policy eu"}"#),
+        ("search_kb", r#"{"query": "refund policy eu germany"}"#),
+        ("search_kb", r#"{"query": "refund \u0070olicy eu germany 2024"}"#),
+        ("search_kb", r#"{"query": "refund policy germany 2024"}"#),
+        ("lookup", r#"{"sku": 7, "trace": "a"}"#),
+        ("lookup", r#"{"sku": 7, "trace": "b"}"#),
+        ("lookup", r#"{"sku": 7, "trace": "a"}"#),
+        // The same text under a tool that ignores nothing is another call.
+        ("lookup2", r#"{"sku": 7, "trace": "a"}"#),
+        ("lookup2", r#"{"sku": 7, "trace": "b"}"#),
+        ("lookup", r#"{"sku": 7, "trace": "a"}"#),
+    ];
+    let (mut by_text, mut by_map) = (guard(cfg.clone()), guard(cfg));
+    for (i, (tool, text)) in calls.iter().enumerate() {
+        let a = by_text.check_tool_json(tool, Some(text), None, None).expect("check_tool_json");
+        let args: serde_json::Value = serde_json::from_str(text).unwrap();
+        let b = check(&mut by_map, tool, args);
+        assert_eq!((a.action, &a.reason), (b.action, &b.reason), "call {i}: {tool} {text}");
+        assert_eq!(a.cached_result, b.cached_result, "call {i}");
+        for (g, d) in [(&mut by_text, &a), (&mut by_map, &b)] {
+            if d.action == Action::Allow {
+                ok(g, json!({"n": i}));
+            }
+        }
+    }
+    let (s, t) = (by_text.stats(), by_map.stats());
+    assert_eq!((s.cache_hits, s.blocks, s.rewrite_decisions), (t.cache_hits, t.blocks, t.rewrite_decisions));
+    assert!(
+        s.cache_hits >= 2 && s.blocks >= 1 && s.rewrite_decisions >= 1,
+        "the calls reach the repeat, policy and jitter rules"
+    );
+}

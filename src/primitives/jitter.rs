@@ -1,6 +1,8 @@
 //! Argument jitter (step 8): a search tool asked again and again with
 //! reworded but overlapping queries is quarantined.
 
+use std::borrow::Cow;
+
 use super::Call;
 use crate::config::Config;
 use crate::decision::Decision;
@@ -12,14 +14,14 @@ use crate::token_set::TokenSet;
 
 /// The query of a call: the first of the tool's query keys whose value is a
 /// non-blank string.
-pub fn query<'c>(keys: Option<&[String]>, call: &'c Call<'_>) -> Option<&'c str> {
+pub fn query<'c>(keys: Option<&[String]>, call: &'c Call<'_>) -> Option<Cow<'c, str>> {
     keys?.iter().find_map(|k| call.args.str_value(k).filter(|s| !s.trim().is_empty()))
 }
 
 pub fn check(cfg: &Config, run: &mut RunState, tokens: &mut TokenSigner, call: &Call) -> Option<Decision> {
     let state = run.tool_at(call.tool);
     let q = query(state.rules.query_keys.as_deref(), call)?;
-    let set = tokens.token_set(q);
+    let set = tokens.token_set(&q);
     let similar =
         state.jitter_history.iter().filter(|h| h.overlap(&set) >= cfg.arg_jitter_similarity_threshold).count();
     remember(cfg, run, call.tool, set);
@@ -116,11 +118,11 @@ mod tests {
         let (cfg, run, _) = setup(json!({}));
         let keys = |t: &str| cfg.query_arg_keys_by_tool.get(t).map(Vec::as_slice);
         let a = json!({"query": "  ", "q": "refund"}).as_object().unwrap().clone();
-        assert_eq!(query(keys("search_kb"), &call(&run, "search_kb", &a)), Some("refund"));
+        assert_eq!(query(keys("search_kb"), &call(&run, "search_kb", &a)).as_deref(), Some("refund"));
         let b = json!({"query": 5, "q": ["x"]}).as_object().unwrap().clone();
-        assert_eq!(query(keys("search_kb"), &call(&run, "search_kb", &b)), None);
+        assert_eq!(query(keys("search_kb"), &call(&run, "search_kb", &b)).as_deref(), None);
         assert_eq!(
-            query(keys("get_order"), &call(&run, "get_order", &a)),
+            query(keys("get_order"), &call(&run, "get_order", &a)).as_deref(),
             None,
             "tools without query keys are skipped"
         );

@@ -17,6 +17,7 @@ pub mod side_effect;
 pub mod stall;
 pub mod warning;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -30,6 +31,10 @@ use crate::state::ToolId;
 pub enum Args<'a> {
     Map(&'a Map<String, Value>),
     Scanned(ArgsView<'a>),
+    /// JSON text the guard did not scan: the same text was scanned and
+    /// signed for this tool a moment ago, and no rule of the tool reads an
+    /// argument. Should a rule read one, the text is scanned then.
+    Unread(&'a str),
 }
 
 impl Args<'_> {
@@ -37,16 +42,27 @@ impl Args<'_> {
         match self {
             Args::Map(m) => m.contains_key(key),
             Args::Scanned(v) => v.contains_key(key),
+            Args::Unread(text) => scan_unread(text, |v| v.contains_key(key)).unwrap_or(false),
         }
     }
 
     /// The value of `key` when it is a string.
-    pub fn str_value(&self, key: &str) -> Option<&str> {
+    pub fn str_value(&self, key: &str) -> Option<Cow<'_, str>> {
         match self {
-            Args::Map(m) => m.get(key).and_then(Value::as_str),
-            Args::Scanned(v) => v.str_value(key),
+            Args::Map(m) => m.get(key).and_then(Value::as_str).map(Cow::Borrowed),
+            Args::Scanned(v) => v.str_value(key).map(Cow::Borrowed),
+            Args::Unread(text) => scan_unread(text, |v| v.str_value(key).map(str::to_string)).flatten().map(Cow::Owned),
         }
     }
+}
+
+/// `f` of the top-level members of arguments that were not scanned (see
+/// [`Args::Unread`]); they scanned before, so this does too. The view does
+/// not depend on the ignored keys (they are left out of the signature
+/// only), so none are given.
+fn scan_unread<T>(text: &str, f: impl FnOnce(&ArgsView<'_>) -> T) -> Option<T> {
+    let mut scanner = crate::json_scan::Scanner::default();
+    scanner.canonical_args(text, None, &mut String::new()).ok().map(|v| f(&v))
 }
 
 /// One tool call under evaluation, with its signatures computed once.
@@ -59,4 +75,22 @@ pub struct Call<'a> {
     pub side_effect: bool,
     /// Occurrences of (tool, args_sig) in the recent-call window, plus one.
     pub repeats: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unread_arguments_are_read_when_a_rule_asks() {
+        let args = Args::Unread(r#"{"q": "a\u0042c", "n": 1, "q2": " ", "q": "last"}"#);
+        assert_eq!(args.str_value("q").as_deref(), Some("last"), "the last of duplicate keys");
+        assert_eq!(args.str_value("q2").as_deref(), Some(" "));
+        assert_eq!(args.str_value("n"), None, "not a string");
+        assert!(args.contains_key("n") && !args.contains_key("m"));
+        let escaped = Args::Unread(r#"{"q": "a\u0042c"}"#);
+        assert_eq!(escaped.str_value("q").as_deref(), Some("aBc"));
+        let broken = Args::Unread("{");
+        assert!(!broken.contains_key("q") && broken.str_value("q").is_none());
+    }
 }
