@@ -22,7 +22,7 @@ use crate::primitives::{
     sequence, side_effect, stall, warning, Args, Call,
 };
 use crate::result_schema::{Field, FieldsReader, Scalar};
-use crate::sig_memo::SigMemo;
+use crate::sig_memo::{SigMemo, Vacancy};
 use crate::signature::{hex, write_args_text, write_canonical, HexSig, Sig, Signer};
 use crate::state::{CallKey, PendingCall, RunState, StoredResult, ToolId, WindowEntry};
 use crate::text::TokenSigner;
@@ -99,6 +99,18 @@ impl ToolResult {
             cached: f.cached,
         })
     }
+}
+
+/// `bytes` as text, or an error naming the parameter they came as.
+pub(crate) fn utf8<'b>(bytes: &'b [u8], name: &str) -> Result<&'b str> {
+    // Names and ids are short and ASCII: checking that is a few word
+    // compares, where the general check costs some 80 instructions a call.
+    if bytes.is_ascii() {
+        // SAFETY: ASCII is UTF-8.
+        return Ok(unsafe { std::str::from_utf8_unchecked(bytes) });
+    }
+    std::str::from_utf8(bytes)
+        .map_err(|e| Error::invalid(format!("`{name}` is not valid UTF-8 (at byte {})", e.valid_up_to())))
 }
 
 /// The time for the result cache: it matters only to a cache whose entries
@@ -251,7 +263,46 @@ impl Guard {
         ticket_id: Option<&str>,
         side_effect: Option<bool>,
     ) -> Result<Decision> {
-        let Some(text) = args_json else {
+        let known = args_json.map(|text| self.raw_memo.get(tool.as_bytes(), text.as_bytes()));
+        self.check_text(tool, args_json, known, ticket_id, side_effect)
+    }
+
+    /// [`check_tool_json`] with the arguments and the ticket id as bytes
+    /// that must be UTF-8 (the C API's text), an error naming `args_json` or
+    /// `ticket_id` otherwise. Arguments whose very bytes were checked for
+    /// this tool a moment ago are not validated again.
+    ///
+    /// [`check_tool_json`]: Guard::check_tool_json
+    pub fn check_tool_utf8(
+        &mut self,
+        tool: &str,
+        args_json: Option<&[u8]>,
+        ticket_id: Option<&[u8]>,
+        side_effect: Option<bool>,
+    ) -> Result<Decision> {
+        let (args, known) = match args_json {
+            None => (None, None),
+            Some(bytes) => match self.raw_memo.get(tool.as_bytes(), bytes) {
+                // SAFETY: the memo keeps only text that was a `str` (see
+                // `check_scanned`), and these are the same bytes.
+                Ok(sig) => (Some(unsafe { std::str::from_utf8_unchecked(bytes) }), Some(Ok(sig))),
+                Err(vacancy) => (Some(utf8(bytes, "args_json")?), Some(Err(vacancy))),
+            },
+        };
+        let ticket = ticket_id.map(|t| utf8(t, "ticket_id")).transpose()?;
+        self.check_text(tool, args, known, ticket, side_effect)
+    }
+
+    /// The check of JSON text, with what the raw memo said of it.
+    fn check_text(
+        &mut self,
+        tool: &str,
+        args_json: Option<&str>,
+        known: Option<std::result::Result<Sig, Vacancy>>,
+        ticket_id: Option<&str>,
+        side_effect: Option<bool>,
+    ) -> Result<Decision> {
+        let (Some(text), Some(known)) = (args_json, known) else {
             return self.check_tool(tool, &Map::new(), ticket_id, side_effect);
         };
         if text.len() > self.cfg.max_json_bytes {
@@ -264,27 +315,31 @@ impl Guard {
         // The scanner is taken out for the call so that the view of the
         // arguments it keeps can live beside `&mut self`.
         let mut scanner = std::mem::take(&mut self.scanner);
-        let result = self.check_scanned(&mut scanner, tool, text, ticket_id, side_effect);
+        let result = match known {
+            Ok(args_sig) => self.check_known(&mut scanner, tool, text, args_sig, ticket_id, side_effect),
+            Err(vacancy) => self.check_scanned(&mut scanner, tool, text, vacancy, ticket_id, side_effect),
+        };
         self.scanner = scanner;
         result
     }
 
+    /// The check of a text the raw memo did not know: read, signed and
+    /// remembered in `vacancy`.
+    ///
+    /// A text repeated for the same tool a moment ago (a loop, a cache hit)
+    /// goes to [`check_known`] instead: reading it again was most of such a
+    /// call's cost.
+    ///
+    /// [`check_known`]: Guard::check_known
     fn check_scanned(
         &mut self,
         scanner: &mut Scanner,
         tool: &str,
         text: &str,
+        vacancy: Vacancy,
         ticket_id: Option<&str>,
         side_effect: Option<bool>,
     ) -> Result<Decision> {
-        // The same text for the same tool a moment ago (a loop, a cache
-        // hit): it was valid then and its signature is known. Reading it
-        // again is most of such a call's cost, and only a tool whose rules
-        // read an argument needs it read.
-        let vacancy = match self.raw_memo.get(tool.as_bytes(), text.as_bytes()) {
-            Ok(args_sig) => return self.check_known(scanner, tool, text, args_sig, ticket_id, side_effect),
-            Err(vacancy) => vacancy,
-        };
         self.scratch.clear();
         self.scratch.push_str("args:");
         let ignore = self.cfg.arg_ignore_keys.get(tool);
@@ -299,11 +354,9 @@ impl Guard {
         self.decide(id, Args::Scanned(view), args_sig, ticket_id, side_effect)
     }
 
-    /// [`check_scanned`] of a text whose signature the raw memo knew: it was
-    /// valid for this tool a moment ago, and it is read again only when a
-    /// rule of the tool reads an argument.
-    ///
-    /// [`check_scanned`]: Guard::check_scanned
+    /// The check of a text whose signature the raw memo knew: it was valid
+    /// for this tool a moment ago, and it is read again only when a rule of
+    /// the tool reads an argument.
     fn check_known(
         &mut self,
         scanner: &mut Scanner,

@@ -130,6 +130,17 @@ impl SharedGuard {
         self.with(|g| g.check_tool_json(tool, args_json, ticket_id, side_effect))
     }
 
+    /// See [`Guard::check_tool_utf8`].
+    pub fn check_tool_utf8(
+        &self,
+        tool: &str,
+        args_json: Option<&[u8]>,
+        ticket_id: Option<&[u8]>,
+        side_effect: Option<bool>,
+    ) -> Result<Decision> {
+        self.with(|g| g.check_tool_utf8(tool, args_json, ticket_id, side_effect))
+    }
+
     pub fn record_result(&self, r: ToolResult) -> Result<()> {
         self.with(|g| g.record_result(r))
     }

@@ -186,7 +186,7 @@ mod tests {
     #[test]
     fn a_pair_gives_back_only_what_was_put_under_it() {
         let mut memo = SigMemo::default();
-        let mut put = |memo: &mut SigMemo, name: &[u8], text: &[u8], sig| {
+        let put = |memo: &mut SigMemo, name: &[u8], text: &[u8], sig| {
             let at = memo.get(name, text).expect_err("not there yet");
             memo.put(at, name, text, sig);
         };

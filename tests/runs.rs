@@ -608,3 +608,26 @@ fn repeated_argument_texts_are_decided_as_parsed_arguments_are() {
         "the calls reach the repeat, policy and jitter rules"
     );
 }
+
+#[test]
+fn arguments_as_bytes_are_checked_for_utf8_even_after_a_repeat() {
+    let mut g = guard(json!({}));
+    let text = br#"{"order_id": "A-1"}"#;
+    for _ in 0..2 {
+        let d = g.check_tool_utf8("get_order", Some(text), Some(b"T-1"), None).expect("valid text");
+        if d.action == Action::Allow {
+            ok(&mut g, json!({"n": 1}));
+        }
+    }
+    // The same length and tool, one byte not UTF-8; then a bad ticket id.
+    let bad = b"{\"order_id\": \"A-\xff\"}";
+    let e = g.check_tool_utf8("get_order", Some(bad), None, None).unwrap_err();
+    assert_eq!(e.message(), "`args_json` is not valid UTF-8 (at byte 16)");
+    let e = g.check_tool_utf8("get_order", Some(text), Some(b"T-\xc3"), None).unwrap_err();
+    assert_eq!(e.message(), "`ticket_id` is not valid UTF-8 (at byte 2)");
+    // The third identical call is answered as the text is: from the cache.
+    let d = g.check_tool_utf8("get_order", Some(text), Some(b"T-1"), None).unwrap();
+    assert_eq!(d.action, Action::Cache);
+    let stats = g.stats();
+    assert_eq!((stats.tool_calls_executed, stats.cache_hits), (2, 1));
+}

@@ -17,7 +17,7 @@ use std::ptr::{addr_of_mut, null_mut};
 use super::decision::{auraguard_cached_result, auraguard_decision};
 use super::fast::{auraguard_check_flag, auraguard_check_result, record_fields, static_reason_number};
 use super::guard::{auraguard_guard, shared, side_effect_flag};
-use super::{arg_opt_str, arg_str, auraguard_status, boundary, non_null};
+use super::{arg_opt_bytes, arg_opt_str, arg_str, auraguard_status, boundary, non_null};
 use crate::decision::{Action, CachedResult, Decision};
 
 /// The memory of one call at a time on a guard. Made by `auraguard_call_new`
@@ -236,9 +236,8 @@ pub unsafe extern "C" fn auraguard_call_check(
         // SAFETY (all four): the block's guard is live; the text NUL-terminated.
         let g = unsafe { shared(block.guard) }?;
         let tool = unsafe { arg_str(tool, "tool") }?;
-        let args = unsafe { arg_opt_str(args_json, "args_json") }?;
-        let ticket = unsafe { arg_opt_str(ticket_id, "ticket_id") }?;
-        let decision = g.check_tool_json(tool, args, ticket, side_effect_flag(side_effect)?)?;
+        let (args, ticket) = unsafe { (arg_opt_bytes(args_json), arg_opt_bytes(ticket_id)) };
+        let decision = g.check_tool_utf8(tool, args, ticket, side_effect_flag(side_effect)?)?;
         if plain_hit(&decision) {
             block.keep(decision);
         } else {

@@ -164,6 +164,19 @@ impl auraguard_check_result {
 /// # Safety
 /// `ptr` is NULL or points to `len` readable bytes valid for `'a`.
 pub(super) unsafe fn arg_bytes<'a>(ptr: *const u8, len: usize, name: &str) -> Result<Option<&'a str>, Error> {
+    // SAFETY: guaranteed by the caller.
+    let Some(bytes) = (unsafe { arg_raw(ptr, len, name) })? else {
+        return Ok(None);
+    };
+    crate::guard::utf8(bytes, name).map(Some)
+}
+
+/// [`arg_bytes`] without the UTF-8 check, for text the guard checks itself
+/// (`check_tool_utf8`).
+///
+/// # Safety
+/// As [`arg_bytes`].
+pub(super) unsafe fn arg_raw<'a>(ptr: *const u8, len: usize, name: &str) -> Result<Option<&'a [u8]>, Error> {
     if ptr.is_null() {
         if len != 0 {
             return Err(Error::invalid(format!("`{name}` is NULL but its length is {len}")));
@@ -174,10 +187,7 @@ pub(super) unsafe fn arg_bytes<'a>(ptr: *const u8, len: usize, name: &str) -> Re
         return Err(Error::invalid(format!("`{name}` has an impossible length {len}")));
     }
     // SAFETY: guaranteed by the caller.
-    let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
-    std::str::from_utf8(bytes)
-        .map(Some)
-        .map_err(|e| Error::invalid(format!("`{name}` is not valid UTF-8 (at byte {})", e.valid_up_to())))
+    Ok(Some(unsafe { std::slice::from_raw_parts(ptr, len) }))
 }
 
 /// `auraguard_check_tool` with text as pointer and length, filling `*out`
@@ -215,9 +225,9 @@ pub unsafe extern "C" fn auraguard_check_tool_fast(
         let g = unsafe { shared(guard) }?;
         let tool =
             unsafe { arg_bytes(tool, tool_len, "tool") }?.ok_or_else(|| Error::invalid("`tool` must not be NULL"))?;
-        let args = unsafe { arg_bytes(args_json, args_len, "args_json") }?;
-        let ticket = unsafe { arg_bytes(ticket_id, ticket_len, "ticket_id") }?;
-        let decision = g.check_tool_json(tool, args, ticket, side_effect_flag(side_effect)?)?;
+        let args = unsafe { arg_raw(args_json, args_len, "args_json") }?;
+        let ticket = unsafe { arg_raw(ticket_id, ticket_len, "ticket_id") }?;
+        let decision = g.check_tool_utf8(tool, args, ticket, side_effect_flag(side_effect)?)?;
         // SAFETY: checked non-NULL above; the caller passes a writable struct.
         unsafe { out.write(auraguard_check_result::from_decision(decision)) };
         Ok(())

@@ -3,7 +3,7 @@
 use std::ffi::{c_char, c_void, CString};
 use std::sync::Arc;
 
-use super::{arg_opt_str, arg_str, auraguard_status, boundary, non_null, write_out};
+use super::{arg_opt_bytes, arg_str, auraguard_status, boundary, non_null, write_out};
 use crate::decision::Decision;
 use crate::error::Error;
 use crate::shared::SharedGuard;
@@ -87,9 +87,8 @@ pub(super) unsafe fn check_tool(
     // SAFETY (all four): guaranteed by the caller.
     let g = unsafe { shared(guard) }?;
     let tool = unsafe { arg_str(tool, "tool") }?;
-    let args = unsafe { arg_opt_str(args_json, "args_json") }?;
-    let ticket = unsafe { arg_opt_str(ticket_id, "ticket_id") }?;
-    g.check_tool_json(tool, args, ticket, side_effect_flag(side_effect)?)
+    let (args, ticket) = unsafe { (arg_opt_bytes(args_json), arg_opt_bytes(ticket_id)) };
+    g.check_tool_utf8(tool, args, ticket, side_effect_flag(side_effect)?)
 }
 
 /// The `side_effect` flag of the check functions: -1 (from the

@@ -129,8 +129,7 @@ pub(crate) unsafe fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a s
     }
     // SAFETY: guaranteed by the caller.
     let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
-    std::str::from_utf8(bytes)
-        .map_err(|e| Error::invalid(format!("`{name}` is not valid UTF-8 (at byte {})", e.valid_up_to())))
+    crate::guard::utf8(bytes, name)
 }
 
 /// An optional NUL-terminated UTF-8 argument.
@@ -144,6 +143,16 @@ pub(crate) unsafe fn arg_opt_str<'a>(ptr: *const c_char, name: &str) -> Result<O
         // SAFETY: guaranteed by the caller.
         unsafe { arg_str(ptr, name) }.map(Some)
     }
+}
+
+/// An optional NUL-terminated argument as bytes, for text the guard checks
+/// for UTF-8 itself (`check_tool_utf8`).
+///
+/// # Safety
+/// `ptr` is NULL or NUL-terminated and readable for `'a`.
+pub(crate) unsafe fn arg_opt_bytes<'a>(ptr: *const c_char) -> Option<&'a [u8]> {
+    // SAFETY: guaranteed by the caller.
+    (!ptr.is_null()).then(|| unsafe { CStr::from_ptr(ptr) }.to_bytes())
 }
 
 /// Write an owned string to a `char **` output.
