@@ -127,6 +127,17 @@ pub struct DecisionWarning {
     pub message: String,
 }
 
+/// What a decision says of a side effect's key and of when to come back.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Terms {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lease_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_ms: Option<u64>,
+}
+
 /// A decision: an action, a reason code, and the fields of that action.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Decision {
@@ -147,16 +158,13 @@ pub struct Decision {
     /// Set on every `allow`: pass it back to `record_result`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub call_id: Option<u64>,
-    /// Set on an allowed side-effect call: hand it to the downstream API.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub idempotency_key: Option<String>,
-    /// Set on an allowed side-effect call that reserved its key: how long
-    /// the reservation holds (ms) before its outcome counts as unknown.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub lease_ms: Option<u64>,
-    /// Set on `side_effect_in_flight`: when the holder's lease ends (ms).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub retry_after_ms: Option<u64>,
+    /// The idempotency key, lease and retry time of side effects and
+    /// paused tools (read them with [`Decision::idempotency_key`],
+    /// [`Decision::lease_ms`], [`Decision::retry_after_ms`]). Out of line
+    /// like the rare fields: with them a decision is under 128 bytes, and
+    /// moving it is a few stores instead of a copy.
+    #[serde(flatten)]
+    pub terms: Option<Box<Terms>>,
     /// Set on an allow that a detector would have refused but warns about first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warning: Option<Box<DecisionWarning>>,
@@ -172,9 +180,7 @@ impl Decision {
             escalation_packet: None,
             finalized_output: None,
             call_id: None,
-            idempotency_key: None,
-            lease_ms: None,
-            retry_after_ms: None,
+            terms: None,
             warning: None,
         }
     }
@@ -207,6 +213,36 @@ impl Decision {
         }
     }
 
+    /// Set on an allowed side-effect call: hand it to the downstream API.
+    pub fn idempotency_key(&self) -> Option<&str> {
+        self.terms.as_ref()?.idempotency_key.as_deref()
+    }
+
+    /// Set on an allowed side-effect call that reserved its key: how long
+    /// the reservation holds (ms) before its outcome counts as unknown.
+    pub fn lease_ms(&self) -> Option<u64> {
+        self.terms.as_ref()?.lease_ms
+    }
+
+    /// Set on `side_effect_in_flight` and on a paused tool: when to try
+    /// again (ms).
+    pub fn retry_after_ms(&self) -> Option<u64> {
+        self.terms.as_ref()?.retry_after_ms
+    }
+
+    /// This decision with these terms (none kept out of line when all are
+    /// `None`).
+    pub fn with_terms(
+        mut self,
+        idempotency_key: Option<String>,
+        lease_ms: Option<u64>,
+        retry_after_ms: Option<u64>,
+    ) -> Self {
+        self.terms = (idempotency_key.is_some() || lease_ms.is_some() || retry_after_ms.is_some())
+            .then(|| Box::new(Terms { idempotency_key, lease_ms, retry_after_ms }));
+        self
+    }
+
     /// Whether this is an allow with a warning.
     pub fn is_warning(&self) -> bool {
         self.action == Action::Allow && self.warning.is_some()
@@ -220,7 +256,7 @@ impl Decision {
             && self.cached_result.is_none()
             && self.escalation_packet.is_none()
             && self.finalized_output.is_none()
-            && self.retry_after_ms.is_none()
+            && self.retry_after_ms().is_none()
             && self.warning.is_none();
         if !plain_allow {
             if let Some(cached) = self.cached_result.as_ref().filter(|_| self.is_plain_cache()) {
@@ -236,11 +272,11 @@ impl Decision {
         if let Some(id) = self.call_id {
             let _ = write!(out, ",\"call_id\":{id}");
         }
-        if let Some(key) = &self.idempotency_key {
+        if let Some(key) = self.idempotency_key() {
             out.push_str(",\"idempotency_key\":");
             crate::signature::write_string(&mut out, key);
         }
-        if let Some(ms) = self.lease_ms {
+        if let Some(ms) = self.lease_ms() {
             let _ = write!(out, ",\"lease_ms\":{ms}");
         }
         out.push('}');
@@ -258,9 +294,9 @@ impl Decision {
             && self.escalation_packet.is_none()
             && self.finalized_output.is_none()
             && self.call_id.is_none()
-            && self.idempotency_key.is_none()
-            && self.lease_ms.is_none()
-            && self.retry_after_ms.is_none()
+            && self.idempotency_key().is_none()
+            && self.lease_ms().is_none()
+            && self.retry_after_ms().is_none()
     }
 
     /// The JSON of a plain cache decision (see [`Decision::is_plain_cache`]),
@@ -304,13 +340,8 @@ mod tests {
     fn the_hand_written_allow_matches_serde() {
         for d in [
             Decision { call_id: Some(7), ..Decision::allow() },
-            Decision { call_id: Some(u64::MAX), idempotency_key: Some("ab".repeat(16)), ..Decision::allow() },
-            Decision {
-                call_id: Some(2),
-                idempotency_key: Some("cd".repeat(16)),
-                lease_ms: Some(60_000),
-                ..Decision::allow()
-            },
+            Decision { call_id: Some(u64::MAX), ..Decision::allow() }.with_terms(Some("ab".repeat(16)), None, None),
+            Decision { call_id: Some(2), ..Decision::allow() }.with_terms(Some("cd".repeat(16)), Some(60_000), None),
             Decision { call_id: Some(1), ..Decision::new(Action::Allow, "shadow_allow") },
             Decision::new(Action::Allow, "quote\" and \\ and \u{1}"),
         ] {
@@ -382,5 +413,15 @@ mod tests {
             serde_json::to_value(&e).unwrap(),
             json!({"action": "escalate", "reason": "x", "escalation_packet": {"route": null, "tags": ["a"], "summary": "s"}})
         );
+    }
+}
+
+#[cfg(test)]
+mod size {
+    /// A decision is moved through every step of a check; at 128 bytes or
+    /// less the compiler moves it with a few stores instead of `memcpy`.
+    #[test]
+    fn a_decision_moves_in_a_few_stores() {
+        assert!(std::mem::size_of::<super::Decision>() <= 128, "{} bytes", std::mem::size_of::<super::Decision>());
     }
 }

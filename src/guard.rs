@@ -589,8 +589,9 @@ impl Guard {
         recovery::on_allowed(&self.cfg, &mut self.run, call.tool, now, self.listening);
         warning::on_allowed(&mut self.run, call.tool, &decision, self.listening);
         decision.call_id = Some(call_id);
-        decision.idempotency_key = idem.map(|k| hex(&k[..16]));
-        decision.lease_ms = reservation.map(|(_, lease)| lease);
+        let retry_after_ms = decision.retry_after_ms();
+        decision =
+            decision.with_terms(idem.map(|k| hex(&k[..16])), reservation.map(|(_, lease)| lease), retry_after_ms);
         self.run.pending.push_back(PendingCall {
             call_id,
             tool: call.tool,

@@ -88,14 +88,14 @@ fn a_tool_that_recovers_is_probed_and_comes_back() {
     }
     let d = check(&mut g, "carrier", json!({}));
     assert_eq!((d.action, d.reason.as_ref()), (Action::Rewrite, "tool_quarantined:error_retry:5xx"));
-    assert_eq!(d.retry_after_ms, Some(30_000));
+    assert_eq!(d.retry_after_ms(), Some(30_000));
     clock.advance(10.0);
-    assert_eq!(check(&mut g, "carrier", json!({})).retry_after_ms, Some(20_000));
+    assert_eq!(check(&mut g, "carrier", json!({})).retry_after_ms(), Some(20_000));
     clock.advance(20.0);
     // The probe fails: twice as long.
     assert_eq!(check(&mut g, "carrier", json!({})).action, Action::Allow);
     fail(&mut g, "503");
-    assert_eq!(check(&mut g, "carrier", json!({})).retry_after_ms, Some(60_000));
+    assert_eq!(check(&mut g, "carrier", json!({})).retry_after_ms(), Some(60_000));
     clock.advance(60.0);
     // The probe succeeds: the tool is back for good.
     assert_eq!(check(&mut g, "carrier", json!({})).action, Action::Allow);
@@ -116,7 +116,7 @@ fn without_a_cooldown_a_quarantine_lasts_for_the_run() {
     clock.advance(1e6);
     let d = check(&mut g, "carrier", json!({}));
     assert_eq!(d.action, Action::Rewrite);
-    assert_eq!(d.retry_after_ms, None);
+    assert_eq!(d.retry_after_ms(), None);
 }
 
 #[test]
@@ -334,7 +334,7 @@ fn the_detectors_state_survives_a_save_and_load() {
     clock2.set(5000.0);
     h.load_state(&saved).unwrap();
     assert_eq!(h.save_state(), saved, "the same state, saved again");
-    assert_eq!(check(&mut h, "carrier", json!({})).retry_after_ms, Some(20_000), "the cooldown's age is kept");
+    assert_eq!(check(&mut h, "carrier", json!({})).retry_after_ms(), Some(20_000), "the cooldown's age is kept");
     assert_eq!(check(&mut h, "lookup", json!({"q": "d"})).reason, "same_result_loop", "the warning was used");
     clock2.advance(90.5);
     assert_eq!(check(&mut h, "x", json!({})).reason, "run_time_limit_exceeded", "the run's age is kept");

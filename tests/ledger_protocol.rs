@@ -48,11 +48,11 @@ fn two_identical_side_effects_in_flight_get_one_allow() {
     let mut g = Guard::new(cfg(json!({"max_pending_calls": 4})));
     let first = refund(&mut g);
     assert_eq!(first.action, Action::Allow);
-    assert_eq!(first.lease_ms, Some(60_000), "the allow says the key is reserved");
-    assert_eq!(first.idempotency_key.as_ref().map(String::len), Some(32));
+    assert_eq!(first.lease_ms(), Some(60_000), "the allow says the key is reserved");
+    assert_eq!(first.idempotency_key().map(str::len), Some(32));
     let second = refund(&mut g);
     assert_eq!((second.action, second.reason.as_ref()), (Action::Block, "side_effect_in_flight"));
-    let wait = second.retry_after_ms.expect("in flight says when to retry");
+    let wait = second.retry_after_ms().expect("in flight says when to retry");
     assert!(wait > 0 && wait <= 60_000, "{wait}");
     assert!(second.to_json().contains("\"retry_after_ms\":"));
     g.record_result(result(first.call_id.unwrap(), true, None)).unwrap();
@@ -99,10 +99,10 @@ fn a_lapsed_lease_escalates_and_the_resolution_is_followed() {
     let config = cfg(json!({"max_pending_calls": 4, "tool_policies": {"refund": {"lease_ms": 500}}}));
     let mut g = Guard::new(config).with_ledger(Box::new(ledger));
     let held = refund(&mut g);
-    assert_eq!(held.lease_ms, Some(500), "the per-tool lease applies");
-    let key = held.idempotency_key.clone().unwrap();
+    assert_eq!(held.lease_ms(), Some(500), "the per-tool lease applies");
+    let key = held.idempotency_key().unwrap().to_string();
     clock.advance(0.2);
-    assert_eq!(refund(&mut g).retry_after_ms, Some(300));
+    assert_eq!(refund(&mut g).retry_after_ms(), Some(300));
     clock.advance(0.3);
     let unknown = refund(&mut g);
     assert_eq!((unknown.action, unknown.reason.as_ref()), (Action::Escalate, "side_effect_outcome_unknown"));
@@ -233,7 +233,7 @@ fn a_store_that_cannot_be_opened_fails_closed_or_open_as_configured() {
     open.set_listening(true);
     let d = refund(&mut open);
     assert_eq!(d.action, Action::Allow);
-    assert_eq!(d.lease_ms, None, "allowed without a reservation");
+    assert_eq!(d.lease_ms(), None, "allowed without a reservation");
     let events: Vec<String> = open.take_events().iter().map(|e| e.to_json()).collect();
     assert!(events.iter().any(|e| e.contains("ledger_unavailable")), "{events:?}");
     assert!(open.stats().ledger_errors >= 1);

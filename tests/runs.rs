@@ -14,7 +14,7 @@ fn double_refund_is_replayed_for_the_same_ticket_and_blocked_for_another() {
     let args = json!({"order_id": "ORD-123", "amount": 50});
     let first = check_ticket(&mut g, "refund", args.clone(), "T-1");
     assert_eq!(first.action, Action::Allow);
-    let key = first.idempotency_key.clone().expect("side effects carry an idempotency key");
+    let key = first.idempotency_key().map(str::to_string).expect("side effects carry an idempotency key");
     assert_eq!(key.len(), 32);
     ok(&mut g, json!({"refund_id": "R-9"}));
 
@@ -38,13 +38,16 @@ fn double_refund_is_replayed_for_the_same_ticket_and_blocked_for_another() {
 fn idempotency_keys_are_stable_per_ticket_and_arguments() {
     let key = |ticket: &str, amount: i64| {
         let mut g = guard(json!({"secret_key": "same"}));
-        check_ticket(&mut g, "refund", json!({"order_id": "A", "amount": amount}), ticket).idempotency_key.unwrap()
+        check_ticket(&mut g, "refund", json!({"order_id": "A", "amount": amount}), ticket)
+            .idempotency_key()
+            .unwrap()
+            .to_string()
     };
     assert_eq!(key("T-1", 5), key("T-1", 5), "the same key in another guard with the same secret");
     assert_ne!(key("T-1", 5), key("T-2", 5));
     assert_ne!(key("T-1", 5), key("T-1", 6));
     let mut g = guard(json!({}));
-    assert!(check(&mut g, "get_order", json!({"id": 1})).idempotency_key.is_none(), "reads carry none");
+    assert!(check(&mut g, "get_order", json!({"id": 1})).idempotency_key().is_none(), "reads carry none");
 }
 
 #[test]

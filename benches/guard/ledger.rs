@@ -29,7 +29,7 @@ fn pairs(c: &mut Criterion, name: &str, mut g: Guard, tool: &str, want_lease: bo
             args.push_str(&format!(r#"{{"order_id":"O-{n}","amount":5}}"#));
             let d = g.check_tool_json(tool, Some(&args), Some("T-bench"), None).unwrap();
             assert_eq!(d.action, Action::Allow);
-            assert_eq!(d.lease_ms.is_some(), want_lease);
+            assert_eq!(d.lease_ms().is_some(), want_lease);
             g.record_result_json(r#"{"ok":true,"payload":{"id":1}}"#).unwrap();
             black_box(d);
         })

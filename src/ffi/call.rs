@@ -114,9 +114,7 @@ fn plain_hit(d: &Decision) -> bool {
         && d.finalized_output.is_none()
         && d.warning.is_none()
         && d.call_id.is_none()
-        && d.idempotency_key.is_none()
-        && d.lease_ms.is_none()
-        && d.retry_after_ms.is_none()
+        && d.terms.is_none()
         && static_reason_number(&d.reason) != 0
 }
 

@@ -99,7 +99,7 @@ impl auraguard_decision {
             call_id: d.call_id,
             reason: super::fast::static_reason(&d.reason)
                 .map_or_else(|| Cow::Owned(c_string(d.reason.to_string())), Cow::Borrowed),
-            idempotency_key: d.idempotency_key.clone().map(c_string),
+            idempotency_key: d.idempotency_key().map(|k| c_string(k.to_string())),
             decision: d,
             json: OnceLock::new(),
         })

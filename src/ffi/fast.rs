@@ -112,7 +112,7 @@ impl auraguard_check_result {
         use auraguard_check_flag::*;
         let mut flags = 0u32;
         let mut key = [0 as c_char; 33];
-        if let Some(k) = &d.idempotency_key {
+        if let Some(k) = d.idempotency_key() {
             // Always 32 hex digits; anything longer would be cut, never overrun.
             for (slot, b) in key.iter_mut().zip(k.bytes().take(32)) {
                 *slot = b as c_char;
@@ -124,8 +124,8 @@ impl auraguard_check_result {
             v.unwrap_or(0)
         };
         let call_id = set(d.call_id, AURAGUARD_CHECK_CALL_ID);
-        let lease_ms = set(d.lease_ms, AURAGUARD_CHECK_LEASE);
-        let retry_after_ms = set(d.retry_after_ms, AURAGUARD_CHECK_RETRY_AFTER);
+        let lease_ms = set(d.lease_ms(), AURAGUARD_CHECK_LEASE);
+        let retry_after_ms = set(d.retry_after_ms(), AURAGUARD_CHECK_RETRY_AFTER);
         let action = d.action.into();
         let reason_len = d.reason.len();
         let rare = d.cached_result.is_some()

@@ -61,10 +61,9 @@ fn decision_for(state: Lookup, call: &Call, key: &Sig) -> Option<Decision> {
     match state {
         Lookup::Absent => None,
         Lookup::Done(entry) => Some(replay_of(&entry)),
-        Lookup::InFlight { lease_remaining_ms } => Some(Decision {
-            retry_after_ms: Some(lease_remaining_ms.max(1)),
-            ..Decision::block("side_effect_in_flight")
-        }),
+        Lookup::InFlight { lease_remaining_ms } => {
+            Some(Decision::block("side_effect_in_flight").with_terms(None, None, Some(lease_remaining_ms.max(1))))
+        }
         Lookup::Expired => {
             let mut packet = EscalationPacket::new(
                 Value::String("operator".into()),

@@ -62,8 +62,7 @@ pub fn gate(cfg: &Config, run: &RunState, tool: ToolId, now: f64) -> Gate {
     }
     let retry = time_left_ms(cfg, b, now).map(|ms| ms.max(1));
     let text = messages::paused(&run.tool_at(tool).name, why, retry);
-    let mut d = Decision::rewrite(format!("tool_quarantined:{why}"), text);
-    d.retry_after_ms = retry;
+    let d = Decision::rewrite(format!("tool_quarantined:{why}"), text).with_terms(None, None, retry);
     Gate::Wait(Box::new(d))
 }
 
@@ -147,7 +146,7 @@ mod tests {
             Gate::Wait(d) => {
                 assert_eq!(d.reason, "tool_quarantined:error_retry:5xx");
                 assert!(d.injected_system.as_deref().unwrap().contains("paused"));
-                d.retry_after_ms
+                d.retry_after_ms()
             }
             Gate::Probe => panic!("probe, expected a wait"),
             Gate::NotMine => panic!("not mine, expected a wait"),

@@ -181,7 +181,7 @@ impl Session {
             Action::Allow => {
                 let call_id = decision.call_id.expect("an allow carries its call id");
                 let progress = params.and_then(|p| p.pointer("/_meta/progressToken")).map(id_key);
-                let idempotency_key = decision.idempotency_key;
+                let idempotency_key = decision.idempotency_key().map(str::to_string);
                 state.pending.insert(key, Pending { call_id, idempotency_key, progress });
                 Route::Forward
             }
