@@ -18,7 +18,7 @@ use super::decision::{auraguard_cached_result, auraguard_decision};
 use super::fast::{auraguard_check_flag, auraguard_check_result, record_fields, static_reason_number};
 use super::guard::{auraguard_guard, shared, side_effect_flag};
 use super::{arg_opt_bytes, arg_opt_str, arg_str, auraguard_status, boundary, non_null};
-use crate::decision::{Action, CachedResult, Decision};
+use crate::decision::{CachedResult, Decision};
 
 /// The memory of one call at a time on a guard. Made by `auraguard_call_new`
 /// for a guard, freed by `auraguard_call_free`. A block serves one call at a
@@ -107,15 +107,7 @@ impl auraguard_call {
 
 /// A cache hit with nothing but its cached result and a fixed reason.
 fn plain_hit(d: &Decision) -> bool {
-    d.action == Action::Cache
-        && d.cached_result.is_some()
-        && d.injected_system.is_none()
-        && d.escalation_packet.is_none()
-        && d.finalized_output.is_none()
-        && d.warning.is_none()
-        && d.call_id.is_none()
-        && d.terms.is_none()
-        && static_reason_number(&d.reason) != 0
+    d.is_plain_cache() && d.warning.is_none() && static_reason_number(&d.reason) != 0
 }
 
 /// Two plain cache hits alike in every field, their payloads one stored text
