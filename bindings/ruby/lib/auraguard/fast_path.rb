@@ -44,7 +44,8 @@ module AuraGuard
                else Arguments.text(ticket_id, "ticket_id")
                end
       flag = side_effect.nil? ? -1 : Arguments.side_effect_flag(side_effect)
-      # Handle#take, written out.
+      # Handle#take, written out: on this path a method call of its own is a
+      # measurable share of the binding's cost (see docs/PERFORMANCE.md, Ruby).
       block = begin
         @idle.pop(true)
       rescue ThreadError
@@ -88,7 +89,8 @@ module AuraGuard
                      else Arguments.payload_json(payload)
                      end
       code = error_code.nil? ? nil : Arguments.text(error_code.to_s, "error_code")
-      # Handle#take, written out.
+      # Handle#take, written out: on this path a method call of its own is a
+      # measurable share of the binding's cost (see docs/PERFORMANCE.md, Ruby).
       block = begin
         @idle.pop(true)
       rescue ThreadError
@@ -113,7 +115,8 @@ module AuraGuard
 
     # A Decision, or nil when the message needs nothing (the common answer).
     def check_output(text)
-      # Handle#take, written out.
+      # Handle#take, written out: on this path a method call of its own is a
+      # measurable share of the binding's cost (see docs/PERFORMANCE.md, Ruby).
       scratch = begin
         @idle.pop(true)
       rescue ThreadError
