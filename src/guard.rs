@@ -13,7 +13,7 @@ use crate::clock::{Clock, MonotonicClock};
 use crate::config::Config;
 use crate::decision::{Action, Decision};
 use crate::error::{Error, Result};
-use crate::events::{CostEvent, Event, Intervention, Warning};
+use crate::events::{CostEvent, Event, Warning};
 use crate::json_scan::{ResultFields, Scanner};
 use crate::ledger::{self, StoreError};
 use crate::primitives::idempotency::{Checked, IdempotencyLedger, LedgerEntry, Reserved};
@@ -23,8 +23,8 @@ use crate::primitives::{
 };
 use crate::result_schema::{Field, FieldsReader, Scalar};
 use crate::sig_memo::{SigMemo, Vacancy};
-use crate::signature::{hex, write_args_text, write_canonical, HexSig, Sig, Signer};
-use crate::state::{CallKey, PendingCall, RunState, StoredResult, ToolId, WindowEntry};
+use crate::signature::{hex, write_args_text, write_canonical, Sig, Signer};
+use crate::state::{CallKey, LoggedIntervention, PendingCall, RunState, StoredResult, ToolId, WindowEntry};
 use crate::text::TokenSigner;
 
 mod fields;
@@ -436,23 +436,36 @@ impl Guard {
         side_effect: Option<bool>,
     ) -> Result<Decision> {
         let side_effect = side_effect.unwrap_or(self.run.tool_at(id).rules.side_effect);
-        let ticket_sig = match ticket_id {
-            Some(t) if !t.is_empty() => self.ticket_sig(t),
-            _ => self.run.run_sig,
-        };
+        // The ticket's signature keys a side effect's idempotency and is kept
+        // with a call that goes ahead; a read that is answered otherwise (a
+        // cache hit, a block) never needs it, so it is not computed for one.
+        let ticket_sig = if side_effect { self.ticket_sig(ticket_id) } else { [0; 32] };
         self.run.detect.checks += 1;
         let repeats = match self.run.tool_at(id).rules.poll {
             true => same_result::poll_repeats(&self.run, id, &args_sig),
             false => repeat::count(&self.run.window, id, &args_sig),
         };
         let name = self.run.name(id).clone();
-        let call = Call { tool: id, name, args, args_sig, ticket_sig, side_effect, repeats };
+        let mut call = Call { tool: id, name, args, args_sig, ticket_sig, side_effect, repeats };
         let idem = side_effect.then(|| self.signer.idempotency(&call.ticket_sig, &call.name, &call.args_sig));
         let decision = self.evaluate(&call, idem.as_ref());
+        // A read that goes ahead (in shadow mode, every read does) is kept
+        // in the window and awaits its result with its ticket's signature.
+        if !side_effect && (decision.action == Action::Allow || self.cfg.shadow_mode) {
+            call.ticket_sig = self.ticket_sig(ticket_id);
+        }
         Ok(self.conclude(&call, idem, decision))
     }
 
-    fn ticket_sig(&mut self, ticket: &str) -> Sig {
+    /// The signature of the call's ticket, or the run's own without one.
+    fn ticket_sig(&mut self, ticket_id: Option<&str>) -> Sig {
+        match ticket_id {
+            Some(t) if !t.is_empty() => self.named_ticket_sig(t),
+            _ => self.run.run_sig,
+        }
+    }
+
+    fn named_ticket_sig(&mut self, ticket: &str) -> Sig {
         let h = self.tickets.keyed.hash_one(ticket);
         match self.tickets.last {
             Some((last, sig)) if last == h => sig,
@@ -614,12 +627,11 @@ impl Guard {
     // The reason as a `Cow`: a fixed code stays borrowed in the log entry.
     #[allow(clippy::ptr_arg)]
     fn log(&mut self, call: Option<&Call>, action: &'static str, reason: &Cow<'static, str>) {
-        let entry = Intervention {
-            run_id: self.run.run_id.clone(),
-            tool: call.map(|c| c.name.clone()),
+        let entry = LoggedIntervention {
+            tool: call.map(|c| c.tool),
             action: Cow::Borrowed(action),
             reason: crate::primitives::stall::loggable_reason(&self.signer, reason),
-            args_sig: call.map(|c| HexSig(c.args_sig)),
+            args_sig: call.map(|c| c.args_sig),
         };
         self.run.log_intervention(&self.cfg, entry, self.listening);
     }

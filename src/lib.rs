@@ -32,6 +32,7 @@
 pub mod clock;
 pub mod config;
 pub mod config_detect;
+pub mod count_map;
 pub mod decimal_round;
 pub mod decision;
 pub mod error;

@@ -156,7 +156,7 @@ impl Guard {
         let log = &self.run.interventions;
         let tally = &self.run.counters.tally;
         let mut top: Vec<ReasonCount> =
-            tally.by_reason.iter().map(|(reason, &count)| ReasonCount { reason: reason.clone(), count }).collect();
+            tally.by_reason.iter().map(|(reason, count)| ReasonCount { reason: reason.to_string(), count }).collect();
         top.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.reason.cmp(&b.reason)));
         top.truncate(10);
         let side_effects = self
@@ -176,14 +176,14 @@ impl Guard {
         Report {
             quarantines: stats.quarantined_tools.clone(),
             stats,
-            by_primitive: tally.by_primitive.clone(),
-            by_tool: tally.by_tool.clone(),
+            by_primitive: tally.by_primitive.to_btree(),
+            by_tool: tally.by_tool.to_btree(),
             assistant_output: tally.assistant_output,
             side_effects,
             top_reasons: top,
             efficiency,
             log_retained: log.len() as u64,
-            interventions: log.iter().cloned().collect(),
+            interventions: log.iter().map(|e| self.run.intervention(e)).collect(),
             cost_events: self.run.cost.events.iter().cloned().collect(),
         }
     }

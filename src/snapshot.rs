@@ -123,7 +123,7 @@ impl Guard {
             counters: run.counters.clone(),
             stall: SavedStall::of(&run.stall),
             cost: SavedCost::of(&run.cost),
-            interventions: run.interventions.iter().map(SavedIntervention::of).collect(),
+            interventions: run.interventions.iter().map(|i| SavedIntervention::of(run, i)).collect(),
             detect: crate::snapshot_detect::save(&self.cfg, run, self.now()),
         };
         let body = serde_json::to_value(&body).expect("a state body always serializes");

@@ -6,11 +6,13 @@
 //! resolves its configuration once, so the hot path indexes a vector instead
 //! of hashing the tool's name again and again.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::Arc;
 
 use crate::config::{Config, ToolPolicy};
+use crate::count_map::CountMap;
 use crate::error::{Error, Result};
 use crate::events::{CostEvent, Event, Intervention};
 use crate::primitives::idempotency::{IdempotencyLedger, MemoryLedger};
@@ -223,6 +225,18 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
+/// An intervention as the run's log keeps it: the tool by its id and the
+/// signature as bytes, the run left out (it is the log's own), so that
+/// logging one or dropping the oldest touches no reference count.
+/// [`RunState::intervention`] gives it back as reported.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedIntervention {
+    pub tool: Option<ToolId>,
+    pub action: Cow<'static, str>,
+    pub reason: Cow<'static, str>,
+    pub args_sig: Option<Sig>,
+}
+
 /// Interventions counted over the whole run: the log keeps only the most
 /// recent ones, the report's aggregates come from here. Bounded: tools by
 /// `max_tools_tracked`, primitives by their fixed list, reasons by
@@ -230,12 +244,12 @@ fn is_zero(n: &u64) -> bool {
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tally {
-    pub by_primitive: BTreeMap<String, u64>,
+    pub by_primitive: CountMap,
     /// By tool name; decisions on assistant messages are counted apart, so
     /// no tool name can be mistaken for them.
-    pub by_tool: BTreeMap<String, u64>,
+    pub by_tool: CountMap,
     pub assistant_output: u64,
-    pub by_reason: BTreeMap<String, u64>,
+    pub by_reason: CountMap,
 }
 
 /// Distinct reasons counted one by one; later new ones are counted under
@@ -244,29 +258,18 @@ pub const MAX_TALLIED_REASONS: usize = 1000;
 pub const OTHER_REASONS: &str = "(other reasons)";
 
 impl Tally {
-    fn count(&mut self, entry: &Intervention) {
-        bump(&mut self.by_primitive, crate::report::primitive_of(&entry.reason));
-        match &entry.tool {
-            Some(t) => bump(&mut self.by_tool, t),
+    fn count(&mut self, tool: Option<&str>, reason: &str) {
+        self.by_primitive.bump(crate::report::primitive_of(reason));
+        match tool {
+            Some(t) => self.by_tool.bump(t),
             None => self.assistant_output += 1,
         }
-        let reason: &str = &entry.reason;
-        let reason = if self.by_reason.contains_key(reason) || self.by_reason.len() < MAX_TALLIED_REASONS {
+        let reason = if self.by_reason.len() < MAX_TALLIED_REASONS || self.by_reason.contains_key(reason) {
             reason
         } else {
             OTHER_REASONS
         };
-        bump(&mut self.by_reason, reason);
-    }
-}
-
-/// Add one to `key`'s count, allocating its name only the first time.
-fn bump(counts: &mut BTreeMap<String, u64>, key: &str) {
-    match counts.get_mut(key) {
-        Some(n) => *n += 1,
-        None => {
-            counts.insert(key.to_string(), 1);
-        }
+        self.by_reason.bump(reason);
     }
 }
 
@@ -313,7 +316,7 @@ pub struct RunState {
     pub counters: Counters,
     pub stall: StallState,
     pub cost: CostState,
-    pub interventions: VecDeque<Intervention>,
+    pub interventions: VecDeque<LoggedIntervention>,
     /// Events produced since the last drain (only kept while a sink listens;
     /// at most `MAX_UNDRAINED_EVENTS`, the oldest dropped first).
     pub events: Vec<Event>,
@@ -442,16 +445,28 @@ impl RunState {
 
     /// Log an intervention (the count stays exact; the list keeps the most
     /// recent `max_intervention_log`).
-    pub fn log_intervention(&mut self, cfg: &Config, entry: Intervention, listening: bool) {
+    pub fn log_intervention(&mut self, cfg: &Config, entry: LoggedIntervention, listening: bool) {
         self.counters.interventions += 1;
-        self.counters.tally.count(&entry);
+        let tool = entry.tool.map(|id| &*self.tools[id.0 as usize].name);
+        self.counters.tally.count(tool, &entry.reason);
         if listening {
-            self.push_event(Event::Intervention(entry.clone()));
+            self.push_event(Event::Intervention(self.intervention(&entry)));
         }
         if self.interventions.len() >= cfg.max_intervention_log {
             self.interventions.pop_front();
         }
         self.interventions.push_back(entry);
+    }
+
+    /// A logged intervention as reported, with its run and tool named.
+    pub fn intervention(&self, entry: &LoggedIntervention) -> Intervention {
+        Intervention {
+            run_id: self.run_id.clone(),
+            tool: entry.tool.map(|id| self.name(id).clone()),
+            action: entry.action.clone(),
+            reason: entry.reason.clone(),
+            args_sig: entry.args_sig.map(crate::events::HexSig),
+        }
     }
 
     pub fn push_event(&mut self, event: Event) {

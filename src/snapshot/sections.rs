@@ -13,10 +13,12 @@ use serde_json::Value;
 use super::bad;
 use crate::config::Config;
 use crate::error::Result;
-use crate::events::{CostEvent, Intervention};
+use crate::events::CostEvent;
 use crate::primitives::idempotency::LedgerEntry;
-use crate::signature::{hex, parse_hex, HexSig, Sig};
-use crate::state::{CallKey, CostState, PendingCall, RunState, StallState, ToolId, ToolState, WindowEntry};
+use crate::signature::{hex, parse_hex, Sig};
+use crate::state::{
+    CallKey, CostState, LoggedIntervention, PendingCall, RunState, StallState, ToolId, ToolState, WindowEntry,
+};
 use crate::token_set::TokenSet;
 
 fn tok_hex(t: &u128) -> String {
@@ -327,23 +329,22 @@ pub(super) struct SavedIntervention {
 }
 
 impl SavedIntervention {
-    pub(super) fn of(i: &Intervention) -> SavedIntervention {
+    pub(super) fn of(run: &RunState, i: &LoggedIntervention) -> SavedIntervention {
         SavedIntervention {
-            tool: i.tool.as_deref().map(str::to_string),
+            tool: i.tool.map(|id| run.name(id).to_string()),
             action: i.action.to_string(),
             reason: i.reason.to_string(),
-            args_sig: i.args_sig.map(|s| s.to_string()),
+            args_sig: i.args_sig.map(|s| hex(&s)),
         }
     }
 
-    pub(super) fn restore(self, run: &RunState) -> Result<Intervention> {
-        let tool = self.tool.as_deref().map(|n| known(run, n).map(|id| run.name(id).clone())).transpose()?;
-        Ok(Intervention {
-            run_id: run.run_id.clone(),
+    pub(super) fn restore(self, run: &RunState) -> Result<LoggedIntervention> {
+        let tool = self.tool.as_deref().map(|n| known(run, n)).transpose()?;
+        Ok(LoggedIntervention {
             tool,
             action: Cow::Owned(self.action),
             reason: Cow::Owned(self.reason),
-            args_sig: self.args_sig.as_deref().map(sig).transpose()?.map(HexSig),
+            args_sig: self.args_sig.as_deref().map(sig).transpose()?,
         })
     }
 }
