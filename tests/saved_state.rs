@@ -152,3 +152,61 @@ fn a_restored_state_respects_the_new_configuration_caps() {
     assert_eq!(small.stats().tool_calls_executed, 10);
     assert_eq!(check(&mut small, "t", json!({"i": 9})).action, Action::Allow, "one earlier occurrence + 1 < 3");
 }
+
+/// The ticket signatures of a saved state's window and of its calls
+/// awaiting results, oldest first.
+fn saved_tickets(g: &auraguard::Guard) -> (Vec<String>, Vec<String>) {
+    let saved: Value = serde_json::from_str(&g.save_state()).unwrap();
+    let of = |part: &str| -> Vec<String> {
+        let entries = saved["body"][part].as_array().expect("a list");
+        entries.iter().map(|w| w["ticket_sig"].as_str().unwrap().to_string()).collect()
+    };
+    (of("window"), of("pending"))
+}
+
+/// A read's ticket signature is worked out only when the read goes ahead;
+/// then it is the one a side effect for the same ticket gets, in shadow
+/// mode too, where reads that would be answered otherwise go ahead (and
+/// await their results outside the window).
+#[test]
+fn a_read_that_goes_ahead_keeps_its_tickets_signature() {
+    let cfg = |shadow: bool| {
+        json!({"secret_key": SECRET, "shadow_mode": shadow, "side_effect_tools": ["refund"],
+               "side_effect_max_executed_per_run": 5, "max_pending_calls": 8})
+    };
+    let mut side = guard(cfg(false));
+    for (order, ticket) in [("A", "T-1"), ("B", "T-2")] {
+        let d = check_ticket(&mut side, "refund", json!({"order_id": order}), ticket);
+        assert_eq!(d.action, Action::Allow, "{d:?}");
+        ok(&mut side, json!(1));
+    }
+    let (sides, _) = saved_tickets(&side);
+    let [t1, t2] = <[String; 2]>::try_from(sides).unwrap();
+    assert_ne!(t1, t2);
+
+    for shadow in [false, true] {
+        let mut g = guard(cfg(shadow));
+        for _ in 0..2 {
+            check_ticket(&mut g, "get_order", json!({"order_id": "A"}), "T-1");
+            ok(&mut g, json!({"status": "shipped"}));
+        }
+        // The third and fourth reads of A are answered from the cache; in
+        // shadow mode they go ahead and await their results.
+        let third = check_ticket(&mut g, "get_order", json!({"order_id": "A"}), "T-1");
+        let fourth = check_ticket(&mut g, "get_order", json!({"order_id": "A"}), "T-1");
+        assert_eq!(
+            (third.action, fourth.action),
+            if shadow { (Action::Allow, Action::Allow) } else { (Action::Cache, Action::Cache) }
+        );
+        check_ticket(&mut g, "get_order", json!({"order_id": "B"}), "T-2");
+        check(&mut g, "get_order", json!({"order_id": "C"}));
+        let (window, pending) = saved_tickets(&g);
+        assert_eq!(window.len(), 4, "shadow mode {shadow}");
+        assert!(window[..2].iter().all(|t| *t == t1), "shadow mode {shadow}: {window:?}");
+        let others = if shadow { vec![t1.clone(), t1.clone(), t2.clone()] } else { vec![t2.clone()] };
+        assert_eq!(pending[..pending.len() - 1], others[..], "shadow mode {shadow}");
+        let own = &pending[pending.len() - 1];
+        assert_eq!(window[2..], [t2.clone(), own.clone()]);
+        assert!(*own != t1 && *own != t2, "no ticket: the run's own");
+    }
+}
