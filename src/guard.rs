@@ -13,7 +13,7 @@ use crate::clock::{Clock, MonotonicClock};
 use crate::config::Config;
 use crate::decision::{Action, Decision};
 use crate::error::{Error, Result};
-use crate::events::{CostEvent, Event, Warning};
+use crate::events::{Event, Warning};
 use crate::json_scan::{ResultFields, Scanner};
 use crate::ledger::{self, StoreError};
 use crate::primitives::idempotency::{Checked, IdempotencyLedger, LedgerEntry, Reserved};
@@ -24,7 +24,7 @@ use crate::primitives::{
 use crate::result_schema::{Field, FieldsReader, Scalar};
 use crate::sig_memo::{SigMemo, Vacancy};
 use crate::signature::{hex, write_args_text, write_canonical, Sig, Signer};
-use crate::state::{CallKey, LoggedIntervention, PendingCall, RunState, StoredResult, ToolId, WindowEntry};
+use crate::state::{CallKey, LoggedCost, LoggedIntervention, PendingCall, RunState, StoredResult, ToolId, WindowEntry};
 use crate::text::TokenSigner;
 
 mod fields;
@@ -867,13 +867,7 @@ impl Guard {
         self.run.cost.reported_token_cost += cost;
         let now = self.now();
         run_limits::on_tokens(&mut self.run, input_tokens, output_tokens, now);
-        let event = CostEvent {
-            run_id: self.run.run_id.clone(),
-            kind: "tokens",
-            tool: None,
-            amount_usd: cost,
-            spent_usd: self.run.cost.spent,
-        };
+        let event = LoggedCost { kind: "tokens", tool: None, amount_usd: cost, spent_usd: self.run.cost.spent };
         self.run.log_cost(&self.cfg, event, self.listening);
         Ok(())
     }

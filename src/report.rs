@@ -184,7 +184,7 @@ impl Guard {
             efficiency,
             log_retained: log.len() as u64,
             interventions: log.iter().map(|e| self.run.intervention(e)).collect(),
-            cost_events: self.run.cost.events.iter().cloned().collect(),
+            cost_events: self.run.cost.events.iter().map(|e| self.run.cost_event(e)).collect(),
         }
     }
 

@@ -122,7 +122,7 @@ impl Guard {
             pending: run.pending.iter().map(|p| SavedPending::of(run, p)).collect(),
             counters: run.counters.clone(),
             stall: SavedStall::of(&run.stall),
-            cost: SavedCost::of(&run.cost),
+            cost: SavedCost::of(run),
             interventions: run.interventions.iter().map(|i| SavedIntervention::of(run, i)).collect(),
             detect: crate::snapshot_detect::save(&self.cfg, run, self.now()),
         };

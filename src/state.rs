@@ -290,7 +290,19 @@ pub struct CostState {
     pub spent: f64,
     pub reported_token_cost: f64,
     pub warned: bool,
-    pub events: VecDeque<CostEvent>,
+    pub events: VecDeque<LoggedCost>,
+}
+
+/// A cost event as the run keeps it: the tool by its id, the run left out,
+/// so that every executed call's charge touches no reference count.
+/// [`RunState::cost_event`] gives it back as reported.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoggedCost {
+    /// `tool_call`, `tokens`, `budget_warning` or `budget_exceeded`.
+    pub kind: &'static str,
+    pub tool: Option<ToolId>,
+    pub amount_usd: f64,
+    pub spent_usd: f64,
 }
 
 /// The whole state of one run.
@@ -469,6 +481,17 @@ impl RunState {
         }
     }
 
+    /// A logged cost event as reported, with its run and tool named.
+    pub fn cost_event(&self, entry: &LoggedCost) -> CostEvent {
+        CostEvent {
+            run_id: self.run_id.clone(),
+            kind: entry.kind,
+            tool: entry.tool.map(|id| self.name(id).clone()),
+            amount_usd: entry.amount_usd,
+            spent_usd: entry.spent_usd,
+        }
+    }
+
     pub fn push_event(&mut self, event: Event) {
         if self.events.len() >= MAX_UNDRAINED_EVENTS {
             self.events.remove(0);
@@ -477,9 +500,9 @@ impl RunState {
     }
 
     /// Record money spent (or a budget notice) as a cost event.
-    pub fn log_cost(&mut self, cfg: &Config, event: CostEvent, listening: bool) {
+    pub fn log_cost(&mut self, cfg: &Config, event: LoggedCost, listening: bool) {
         if listening {
-            self.push_event(Event::Cost(event.clone()));
+            self.push_event(Event::Cost(self.cost_event(&event)));
         }
         if self.cost.events.len() >= cfg.max_cost_events {
             self.cost.events.pop_front();

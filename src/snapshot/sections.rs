@@ -13,11 +13,11 @@ use serde_json::Value;
 use super::bad;
 use crate::config::Config;
 use crate::error::Result;
-use crate::events::CostEvent;
 use crate::primitives::idempotency::LedgerEntry;
 use crate::signature::{hex, parse_hex, Sig};
 use crate::state::{
-    CallKey, CostState, LoggedIntervention, PendingCall, RunState, StallState, ToolId, ToolState, WindowEntry,
+    CallKey, CostState, LoggedCost, LoggedIntervention, PendingCall, RunState, StallState, ToolId, ToolState,
+    WindowEntry,
 };
 use crate::token_set::TokenSet;
 
@@ -284,10 +284,11 @@ pub(super) struct SavedCost {
 }
 
 impl SavedCost {
-    pub(super) fn of(c: &CostState) -> SavedCost {
-        let event = |e: &CostEvent| SavedCostEvent {
+    pub(super) fn of(run: &RunState) -> SavedCost {
+        let c = &run.cost;
+        let event = |e: &LoggedCost| SavedCostEvent {
             kind: e.kind.to_string(),
-            tool: e.tool.as_deref().map(str::to_string),
+            tool: e.tool.map(|id| run.name(id).to_string()),
             amount_usd: e.amount_usd,
             spent_usd: e.spent_usd,
         };
@@ -305,9 +306,8 @@ impl SavedCost {
         }
         let mut events = VecDeque::new();
         for e in self.events {
-            let tool = e.tool.as_deref().map(|n| known(run, n).map(|id| run.name(id).clone())).transpose()?;
-            events.push_back(CostEvent {
-                run_id: run.run_id.clone(),
+            let tool = e.tool.as_deref().map(|n| known(run, n)).transpose()?;
+            events.push_back(LoggedCost {
                 kind: kind_name(&e.kind)?,
                 tool,
                 amount_usd: e.amount_usd,
