@@ -351,7 +351,7 @@ impl Guard {
         let id = self.admit(tool, ticket_id)?;
         let args_sig = self.args_memo.sign(&self.signer, self.scratch.as_bytes());
         self.raw_memo.put(vacancy, tool.as_bytes(), text.as_bytes(), args_sig);
-        self.decide(id, Args::Scanned(view), args_sig, ticket_id, side_effect)
+        self.decide(id, tool, Args::Scanned(view), args_sig, ticket_id, side_effect)
     }
 
     /// The check of a text whose signature the raw memo knew: it was valid
@@ -368,11 +368,11 @@ impl Guard {
     ) -> Result<Decision> {
         let id = self.admit(tool, ticket_id)?;
         if !self.run.tool_at(id).rules.reads_args() {
-            return self.decide(id, Args::Unread(text), args_sig, ticket_id, side_effect);
+            return self.decide(id, tool, Args::Unread(text), args_sig, ticket_id, side_effect);
         }
         self.scratch.clear();
         let view = scanner.canonical_args(text, self.cfg.arg_ignore_keys.get(tool), &mut self.scratch)?;
-        self.decide(id, Args::Scanned(view), args_sig, ticket_id, side_effect)
+        self.decide(id, tool, Args::Scanned(view), args_sig, ticket_id, side_effect)
     }
 
     /// Decide on a tool call before it runs.
@@ -387,7 +387,7 @@ impl Guard {
         let ignore = self.run.tool_at(id).rules.ignore_keys.as_ref();
         write_args_text(args, ignore, &mut self.scratch);
         let args_sig = self.args_memo.sign(&self.signer, self.scratch.as_bytes());
-        self.decide(id, Args::Map(args), args_sig, ticket_id, side_effect)
+        self.decide(id, tool, Args::Map(args), args_sig, ticket_id, side_effect)
     }
 
     /// Validate a call's name and ticket, apply the pending-call rule, and
@@ -427,10 +427,14 @@ impl Guard {
         Ok(id)
     }
 
-    fn decide(
+    /// `name` is the tool's name as the caller gave it (the one `id` was
+    /// interned from): borrowed, not the run's shared copy, whose reference
+    /// count would be touched twice on every call.
+    fn decide<'a>(
         &mut self,
         id: ToolId,
-        args: Args<'_>,
+        name: &'a str,
+        args: Args<'a>,
         args_sig: Sig,
         ticket_id: Option<&str>,
         side_effect: Option<bool>,
@@ -445,7 +449,6 @@ impl Guard {
             true => same_result::poll_repeats(&self.run, id, &args_sig),
             false => repeat::count(&self.run.window, id, &args_sig),
         };
-        let name = self.run.name(id).clone();
         let mut call = Call { tool: id, name, args, args_sig, ticket_sig, side_effect, repeats };
         let idem = side_effect.then(|| self.signer.idempotency(&call.ticket_sig, &call.name, &call.args_sig));
         let decision = self.evaluate(&call, idem.as_ref());

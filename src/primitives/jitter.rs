@@ -100,11 +100,11 @@ mod tests {
         (cfg, run, TokenSigner::new(Signer::new(b"k")))
     }
 
-    fn call<'a>(run: &RunState, tool: &str, args: &'a Map<String, Value>) -> Call<'a> {
+    fn call<'a>(run: &RunState, tool: &'a str, args: &'a Map<String, Value>) -> Call<'a> {
         let id = run.tool_ids[tool];
         Call {
             tool: id,
-            name: tool.into(),
+            name: tool,
             args: crate::primitives::Args::Map(args),
             args_sig: [0; 32],
             ticket_sig: [0; 32],

@@ -18,7 +18,6 @@ pub mod stall;
 pub mod warning;
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
@@ -68,7 +67,7 @@ fn scan_unread<T>(text: &str, f: impl FnOnce(&ArgsView<'_>) -> T) -> Option<T> {
 /// One tool call under evaluation, with its signatures computed once.
 pub struct Call<'a> {
     pub tool: ToolId,
-    pub name: Arc<str>,
+    pub name: &'a str,
     pub args: Args<'a>,
     pub args_sig: Sig,
     pub ticket_sig: Sig,

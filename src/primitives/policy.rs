@@ -52,7 +52,7 @@ mod tests {
         let args: Map<String, Value> = args.as_object().unwrap().clone();
         let call = Call {
             tool: ToolId(0),
-            name: tool.into(),
+            name: tool,
             args: crate::primitives::Args::Map(&args),
             args_sig: [7; 32],
             ticket_sig: [0; 32],

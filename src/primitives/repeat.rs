@@ -115,7 +115,7 @@ mod tests {
         );
         let mut call = Call {
             tool: ToolId(0),
-            name: "a".into(),
+            name: "a",
             args: crate::primitives::Args::Map(&args),
             args_sig: [1; 32],
             ticket_sig: [0; 32],

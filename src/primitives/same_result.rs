@@ -102,7 +102,7 @@ mod tests {
         let args = Map::new();
         let call = Call {
             tool,
-            name: "lookup".into(),
+            name: "lookup",
             args: Args::Map(&args),
             args_sig: [99; 32],
             ticket_sig: [0; 32],
