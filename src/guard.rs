@@ -450,7 +450,7 @@ impl Guard {
             false => repeat::count(&self.run.window, id, &args_sig),
         };
         let mut call = Call { tool: id, name, args, args_sig, ticket_sig, side_effect, repeats };
-        let idem = side_effect.then(|| self.signer.idempotency(&call.ticket_sig, &call.name, &call.args_sig));
+        let idem = side_effect.then(|| self.signer.idempotency(&call.ticket_sig, call.name, &call.args_sig));
         let decision = self.evaluate(&call, idem.as_ref());
         // A read that goes ahead (in shadow mode, every read does) is kept
         // in the window and awaits its result with its ticket's signature.

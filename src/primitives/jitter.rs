@@ -29,10 +29,10 @@ pub fn check(cfg: &Config, run: &mut RunState, tokens: &mut TokenSigner, call: &
         return None;
     }
     if super::warning::first(cfg, run, "arg_jitter_loop", call.tool) {
-        return Some(Decision::warned("arg_jitter_loop", messages::arg_jitter(&call.name)));
+        return Some(Decision::warned("arg_jitter_loop", messages::arg_jitter(call.name)));
     }
     run.tool_mut(call.tool).set_quarantine("arg_jitter_loop");
-    Some(Decision::rewrite("arg_jitter_loop", messages::arg_jitter(&call.name)))
+    Some(Decision::rewrite("arg_jitter_loop", messages::arg_jitter(call.name)))
 }
 
 /// Keep a query's tokens in its tool's history: the last

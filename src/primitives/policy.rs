@@ -20,7 +20,7 @@ pub fn check(policy: Option<&ToolPolicy>, call: &Call) -> Option<Decision> {
             let mut packet = EscalationPacket::new(
                 Value::String("human_approval".into()),
                 &["human_approval", &format!("risk:{risk}")],
-                messages::summary_human_approval(&call.name, risk),
+                messages::summary_human_approval(call.name, risk),
             );
             packet.tool = Some(call.name.to_string());
             packet.args_sig = Some(hex(&call.args_sig));

@@ -70,7 +70,7 @@ pub fn check(cfg: &Config, run: &mut RunState, call: &Call) -> Option<Decision> 
     if call.side_effect || most_distinct_args_with_one_result(run, call.tool) < threshold {
         return None;
     }
-    let text = messages::same_result_loop(&call.name);
+    let text = messages::same_result_loop(call.name);
     if super::warning::first(cfg, run, "same_result_loop", call.tool) {
         return Some(Decision::warned("same_result_loop", text));
     }
