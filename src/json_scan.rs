@@ -135,6 +135,23 @@ impl<'a> Cursor<'a> {
         Some(&self.text[start..start + len])
     }
 
+    /// Decode a string (the cursor on its opening quote) into `decoded` and
+    /// write its canonical form to `out`: a plain string is copied as it
+    /// is, without looking for characters to escape a second time.
+    fn string_canonical(&mut self, decoded: &mut String, out: &mut String) -> Result<()> {
+        if let Some(plain) = self.plain_string() {
+            decoded.push_str(plain);
+            out.push('"');
+            out.push_str(plain);
+            out.push('"');
+            return Ok(());
+        }
+        let start = decoded.len();
+        self.string_into(decoded)?;
+        write_string(out, &decoded[start..]);
+        Ok(())
+    }
+
     /// Decode a string (the cursor on its opening quote) into `out`.
     fn string_into(&mut self, out: &mut String) -> Result<()> {
         if let Some(plain) = self.plain_string() {
@@ -390,22 +407,20 @@ impl Scanner {
         }
         let mut written = 0usize;
         loop {
-            let key_start = self.keys.len();
-            c.string_into(&mut self.keys)?;
-            let key = key_start..self.keys.len();
-            c.expect(b':', "`:`")?;
             let comma_at = out.len();
             if written > 0 {
                 out.push(',');
             }
             let piece_start = out.len();
-            write_string(out, &self.keys[key.clone()]);
+            let key_start = self.keys.len();
+            c.string_canonical(&mut self.keys, out)?;
+            let key = key_start..self.keys.len();
+            c.expect(b':', "`:`")?;
             out.push(':');
             if top {
                 let text = if c.peek() == Some(b'"') {
                     let s = self.keys.len();
-                    c.string_into(&mut self.keys)?;
-                    write_string(out, &self.keys[s..]);
+                    c.string_canonical(&mut self.keys, out)?;
                     Some(s..self.keys.len())
                 } else {
                     self.value(c, out, depth)?;
