@@ -94,11 +94,18 @@ impl auraguard_decision {
     }
 
     pub(super) fn new(d: Decision) -> Box<auraguard_decision> {
+        let fixed = super::fast::static_reason(&d.reason);
+        auraguard_decision::with_reason(d, fixed)
+    }
+
+    /// [`new`](auraguard_decision::new) for a caller that has looked up
+    /// whether the reason is a fixed code already (`fixed`, from
+    /// `static_reason`).
+    pub(super) fn with_reason(d: Decision, fixed: Option<&'static CStr>) -> Box<auraguard_decision> {
         Box::new(auraguard_decision {
             action: d.action.into(),
             call_id: d.call_id,
-            reason: super::fast::static_reason(&d.reason)
-                .map_or_else(|| Cow::Owned(c_string(d.reason.to_string())), Cow::Borrowed),
+            reason: fixed.map_or_else(|| Cow::Owned(c_string(d.reason.to_string())), Cow::Borrowed),
             idempotency_key: d.idempotency_key().map(|k| c_string(k.to_string())),
             decision: d,
             json: OnceLock::new(),

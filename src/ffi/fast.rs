@@ -138,7 +138,7 @@ impl auraguard_check_result {
             Some(r) if !rare => (r.as_ptr(), std::ptr::null_mut()),
             _ => {
                 flags |= AURAGUARD_CHECK_DETAILS as u32;
-                let handle = auraguard_decision::new(d);
+                let handle = auraguard_decision::with_reason(d, fixed);
                 let reason = fixed.map_or(handle.reason_ptr(), CStr::as_ptr);
                 (reason, Box::into_raw(handle))
             }
