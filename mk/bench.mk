@@ -17,6 +17,9 @@ MEMORY_CALLS ?= 10000000
 # bench-compare: batches per workload, and a file whose bench-compare section
 # the run rewrites (make bench: README.md)
 BENCH_BATCHES ?= 3
+# bench-compare: how many times every side is measured in turn (the table
+# holds each figure's median over them)
+BENCH_ROUNDS  ?= 3
 BENCH_README  ?=
 # A language's benchmark runs when its rule file defines the target.
 BENCH_LANGS  := $(foreach t,bench-c bench-go bench-csharp bench-ruby,\
@@ -68,7 +71,7 @@ bench-compare: build $(if $(filter bench-c,$(BENCH_LANGS)),build/c/bench_capi) \
 	  $(if $(shell command -v go),--go-dir bindings/go) \
 	  $(if $(shell command -v mcs),--csharp $(ROOT)/build/csharp/Workloads.exe) \
 	  $(if $(shell command -v ruby),--ruby-dir bindings/ruby) \
-	  --batches $(BENCH_BATCHES) $(if $(BENCH_README),--readme $(BENCH_README))
+	  --batches $(BENCH_BATCHES) --rounds $(BENCH_ROUNDS) $(if $(BENCH_README),--readme $(BENCH_README))
 
 # Instruction counts are repeatable where wall-clock time is not. Under
 # valgrind SHA-256 runs its portable code (no SHA extensions), so the

@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 
@@ -99,27 +100,19 @@ MIN_RATIO = {"C": {"distinct_reads": 100, "cached_repeat": 100, "jittery_queries
 DEFAULT_RATIO = 20
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--venv", required=True, help="where the throwaway virtualenv goes")
-    p.add_argument("--lib", required=True, help="path of libauraguard.so (ctypes fallback)")
-    p.add_argument("--bench-c", required=True, help="path of the bench-c binary")
-    p.add_argument("--go-dir", help="the Go binding's folder (its Workload benchmarks)")
-    p.add_argument("--go", default="go", help="the go command")
-    p.add_argument("--csharp", help="the C# Workloads.exe")
-    p.add_argument("--mono", default="mono")
-    p.add_argument("--ruby-dir", help="the Ruby binding's folder (bench/workloads.rb)")
-    p.add_argument("--ruby", default="ruby")
-    p.add_argument("--batches", type=int, default=3)
-    p.add_argument("--iterations", type=int, default=2000,
-                   help="operations per batch, on a fresh guard (every side)")
-    p.add_argument("--readme", help="rewrite this file's section between the bench-compare markers "
-                                    "with the table and the machine it ran on")
-    a = p.parse_args()
-    load_before = os.getloadavg()[0]
-    sizes = ["--batches", str(a.batches), "--iterations", str(a.iterations)]
+def median_of(runs):
+    """{workload: ns}: each workload's median over the runs that measured it."""
+    values = {}
+    for run in runs:
+        for workload, ns in run.items():
+            values.setdefault(workload, []).append(ns)
+    return {workload: statistics.median(v) for workload, v in values.items()}
 
-    py = venv_python(os.path.abspath(a.venv))
+
+def measure_round(a, py, sizes):
+    """One round: the package, then C and each binding given. Returns the
+    package's {workload: ns}, where the C figures come from, [(language,
+    {workload: ns})], Go's allocations and notes on what was not measured."""
     python_ns = run_json([py, "run_aura_guard.py", *sizes], f"{PACKAGE} {VERSION}")
 
     c_ns, why_not_binary = None, f"{a.bench_c} is missing"
@@ -161,14 +154,53 @@ def main():
         rb, why = optional_json([a.ruby, "-I" + os.path.join(rb_dir, "lib"),
                                  os.path.join(rb_dir, "bench", "workloads.rb"), *sizes], "Ruby", env=env)
         columns.append(("Ruby", rb)) if rb else notes.append(f"Ruby not measured: {why}")
+    return python_ns, source, columns, go_allocs, notes
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--venv", required=True, help="where the throwaway virtualenv goes")
+    p.add_argument("--lib", required=True, help="path of libauraguard.so (ctypes fallback)")
+    p.add_argument("--bench-c", required=True, help="path of the bench-c binary")
+    p.add_argument("--go-dir", help="the Go binding's folder (its Workload benchmarks)")
+    p.add_argument("--go", default="go", help="the go command")
+    p.add_argument("--csharp", help="the C# Workloads.exe")
+    p.add_argument("--mono", default="mono")
+    p.add_argument("--ruby-dir", help="the Ruby binding's folder (bench/workloads.rb)")
+    p.add_argument("--ruby", default="ruby")
+    p.add_argument("--batches", type=int, default=3,
+                   help="batches per side in all, spread over the rounds")
+    p.add_argument("--rounds", type=int, default=3,
+                   help="times every side is measured, one after the other; the table holds the medians")
+    p.add_argument("--iterations", type=int, default=2000,
+                   help="operations per batch, on a fresh guard (every side)")
+    p.add_argument("--readme", help="rewrite this file's section between the bench-compare markers "
+                                    "with the table and the machine it ran on")
+    a = p.parse_args()
+    if a.rounds < 1 or a.batches < 1:
+        fail("--rounds and --batches must be at least 1")
+    load_before = os.getloadavg()[0]
+    # The machine's speed drifts (by up to 2x on a shared VM): every side is
+    # measured once per round, so each sees the same mix of fast and slow
+    # spells, and a figure is the median over the rounds.
+    per_round = max(1, -(-a.batches // a.rounds))
+    sizes = ["--batches", str(per_round), "--iterations", str(a.iterations)]
+    py = venv_python(os.path.abspath(a.venv))
+    rounds = [measure_round(a, py, sizes) for _ in range(a.rounds)]
+    python_ns = median_of([r[0] for r in rounds])
+    source = rounds[-1][1]
+    names = [name for name, _ in rounds[-1][2]]
+    columns = [(name, median_of([dict(r[2]).get(name, {}) for r in rounds])) for name in names]
+    go_allocs, notes = rounds[-1][3], rounds[-1][4]
 
     out = []
     out.append(f"Python: {PACKAGE} {VERSION} (AgentGuard), {sys.version.split()[0]} in {a.venv}")
     out.append(f"C:      {source}")
     out.append("Go, C#, Ruby: each binding's public API (bindings/go workloads_bench_test.go,")
     out.append("        bindings/csharp/bench/Workloads.cs, bindings/ruby/bench/workloads.rb)")
-    out.append(f"Median of {a.batches} batches of {a.iterations} operations, a fresh guard per batch (Go: its"
-               " own b.N loop); an operation is check + record when allowed (the check alone on the cache path).")
+    out.append(f"{a.rounds} rounds, each measuring every side in turn; in a round, the median of {per_round} batches of"
+               f" {a.iterations} operations, a fresh guard per batch (Go: its own b.N loop); each figure is the median"
+               " of its rounds. An operation is check + record when allowed (the check alone on the cache path).")
     out.append("Every configuration has a cost budget (out of reach). ns per operation, and how many times")
     out.append(f"faster than {PACKAGE}; MISSED marks a ratio under its target (C: 100x reads and cache hits,")
     out.append("50x jitter; every language: 20x).")
@@ -204,7 +236,7 @@ def main():
     if a.readme:
         machine = describe_machine(load_before, os.getloadavg()[0])
         print(f"\nMachine: {machine}")
-        write_readme(a.readme, a.batches, table, tail, machine)
+        write_readme(a.readme, f"--batches {a.batches} --rounds {a.rounds}", table, tail, machine)
 
 
 BEGIN, END = "<!-- bench-compare:begin -->", "<!-- bench-compare:end -->"
@@ -246,7 +278,7 @@ def describe_machine(load_before, load_after):
             f"{load_after:.1f} after; " + ", ".join(versions))
 
 
-def write_readme(path, batches, table, tail, machine):
+def write_readme(path, options, table, tail, machine):
     """Replace the text between the markers in `path` with this run."""
     with open(path) as f:
         text = f.read()
@@ -254,7 +286,7 @@ def write_readme(path, batches, table, tail, machine):
         fail(f"{path} has no {BEGIN} ... {END} section to rewrite")
     body = "\n".join([
         BEGIN,
-        f"One `make bench-compare` run (`--batches {batches}`), written here by `compare.py --readme`:",
+        f"One `make bench-compare` run (`{options}`), written here by `compare.py --readme`:",
         "",
         "```",
         *table,
