@@ -174,12 +174,22 @@ def main():
                    help="times every side is measured, one after the other; the table holds the medians")
     p.add_argument("--iterations", type=int, default=2000,
                    help="operations per batch, on a fresh guard (every side)")
+    p.add_argument("--cpu", type=int,
+                   help="the one CPU every side runs on (default: the last this process may use)")
     p.add_argument("--readme", help="rewrite this file's section between the bench-compare markers "
                                     "with the table and the machine it ran on")
     a = p.parse_args()
     if a.rounds < 1 or a.batches < 1:
         fail("--rounds and --batches must be at least 1")
     load_before = os.getloadavg()[0]
+    # Every side on one CPU: on a shared VM one CPU can run at half speed for
+    # minutes while the other does not, and a side that the scheduler put on
+    # the slow one would look twice as slow as the side before it.
+    cpus = sorted(os.sched_getaffinity(0))
+    cpu = cpus[-1] if a.cpu is None else a.cpu
+    if cpu not in cpus:
+        fail(f"--cpu {cpu} is not one of the CPUs this process may use ({cpus})")
+    os.sched_setaffinity(0, {cpu})
     # The machine's speed drifts (by up to 2x on a shared VM): every side is
     # measured once per round, so each sees the same mix of fast and slow
     # spells, and a figure is the median over the rounds.
@@ -198,6 +208,7 @@ def main():
     out.append(f"C:      {source}")
     out.append("Go, C#, Ruby: each binding's public API (bindings/go workloads_bench_test.go,")
     out.append("        bindings/csharp/bench/Workloads.cs, bindings/ruby/bench/workloads.rb)")
+    out.append(f"Every side on CPU {cpu} alone.")
     out.append(f"{a.rounds} rounds, each measuring every side in turn; in a round, the median of {per_round} batches of"
                f" {a.iterations} operations, a fresh guard per batch (Go: its own b.N loop); each figure is the median"
                " of its rounds. An operation is check + record when allowed (the check alone on the cache path).")
