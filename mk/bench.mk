@@ -31,7 +31,7 @@ bench: build
 	@for t in $(BENCH_LANGS); do \
 	  echo "== $$t"; $(MAKE) --no-print-directory $$t || exit 1; done
 	$(MAKE) --no-print-directory bench-memory
-	$(MAKE) --no-print-directory bench-compare BENCH_BATCHES=9 BENCH_README=README.md
+	$(MAKE) --no-print-directory bench-compare BENCH_BATCHES=9 BENCH_ROUNDS=9 BENCH_README=README.md
 
 ## bench-rust: Criterion, about 2.5 s per benchmark
 bench-rust:
