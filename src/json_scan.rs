@@ -76,6 +76,31 @@ struct Cursor<'a> {
     pos: usize,
 }
 
+/// How many bytes at the start of `s` a string holds as they are: up to
+/// the first `"`, `\` or control character (or all of them). Eight bytes at
+/// a time: a byte equal to `"` or `\`, or below 0x20, sets its top bit in
+/// one of three masks (the usual has-zero-byte test, `(x - 0x01..) & !x &
+/// 0x80..`). A borrow can also set a bit above a byte that matched, never
+/// below one, so the lowest bit set is the first match.
+fn plain_run(s: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const TOPS: u64 = 0x8080_8080_8080_8080;
+    let mut at = 0;
+    while let Some(chunk) = s.get(at..at + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        let quote = w ^ (ONES * u64::from(b'"'));
+        let backslash = w ^ (ONES * u64::from(b'\\'));
+        let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x;
+        let control = w.wrapping_sub(ONES * 0x20) & !w;
+        let hits = (zero_byte(quote) | zero_byte(backslash) | control) & TOPS;
+        if hits != 0 {
+            return at + (hits.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    at + s[at..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).unwrap_or(s.len() - at)
+}
+
 impl<'a> Cursor<'a> {
     fn err(&self, what: &str) -> Error {
         Error::invalid(format!("{what} at byte {}", self.pos))
@@ -127,7 +152,10 @@ impl<'a> Cursor<'a> {
             return None;
         }
         let start = self.pos + 1;
-        let len = self.src[start..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        let len = plain_run(&self.src[start..]);
+        if start + len == self.src.len() {
+            return None;
+        }
         if self.src[start + len] != b'"' {
             return None;
         }
@@ -787,6 +815,14 @@ mod tests {
             prop_assert!(!s.saw_infinite());
             let reparsed: Value = serde_json::from_str(&kept).unwrap();
             prop_assert_eq!(serde_json::to_string(&reparsed).unwrap(), kept);
+        }
+
+        #[test]
+        fn plain_run_stops_at_the_first_quote_backslash_or_control(bytes in prop::collection::vec(prop::sample::select(vec![b'a', b'"', b'\\', 0x00, 0x1f, 0x20, 0x21, 0x5b, 0x5d, 0x7f, 0x80, 0xdf, 0xff]), 0..40), pad in 0usize..9) {
+            let mut s = vec![b'x'; pad];
+            s.extend_from_slice(&bytes);
+            let want = s.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).unwrap_or(s.len());
+            prop_assert_eq!(plain_run(&s), want);
         }
 
         #[test]
