@@ -189,12 +189,7 @@ impl<'a> Cursor<'a> {
         self.expect(b'"', "a string")?;
         loop {
             let start = self.pos;
-            while let Some(&b) = self.src.get(self.pos) {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
+            self.pos += plain_run(&self.src[self.pos..]);
             out.push_str(&self.text[start..self.pos]);
             match self.src.get(self.pos) {
                 None => return Err(self.err("unterminated string")),
