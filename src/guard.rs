@@ -23,7 +23,7 @@ use crate::primitives::{
 };
 use crate::result_schema::{Field, FieldsReader, Scalar};
 use crate::sig_memo::{SigMemo, Vacancy};
-use crate::signature::{hex, write_args_text, write_canonical, Sig, Signer};
+use crate::signature::{hex, write_args_text, write_canonical, Sig, Signer, PAYLOAD_DOMAIN};
 use crate::state::{CallKey, LoggedCost, LoggedIntervention, PendingCall, RunState, StoredResult, ToolId, WindowEntry};
 use crate::text::TokenSigner;
 
@@ -146,6 +146,10 @@ pub struct Guard {
     /// The same signatures under the tool's name and the arguments' text as
     /// given, so a repeat of a text can skip reading it (see `check_scanned`).
     raw_memo: SigMemo,
+    /// The signatures of recent canonical payloads: a loop's results repeat
+    /// too (the same "not found", the same error), and a short payload's
+    /// signature is most of what booking it costs.
+    payload_memo: SigMemo,
     /// Reusable buffers: canonical arguments, a payload, the JSON scanner.
     scratch: String,
     payload: String,
@@ -196,6 +200,7 @@ impl Guard {
             next_call_id: 1,
             args_memo: SigMemo::default(),
             raw_memo: SigMemo::default(),
+            payload_memo: SigMemo::default(),
             scratch: String::new(),
             payload: String::new(),
             scanner: Scanner::new(),
@@ -683,7 +688,7 @@ impl Guard {
                 payload.clear();
                 payload.push_str("null");
             }
-            self.record(fields, &payload, dropped)
+            self.record(fields, &payload, dropped, None)
         });
         self.payload = payload;
         recorded
@@ -701,20 +706,33 @@ impl Guard {
             call_id: r.call_id,
             cached: r.cached,
         };
-        let dropped = (payload.len() > self.cfg.max_json_bytes).then_some("too_large");
+        // Dropped for the reasons the text paths drop a payload for, in their
+        // order: its size, then its depth or a number beyond binary64.
+        let dropped =
+            if payload.len() > self.cfg.max_json_bytes { Some("too_large") } else { unkeepable(&r.payload, 1) };
         if dropped.is_some() {
             payload.clear();
             payload.push_str("null");
         }
-        let recorded = self.record(fields, &payload, dropped);
+        // Signed here, not through the payload memo: the memo holds only
+        // texts the scanner wrote, which it reads back to themselves.
+        let signed = (dropped.is_none() && payload != "null").then(|| self.signer.payload_sig(&payload));
+        let recorded = self.record(fields, &payload, dropped, signed);
         self.payload = payload;
         recorded
     }
 
     /// Match a result with its waiting call and do the bookkeeping.
     /// `payload` is the payload's canonical JSON; `dropped` says why it
-    /// could not be kept, if it could not.
-    fn record(&mut self, mut r: ResultFields, payload: &str, dropped: Option<&'static str>) -> Result<()> {
+    /// could not be kept, if it could not; `signed`, its signature when the
+    /// caller already has it.
+    fn record(
+        &mut self,
+        mut r: ResultFields,
+        payload: &str,
+        dropped: Option<&'static str>,
+        signed: Option<Sig>,
+    ) -> Result<()> {
         let index = match r.call_id {
             Some(id) => self.run.pending.iter().position(|p| p.call_id == id).ok_or_else(|| {
                 Error::invalid(format!(
@@ -744,7 +762,7 @@ impl Guard {
                 self.run.push_event(Event::Warning(warning));
             }
         }
-        self.bookkeep(&call, r, payload, dropped.is_none());
+        self.bookkeep(&call, r, payload, dropped.is_none(), signed);
         Ok(())
     }
 
@@ -755,7 +773,14 @@ impl Guard {
     /// stall detector its progress markers, the budget the cost. A result
     /// marked `cached` was not executed: only the streaks and the ledger see
     /// it, and it costs nothing.
-    fn bookkeep(&mut self, call: &PendingCall, r: ResultFields, payload: &str, payload_kept: bool) {
+    fn bookkeep(
+        &mut self,
+        call: &PendingCall,
+        r: ResultFields,
+        payload: &str,
+        payload_kept: bool,
+        signed: Option<Sig>,
+    ) {
         let now = self.now();
         let (cfg, run) = (&self.cfg, &mut self.run);
         let tool: ToolId = call.tool;
@@ -766,7 +791,9 @@ impl Guard {
                 run.counters.tool_calls_failed += 1;
             }
         }
-        let payload_sig = (payload_kept && payload != "null").then(|| self.signer.payload_sig(payload));
+        let payload_sig = (payload_kept && payload != "null").then(|| {
+            signed.unwrap_or_else(|| self.payload_memo.sign_prefixed(&self.signer, PAYLOAD_DOMAIN, payload.as_bytes()))
+        });
         let executed = r.side_effect_executed.unwrap_or(call.side_effect && ok && !r.cached);
         circuit_breaker::on_result(cfg, run, tool, ok, r.error_code.as_deref());
         recovery::on_result(cfg, run, tool, ok, now);
@@ -895,4 +922,24 @@ impl Guard {
     pub(crate) fn set_next_call_id(&mut self, id: u64) {
         self.next_call_id = self.next_call_id.max(id);
     }
+}
+
+/// Why a payload given as a value cannot be kept, as the scanner would say
+/// of its text (`value` at nesting `depth`, the payload itself at 1): a
+/// container deeper than the JSON reader replays (`too_deep`, found first
+/// wherever it is), or a number beyond binary64 (`unrepresentable`).
+fn unkeepable(value: &Value, depth: usize) -> Option<&'static str> {
+    let mut infinite = false;
+    let mut stack = vec![(value, depth)];
+    while let Some((v, d)) = stack.pop() {
+        match v {
+            Value::Number(n) => infinite |= crate::json_number::is_beyond_binary64(n.as_str()),
+            Value::Array(items) if d + 1 > crate::json_scan::MAX_DEPTH => return Some("too_deep"),
+            Value::Object(_) if d + 1 > crate::json_scan::MAX_DEPTH => return Some("too_deep"),
+            Value::Array(items) => stack.extend(items.iter().map(|i| (i, d + 1))),
+            Value::Object(map) => stack.extend(map.values().map(|i| (i, d + 1))),
+            _ => {}
+        }
+    }
+    infinite.then_some("unrepresentable")
 }

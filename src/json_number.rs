@@ -39,6 +39,12 @@ pub fn write_number(out: &mut String, text: &str) -> NumberForm {
     write_float(out, value)
 }
 
+/// Whether the number `text` (checked against the JSON grammar) is a float
+/// beyond binary64's range, which [`write_number`] writes as `Infinity`.
+pub fn is_beyond_binary64(text: &str) -> bool {
+    text.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) && text.parse::<f64>().is_ok_and(f64::is_infinite)
+}
+
 /// Write a float as Python's `repr` does (`Infinity` for infinities).
 pub fn write_float(out: &mut String, value: f64) -> NumberForm {
     if value.is_infinite() {
@@ -177,6 +183,18 @@ mod tests {
             ("1234567890123456.7", "1234567890123456.8"),
         ] {
             assert_eq!(canon(text), python, "{text}");
+        }
+    }
+
+    #[test]
+    fn beyond_binary64_is_what_writes_as_an_infinity() {
+        for text in ["1e400", "-1e400", "1.8e308", "179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497792.0"] {
+            let mut out = String::new();
+            assert_eq!(write_number(&mut out, text) == NumberForm::Infinite, is_beyond_binary64(text), "{text}");
+            assert!(is_beyond_binary64(text), "{text}");
+        }
+        for text in ["1e308", "1", "123456789012345678901234567890123456789012345678901234567890", "-0.0", "1e-400"] {
+            assert!(!is_beyond_binary64(text), "{text}");
         }
     }
 

@@ -17,7 +17,7 @@ use crate::json_number::{write_number, NumberForm};
 use crate::signature::write_string;
 
 /// Deepest nesting accepted, as `serde_json`'s own limit.
-const MAX_DEPTH: usize = 128;
+pub(crate) const MAX_DEPTH: usize = 128;
 
 /// One object member while its object is being written.
 #[derive(Clone)]
@@ -809,7 +809,13 @@ mod tests {
             s.canonical_payload(&text, &mut kept, true).unwrap();
             prop_assert!(!s.saw_infinite());
             let reparsed: Value = serde_json::from_str(&kept).unwrap();
-            prop_assert_eq!(serde_json::to_string(&reparsed).unwrap(), kept);
+            prop_assert_eq!(serde_json::to_string(&reparsed).unwrap(), kept.as_str());
+            // And it reads back to itself: the guard books a payload whose
+            // text it signed before as it is (see `guard/fields.rs`).
+            let mut again = String::new();
+            s.canonical_payload(&kept, &mut again, true).unwrap();
+            prop_assert!(!s.saw_infinite());
+            prop_assert_eq!(again, kept);
         }
 
         #[test]

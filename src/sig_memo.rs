@@ -110,6 +110,20 @@ impl SigMemo {
         slot.used = true;
     }
 
+    /// `signer.sign(&[prefix, text])`, from the memo when that pair was
+    /// signed recently: for a signature of a text under a fixed domain
+    /// prefix (a payload's), without joining the two first.
+    pub fn sign_prefixed(&mut self, signer: &Signer, prefix: &[u8], text: &[u8]) -> Sig {
+        match self.get(prefix, text) {
+            Ok(sig) => sig,
+            Err(vacancy) => {
+                let sig = signer.sign(&[prefix, text]);
+                self.put(vacancy, prefix, text, sig);
+                sig
+            }
+        }
+    }
+
     /// Bytes held, for the guard's memory bound.
     pub fn bytes(&self) -> usize {
         self.slots.iter().map(|s| s.text.capacity() + std::mem::size_of::<Slot>()).sum()
@@ -213,6 +227,30 @@ mod tests {
         put(&mut memo, b"t", b.as_bytes(), [7; 32]);
         assert!(memo.get(b"t", a.as_bytes()).is_err());
         assert_eq!(memo.get(b"t", b.as_bytes()), Ok([7; 32]));
+    }
+
+    #[test]
+    fn a_prefixed_answer_is_the_signature_of_prefix_and_text_joined() {
+        let signer = Signer::new(b"k");
+        let mut memo = SigMemo::default();
+        let texts: Vec<String> = (0..100).map(|i| format!("{{\"n\":{}}}", i % 40)).collect();
+        for t in texts.iter().chain(texts.iter().rev()) {
+            let want = signer.sign(&[b"payload:", t.as_bytes()]);
+            assert_eq!(memo.sign_prefixed(&signer, b"payload:", t.as_bytes()), want, "{t}");
+        }
+        // The same text under another prefix is another signature, and the
+        // split between prefix and text is part of the key.
+        let t = b"{\"n\":1}";
+        let payload = memo.sign_prefixed(&signer, b"payload:", t);
+        assert_eq!(memo.sign_prefixed(&signer, b"args:", t), signer.sign(&[b"args:", t]));
+        assert_ne!(memo.sign_prefixed(&signer, b"args:", t), payload);
+        assert_eq!(memo.sign_prefixed(&signer, b"payload", b":{\"n\":1}"), payload, "the same joined text");
+        // Too long to keep: still the signature.
+        let long = "z".repeat(MAX_REMEMBERED_BYTES);
+        assert_eq!(
+            memo.sign_prefixed(&signer, b"payload:", long.as_bytes()),
+            signer.sign(&[b"payload:", long.as_bytes()])
+        );
     }
 
     #[test]

@@ -18,6 +18,9 @@ pub type Sig = [u8; 32];
 
 type HmacSha256 = Hmac<Sha256>;
 
+/// What a payload's canonical text is prefixed with before it is signed.
+pub const PAYLOAD_DOMAIN: &[u8] = b"payload:";
+
 /// Lower-case hex of a signature (64 characters).
 pub fn hex(sig: &[u8]) -> String {
     // Two digits per byte into a buffer of the right size: `hex::encode`
@@ -121,7 +124,7 @@ impl Signer {
 
     /// `payload_sig`: HMAC of `"payload:" + canonical(payload)`, given the canonical text.
     pub fn payload_sig(&self, canonical_payload: &str) -> Sig {
-        self.sign(&[b"payload:", canonical_payload.as_bytes()])
+        self.sign(&[PAYLOAD_DOMAIN, canonical_payload.as_bytes()])
     }
 
     /// A token's signature, truncated to 128 bits: token sets are kept (and

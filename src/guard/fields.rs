@@ -5,6 +5,7 @@
 use super::{Guard, MAX_RESULT_SCAN_BYTES};
 use crate::error::{Error, Result};
 use crate::json_scan::ResultFields;
+use crate::signature::PAYLOAD_DOMAIN;
 
 impl Guard {
     /// Book a result whose fields are given as values and whose payload is
@@ -23,6 +24,19 @@ impl Guard {
         }
         let mut payload = std::mem::take(&mut self.payload);
         let too_large = text.len() > self.cfg.max_json_bytes;
+        if !too_large {
+            // The payload memo holds canonical payloads only, so a text it
+            // holds is its own canonical form (canonical text reads back to
+            // itself): JSON within every limit but the size, checked above.
+            // Booked as it is, with the signature the memo kept.
+            if let Ok(sig) = self.payload_memo.get(PAYLOAD_DOMAIN, text.as_bytes()) {
+                payload.clear();
+                payload.push_str(text);
+                let recorded = self.record(fields, &payload, None, Some(sig));
+                self.payload = payload;
+                return recorded;
+            }
+        }
         let mut scanned = self.scanner.canonical_payload(text, &mut payload, !too_large);
         let mut dropped = too_large.then_some("too_large");
         match &scanned {
@@ -44,7 +58,7 @@ impl Guard {
                     payload.clear();
                     payload.push_str("null");
                 }
-                self.record(fields, &payload, dropped)
+                self.record(fields, &payload, dropped, None)
             });
         self.payload = payload;
         recorded
