@@ -25,14 +25,18 @@ pub const MAX_REMEMBERED_BYTES: usize = 256;
 #[derive(Default)]
 struct Slot {
     text: Vec<u8>,
+    /// The text's full hash (the slot is its top half modulo [`SLOTS`]):
+    /// another text in the slot is told apart by it before any byte is
+    /// compared.
+    hash: u64,
     sig: Sig,
     used: bool,
 }
 
-/// Where a pair [`SigMemo::get`] did not find would be kept (none when it
-/// is too long to keep).
+/// Where a pair [`SigMemo::get`] did not find would be kept, with the
+/// pair's hash (none when it is too long to keep).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Vacancy(Option<usize>);
+pub struct Vacancy(Option<(usize, u64)>);
 
 /// See the module documentation. One per guard, beside its `Signer`.
 #[derive(Default)]
@@ -49,13 +53,15 @@ impl SigMemo {
         if self.slots.is_empty() {
             self.slots.resize_with(SLOTS, Slot::default);
         }
-        let slot = &mut self.slots[slot_of(text)];
-        if slot.used && slot.text == text {
+        let hash = hash_of(text);
+        let slot = &mut self.slots[slot_at(hash)];
+        if slot.used && slot.hash == hash && slot.text == text {
             return slot.sig;
         }
         let sig = signer.sign(&[text]);
         slot.text.clear();
         slot.text.extend_from_slice(text);
+        slot.hash = hash;
         slot.sig = sig;
         slot.used = true;
         sig
@@ -71,12 +77,14 @@ impl SigMemo {
         if !fits(name, text) {
             return Err(Vacancy(None));
         }
-        let at = slot_of_pair(name, text);
-        let Some(slot) = self.slots.get(at) else {
-            return Err(Vacancy(Some(at)));
+        let hash = hash_of_pair(name, text);
+        let at = Vacancy(Some((slot_at(hash), hash)));
+        let Some(slot) = self.slots.get(slot_at(hash)) else {
+            return Err(at);
         };
         let held = &slot.text;
         let same = slot.used
+            && slot.hash == hash
             && held.len() == 8 + name.len() + text.len()
             && held[..8] == (name.len() as u64).to_le_bytes()
             && held[8..8 + name.len()] == *name
@@ -84,7 +92,7 @@ impl SigMemo {
         if same {
             Ok(slot.sig)
         } else {
-            Err(Vacancy(Some(at)))
+            Err(at)
         }
     }
 
@@ -94,14 +102,15 @@ impl SigMemo {
     ///
     /// [`get`]: SigMemo::get
     pub fn put(&mut self, at: Vacancy, name: &[u8], text: &[u8], sig: Sig) {
-        let Vacancy(Some(at)) = at else {
+        let Vacancy(Some((at, hash))) = at else {
             return;
         };
-        debug_assert_eq!(at, slot_of_pair(name, text), "the vacancy of this pair");
+        debug_assert_eq!(hash, hash_of_pair(name, text), "the vacancy of this pair");
         if self.slots.is_empty() {
             self.slots.resize_with(SLOTS, Slot::default);
         }
         let slot = &mut self.slots[at];
+        slot.hash = hash;
         slot.text.clear();
         slot.text.extend_from_slice(&(name.len() as u64).to_le_bytes());
         slot.text.extend_from_slice(name);
@@ -135,17 +144,22 @@ fn fits(name: &[u8], text: &[u8]) -> bool {
     8 + name.len() + text.len() <= MAX_REMEMBERED_BYTES
 }
 
-/// The slot of a pair: [`slot_of`]'s hash over the name, then the text,
-/// with the name's length in.
-fn slot_of_pair(name: &[u8], text: &[u8]) -> usize {
+/// The hash of a pair: [`hash_of`]'s over the name, then the text, with
+/// the name's length in.
+fn hash_of_pair(name: &[u8], text: &[u8]) -> u64 {
     let h = mix(name.len() as u64, name);
-    (mix(h ^ text.len() as u64, text) >> 32) as usize % SLOTS
+    mix(h ^ text.len() as u64, text)
 }
 
-/// The slot of a text: a multiply-and-rotate hash over 8-byte words (FxHash's
-/// step), enough to spread the texts of one agent's calls.
-fn slot_of(text: &[u8]) -> usize {
-    (mix(text.len() as u64, text) >> 32) as usize % SLOTS
+/// The hash of a text: a multiply-and-rotate hash over 8-byte words
+/// (FxHash's step), enough to spread the texts of one agent's calls.
+fn hash_of(text: &[u8]) -> u64 {
+    mix(text.len() as u64, text)
+}
+
+/// The slot of a hash: its top half, which the multiplication mixes best.
+fn slot_at(hash: u64) -> usize {
+    (hash >> 32) as usize % SLOTS
 }
 
 /// Fold `bytes` into `h`, 8 bytes at a time.
@@ -220,7 +234,7 @@ mod tests {
         assert_eq!(memo.get(b"", &long), Ok([5; 32]), "at the limit");
         // Another pair in a taken slot replaces what was there.
         let texts: Vec<String> = (0..1000).map(|i| format!("{{\"n\":{i}}}")).collect();
-        let slot = |t: &String| slot_of_pair(b"t", t.as_bytes());
+        let slot = |t: &String| slot_at(hash_of_pair(b"t", t.as_bytes()));
         let a = &texts[0];
         let b = texts[1..].iter().find(|t| slot(t) == slot(a)).expect("two texts share a slot among a thousand");
         put(&mut memo, b"t", a.as_bytes(), [6; 32]);
@@ -260,8 +274,8 @@ mod tests {
         let text = b"args:{\"order_id\":\"A-1\"}";
         let sig = memo.sign(&signer, text);
         // The slot holds the text and its signature: a repeat reads them.
-        let slot = &memo.slots[slot_of(text)];
-        assert!(slot.used && slot.text == text && slot.sig == sig);
+        let slot = &memo.slots[slot_at(hash_of(text))];
+        assert!(slot.used && slot.text == text && slot.hash == hash_of(text) && slot.sig == sig);
         assert_eq!(memo.sign(&signer, text), sig);
     }
 }

@@ -13,7 +13,14 @@ use crate::state::{CacheEntry, CallKey, RunState, SigHashing, StoredResult, Tool
 
 /// Occurrences of (tool, args_sig) in the window, plus one for this call.
 pub fn count(window: &VecDeque<WindowEntry>, tool: ToolId, args_sig: &Sig) -> usize {
-    1 + window.iter().filter(|w| w.tool == tool && w.args_sig == *args_sig).count()
+    // Signatures are uniform: their first eight bytes, one comparison,
+    // settle all but a true repeat, which is then compared in full.
+    let head = sig_head(args_sig);
+    1 + window.iter().filter(|w| w.tool == tool && sig_head(&w.args_sig) == head && w.args_sig == *args_sig).count()
+}
+
+fn sig_head(sig: &Sig) -> u64 {
+    u64::from_ne_bytes(sig[..8].try_into().expect("a signature has 32 bytes"))
 }
 
 /// Result bookkeeping: keep a successful read's result for step 3, while
@@ -94,6 +101,14 @@ mod tests {
         let w = window(&[(0, 1), (0, 2), (1, 1), (0, 1)]);
         assert_eq!(count(&w, ToolId(0), &[1; 32]), 3);
         assert_eq!(count(&w, ToolId(1), &[2; 32]), 1);
+        // The same first eight bytes, a difference after them: no repeat.
+        let mut near = [1; 32];
+        near[31] = 9;
+        assert_eq!(count(&w, ToolId(0), &near), 1);
+        let mut w = w;
+        w.push_back(WindowEntry { tool: ToolId(0), args_sig: near, ticket_sig: [0; 32] });
+        assert_eq!(count(&w, ToolId(0), &near), 2);
+        assert_eq!(count(&w, ToolId(0), &[1; 32]), 3);
     }
 
     #[test]

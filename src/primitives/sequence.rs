@@ -18,7 +18,7 @@ pub fn detect(cfg: &Config, window: &VecDeque<WindowEntry>, tool: ToolId) -> Opt
     // up to the longest cycle's span): a stretch of one tool holds no cycle,
     // which settles the usual case, one tool called again, in one pass.
     let longest = cfg.max_sequence_length.saturating_mul(cfg.sequence_repeat_threshold).min(total);
-    let same_tail = 1 + window.iter().rev().take(longest - 1).take_while(|e| e.tool == tool).count();
+    let same_tail = 1 + run_of(window, tool, longest - 1);
     for len in 2..=cfg.max_sequence_length {
         // Longer cycles need more calls than the window holds: stop there,
         // so a large `max_sequence_length` costs nothing.
@@ -40,6 +40,23 @@ pub fn detect(cfg: &Config, window: &VecDeque<WindowEntry>, tool: ToolId) -> Opt
         }
     }
     None
+}
+
+/// How many of the window's last calls, up to `limit`, are all of `tool`.
+/// Over the deque's two slices in turn: its own reversed iterator checks
+/// for the wrap at every step.
+fn run_of(window: &VecDeque<WindowEntry>, tool: ToolId, limit: usize) -> usize {
+    let (older, newer) = window.as_slices();
+    let mut run = 0;
+    for part in [newer, older] {
+        for entry in part.iter().rev() {
+            if run == limit || entry.tool != tool {
+                return run;
+            }
+            run += 1;
+        }
+    }
+    run
 }
 
 /// As [`detect`], with up to `gap` unrelated calls (of tools outside the
