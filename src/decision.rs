@@ -238,9 +238,16 @@ impl Decision {
         lease_ms: Option<u64>,
         retry_after_ms: Option<u64>,
     ) -> Self {
+        self.set_terms(idempotency_key, lease_ms, retry_after_ms);
+        self
+    }
+
+    /// Give this decision these terms, in place: the allow path sets them
+    /// on the decision it is about to return, and moving a decision in and
+    /// out of a call copies it through memory just written.
+    pub fn set_terms(&mut self, idempotency_key: Option<String>, lease_ms: Option<u64>, retry_after_ms: Option<u64>) {
         self.terms = (idempotency_key.is_some() || lease_ms.is_some() || retry_after_ms.is_some())
             .then(|| Box::new(Terms { idempotency_key, lease_ms, retry_after_ms }));
-        self
     }
 
     /// Whether this is an allow with a warning.

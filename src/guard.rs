@@ -611,8 +611,7 @@ impl Guard {
         warning::on_allowed(&mut self.run, call.tool, &decision, self.listening);
         decision.call_id = Some(call_id);
         let retry_after_ms = decision.retry_after_ms();
-        decision =
-            decision.with_terms(idem.map(|k| hex(&k[..16])), reservation.map(|(_, lease)| lease), retry_after_ms);
+        decision.set_terms(idem.map(|k| hex(&k[..16])), reservation.map(|(_, lease)| lease), retry_after_ms);
         self.run.pending.push_back(PendingCall {
             call_id,
             tool: call.tool,

@@ -3,7 +3,8 @@
 # The workloads of bench/c/bench_capi.c and bench/compare through the Ruby
 # binding, the same calls on the same configurations (a cost budget out of
 # reach included), as a caller that has its arguments and payloads as JSON
-# text uses it: AuraGuard::RawJSON in. Prints one JSON object
+# text uses it: arguments as the String a model wrote, payloads as
+# AuraGuard::RawJSON. Prints one JSON object
 # {workload: median ns per operation}; `make bench-compare` reads it.
 #
 #   ruby -Ilib bench/workloads.rb --batches N --iterations N
@@ -21,8 +22,9 @@ BUDGET = { secret_key: "bench", max_cost_per_run: 1_000_000 }.freeze
 PAYLOAD = AuraGuard::RawJSON.new('{"n":1}')
 VOCAB = %w[refund policy germany shipping delay invoice warranty return label customs express
            tracking damaged parcel credit voucher].freeze
-QUERIES = Array.new(16) { |k| AuraGuard::RawJSON.new(JSON.generate(query: Array.new(5) { |j| VOCAB[(k + j) % 16] }.join(" "))) }
-REPEATED = AuraGuard::RawJSON.new('{"order_id":"A-1"}')
+QUERIES = Array.new(16) { |k| JSON.generate(query: Array.new(5) { |j| VOCAB[(k + j) % 16] }.join(" ")).freeze }
+REPEATED = '{"order_id":"A-1"}'
+
 MESSAGES = [
   "Thanks for waiting. Your order A-100 left our warehouse on Monday and the carrier " \
   "expects to deliver it on Thursday before noon. If it does not arrive by Friday, reply " \
@@ -48,7 +50,7 @@ end
 # name => [config, prime, op]
 WORKLOADS = {
   "distinct_reads" => [BUDGET, nil,
-                       ->(g, i) { pair(g, "get_order", AuraGuard::RawJSON.new(%({"order_id":"A-#{i}"})), :allow) }],
+                       ->(g, i) { pair(g, "get_order", %({"order_id":"A-#{i}"}), :allow) }],
   "jittery_queries" => [BUDGET.merge(arg_jitter_repeat_threshold: 1_000_000), nil,
                         ->(g, i) { pair(g, "search_kb", QUERIES[i % 16], :allow) }],
   "cached_repeat" => [BUDGET.merge(repeat_toolcall_threshold: 2, max_intervention_log: 100_000, max_cache_entries: 100_000),

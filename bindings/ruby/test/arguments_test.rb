@@ -26,7 +26,7 @@ class ArgumentsTest < Minitest::Test
 
   def test_arguments_must_be_a_hash_of_json_values
     g = guard
-    assert_invalid(/tool arguments must be a Hash/) { g.check_tool("get_order", [1, 2]) }
+    assert_invalid(/tool arguments must be a Hash, a String of JSON text or RawJSON, got Array/) { g.check_tool("get_order", [1, 2]) }
     assert_invalid(/tool arguments cannot be written as JSON/) { g.check_tool("get_order", { x: Float::INFINITY }) }
   end
 
@@ -87,6 +87,37 @@ class ArgumentsTest < Minitest::Test
     # Within range but never issued: the library's answer.
     assert_invalid(/call_id/) { g.record_result(ok: true, call_id: 2**63) }
     g.record_result(ok: true)
+  end
+
+  # A model writes a tool call's arguments as JSON text: a String is that
+  # text, the same call as the Hash it spells.
+  def test_arguments_as_json_text_are_the_call_their_object_is
+    g = guard
+    first = g.check_tool("get_order", { order_id: "A-1", note: "é" }, ticket_id: "T-1")
+    g.record_result(ok: true, payload: { status: "shipped" }, call_id: first.call_id)
+    second = g.check_tool("get_order", %({"note":"é","order_id":"A-1"}), ticket_id: "T-1")
+    assert_predicate second, :allow?
+    g.record_result(ok: true, payload: { status: "shipped" }, call_id: second.call_id)
+    # Spelled a third way (Latin-1, spaces): the third repeat, served from the cache.
+    latin = %({ "order_id" : "A-1", "note" : "\u00e9" }).encode(Encoding::ISO_8859_1)
+    third = g.check_tool("get_order", latin, ticket_id: "T-1")
+    assert_equal [:cache, "identical_toolcall_loop_cache"], [third.action, third.reason]
+    assert_equal({ status: "shipped" }, third.cached_result[:payload])
+    frozen = '{"order_id":"B-1"}'
+    assert_predicate g.check_tool("get_order", frozen), :allow?
+  end
+
+  def test_arguments_as_json_text_must_be_a_json_object
+    g = guard
+    assert_invalid(/args must be a JSON object/) { g.check_tool("get_order", "") }
+    assert_invalid(/args is not valid JSON: unexpected end of input/) { g.check_tool("get_order", '{"order_id": ') }
+    assert_invalid(/args must be a JSON object/) { g.check_tool("get_order", "[1]") }
+    assert_invalid(/tool arguments contains a NUL byte/) { g.check_tool("get_order", %({"q":"a\u0000"}) + "\0") }
+    assert_invalid(/tool arguments cannot be converted to UTF-8/) { g.check_tool("get_order", %({"q":"\xff"}).dup.force_encoding(Encoding::Shift_JIS)) }
+    # Nothing was counted by the refusals.
+    assert_equal 0, g.stats[:tool_calls_executed]
+    assert_equal 0, g.stats[:pending_calls]
+    assert_predicate g.check_tool("get_order", '{"order_id":"A"}'), :allow?
   end
 
   def test_raw_json_keeps_a_copy_of_the_text_it_was_given

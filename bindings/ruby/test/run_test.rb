@@ -104,6 +104,14 @@ class RunTest < Minitest::Test
 
   def test_run_needs_hash_arguments
     error = assert_raises(AuraGuard::InvalidArgumentError) { guard.run("get_order", [1]) { flunk "executed" } }
-    assert_match(/must be a Hash/, error.message)
+    assert_match(/must be a Hash, a String of JSON text or RawJSON, got Array/, error.message)
+  end
+
+  def test_run_takes_arguments_as_json_text
+    g = guard
+    assert_equal "shipped", g.run("get_order", '{"order_id":"A"}') { "shipped" }
+    assert_equal "shipped", g.run("get_order", %({ "order_id": "A" })) { "shipped" }
+    assert_equal "shipped", g.run("get_order", '{"order_id":"A"}') { flunk "executed a third time" }
+    assert_equal 2, g.stats[:tool_calls_executed]
   end
 end

@@ -42,12 +42,15 @@ module AuraGuard
                       status: error == ConfigError ? :config : :invalid_argument)
     end
 
-    # nil for no arguments, which the C API reads as {}; RawJSON as it is,
-    # for the library to validate.
+    # nil for no arguments, which the C API reads as {}; JSON text (a
+    # String, or RawJSON) as it is, for the library to validate: a model
+    # writes a tool call's arguments as JSON text, and no other String is
+    # an object of arguments.
     def args_json(args)
       return nil if args.nil? || (args.is_a?(Hash) && args.empty?)
+      return text(args, "tool arguments") if args.is_a?(String)
       return text(args.json, "tool arguments") if args.is_a?(RawJSON)
-      invalid!("tool arguments must be a Hash or RawJSON, got #{args.class}") unless args.is_a?(Hash)
+      invalid!("tool arguments must be a Hash, a String of JSON text or RawJSON, got #{args.class}") unless args.is_a?(Hash)
 
       json(args, "tool arguments")
     end

@@ -30,12 +30,15 @@ module AuraGuard
     # The arguments as Guard#check_tool takes them. Each argument is
     # checked in the order the errors are reported; the common kind of
     # value inline: a String of ASCII (nothing to transcode or refuse; a
-    # value without ascii_only? is no String, and Arguments handles it), a
-    # RawJSON whose text is ASCII. A NUL byte in such text reaches ffi,
+    # value without ascii_only? is no String, and Arguments handles it),
+    # arguments as JSON text (a String, as a model writes them, or a
+    # RawJSON) that is ASCII. A NUL byte in such text reaches ffi,
     # which refuses it before the call; Arguments then words the error.
     def check_tool(name, args, ticket_id, side_effect)
       tool = (name.ascii_only? rescue false) ? name : Arguments.text(name, "tool name") # rubocop:disable Style/RescueModifier
-      args_json = if RawJSON === args
+      args_json = if String === args
+                    (args.ascii_only? && args) || Arguments.text(args, "tool arguments")
+                  elsif RawJSON === args
                     args.ascii || Arguments.text(args.json, "tool arguments")
                   else
                     Arguments.args_json(args)

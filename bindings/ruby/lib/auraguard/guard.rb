@@ -58,7 +58,8 @@ module AuraGuard
     end
 
     # Decides on a tool call before it runs. `args` is the tool's arguments,
-    # a Hash or AuraGuard::RawJSON holding a JSON object; `ticket_id` names the customer ticket or task (nil: the run itself);
+    # a Hash, or a JSON object as text: a String (as a model writes a tool
+    # call's arguments) or AuraGuard::RawJSON; `ticket_id` names the customer ticket or task (nil: the run itself);
     # `side_effect` true/false overrides the configured side_effect_tools.
     def check_tool(name, args = NO_ARGS, ticket_id: nil, side_effect: nil)
       return @handle.check_tool(name, args, ticket_id, side_effect) unless @event_function

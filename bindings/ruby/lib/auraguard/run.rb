@@ -74,8 +74,10 @@ module AuraGuard
     end
 
     def run_arguments(args, kwargs)
-      return args if args.is_a?(RawJSON) && kwargs.empty?
-      Arguments.invalid!("tool arguments must be a Hash or RawJSON, got #{args.class}") unless args.nil? || args.is_a?(Hash)
+      return args if (args.is_a?(String) || args.is_a?(RawJSON)) && kwargs.empty?
+      unless args.nil? || args.is_a?(Hash)
+        Arguments.invalid!("tool arguments must be a Hash, a String of JSON text or RawJSON, got #{args.class}")
+      end
 
       args ? args.merge(kwargs) : kwargs
     end
