@@ -49,11 +49,7 @@ module AuraGuard
       flag = side_effect.nil? ? -1 : Arguments.side_effect_flag(side_effect)
       # Handle#take, written out: on this path a method call of its own is a
       # measurable share of the binding's cost (see docs/PERFORMANCE.md, Ruby).
-      block = begin
-        @idle.pop(true)
-      rescue ThreadError
-        fresh_scratch
-      end
+      block = @idle.pop || fresh_scratch
       closed!(block) if @closed
       begin
         status = begin
@@ -94,11 +90,7 @@ module AuraGuard
       code = error_code.nil? ? nil : Arguments.text(error_code.to_s, "error_code")
       # Handle#take, written out: on this path a method call of its own is a
       # measurable share of the binding's cost (see docs/PERFORMANCE.md, Ruby).
-      block = begin
-        @idle.pop(true)
-      rescue ThreadError
-        fresh_scratch
-      end
+      block = @idle.pop || fresh_scratch
       closed!(block) if @closed
       begin
         status = begin
@@ -120,11 +112,7 @@ module AuraGuard
     def check_output(text)
       # Handle#take, written out: on this path a method call of its own is a
       # measurable share of the binding's cost (see docs/PERFORMANCE.md, Ruby).
-      scratch = begin
-        @idle.pop(true)
-      rescue ThreadError
-        fresh_scratch
-      end
+      scratch = @idle.pop || fresh_scratch
       closed!(scratch) if @closed
       begin
         out = scratch[Scratch::OUT]
