@@ -94,7 +94,8 @@ WORKLOADS = {
 
 
 def median_ns(make_guard, name, batches, iterations, clock):
-    """Median over `batches` fresh guards of ns per op; one extra warm-up batch."""
+    """Median over `batches` fresh guards of ns per op; one extra warm-up batch
+    (`batches` 0: that batch alone, and None)."""
     config, prime, op = WORKLOADS[name]
     per_op = []
     for b in range(batches + 1):
@@ -107,6 +108,8 @@ def median_ns(make_guard, name, batches, iterations, clock):
         elapsed = clock() - start
         if b > 0:
             per_op.append(elapsed / iterations)
+    if not per_op:
+        return None  # the warm-up batch alone
     per_op.sort()
     mid = len(per_op) // 2
     return per_op[mid] if len(per_op) % 2 else (per_op[mid - 1] + per_op[mid]) / 2
