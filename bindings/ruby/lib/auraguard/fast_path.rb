@@ -26,15 +26,32 @@ module AuraGuard
   # decision it is: a plain allow is that word and its call id; a cache hit
   # on the stored result the block already kept is that word alone, and the
   # Decision made for that result the first time is returned again.
+  #
+  # Guard includes it as well as Handle, so that Guard#check_tool and
+  # #record_result are these methods themselves, not a call on to the
+  # handle's (a method call of its own per check is some 900 instructions
+  # in the interpreter). A guard shares its handle's idle blocks and keeps
+  # its own @closed, set before the handle's; with an event callback it
+  # goes through the handle's, whose @event_function is always nil.
   module FastPath
-    # The arguments as Guard#check_tool takes them. Each argument is
-    # checked in the order the errors are reported; the common kind of
-    # value inline: a String of ASCII (nothing to transcode or refuse; a
-    # value without ascii_only? is no String, and Arguments handles it),
-    # arguments as JSON text (a String, as a model writes them, or a
-    # RawJSON) that is ASCII. A NUL byte in such text reaches ffi,
-    # which refuses it before the call; Arguments then words the error.
-    def check_tool(name, args, ticket_id, side_effect)
+    # check_tool's default arguments: none, which the C API reads as {}.
+    NO_ARGS = {}.freeze
+
+    # Decides on a tool call before it runs. `args` is the tool's arguments,
+    # a Hash, or a JSON object as text: a String (as a model writes a tool
+    # call's arguments) or AuraGuard::RawJSON; `ticket_id` names the
+    # customer ticket or task (nil: the run itself); `side_effect`
+    # true/false overrides the configured side_effect_tools.
+    #
+    # Each argument is checked in the order the errors are reported; the
+    # common kind of value inline: a String of ASCII (nothing to transcode
+    # or refuse; a value without ascii_only? is no String, and Arguments
+    # handles it), arguments as JSON text that is ASCII. A NUL byte in such
+    # text reaches ffi, which refuses it before the call; Arguments then
+    # words the error.
+    def check_tool(name, args = NO_ARGS, ticket_id: nil, side_effect: nil)
+      return check_tool_with(nil, name, args, ticket_id, side_effect) if @event_function
+
       tool = (name.ascii_only? rescue false) ? name : Arguments.text(name, "tool name") # rubocop:disable Style/RescueModifier
       args_json = if String === args
                     (args.ascii_only? && args) || Arguments.text(args, "tool arguments")
@@ -75,8 +92,13 @@ module AuraGuard
       end
     end
 
-    # The arguments as Guard#record_result takes them; nil.
-    def record_result(ok, payload, error_code, side_effect_executed, call_id)
+    # Reports how an allowed call went; nil. Without call_id the most recent
+    # waiting call is meant. Pass side_effect_executed: true when a side
+    # effect may have happened despite an error (a timeout after the request
+    # left). A payload given as AuraGuard::RawJSON is recorded as it is.
+    def record_result(ok:, payload: nil, error_code: nil, side_effect_executed: nil, call_id: nil)
+      return record_with(nil, ok, payload, error_code, side_effect_executed, call_id) if @event_function
+
       Arguments.invalid!("result field `ok` must be true or false") unless true == ok || false == ok
       executed = side_effect_executed.nil? ? -1 : Arguments.side_effect_executed(side_effect_executed)
       id = if call_id.nil? then 0

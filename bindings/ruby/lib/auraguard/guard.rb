@@ -22,7 +22,7 @@ module AuraGuard
   # #close, or by the garbage collector when the guard is no longer referenced.
   class Guard
     # check_tool's default arguments: none, which the C API reads as {}.
-    NO_ARGS = {}.freeze
+    NO_ARGS = FastPath::NO_ARGS
 
     # Every configuration key is a keyword argument, named as in the
     # configuration table (max_cost_per_run:, side_effect_tools:, ...). Only
@@ -57,25 +57,10 @@ module AuraGuard
       end
     end
 
-    # Decides on a tool call before it runs. `args` is the tool's arguments,
-    # a Hash, or a JSON object as text: a String (as a model writes a tool
-    # call's arguments) or AuraGuard::RawJSON; `ticket_id` names the customer ticket or task (nil: the run itself);
-    # `side_effect` true/false overrides the configured side_effect_tools.
-    def check_tool(name, args = NO_ARGS, ticket_id: nil, side_effect: nil)
-      return @handle.check_tool(name, args, ticket_id, side_effect) unless @event_function
-
-      check_tool_with(nil, name, args, ticket_id, side_effect)
-    end
-
-    # Reports how an allowed call went. Without call_id the most recent
-    # waiting call is meant. Pass side_effect_executed: true when a side effect
-    # may have happened despite an error (a timeout after the request left).
-    # A payload given as AuraGuard::RawJSON is recorded as it is.
-    def record_result(ok:, payload: nil, error_code: nil, side_effect_executed: nil, call_id: nil)
-      return @handle.record_result(ok, payload, error_code, side_effect_executed, call_id) unless @event_function
-
-      record_with(nil, ok, payload, error_code, side_effect_executed, call_id)
-    end
+    # #check_tool(name, args = NO_ARGS, ticket_id: nil, side_effect: nil)
+    # and #record_result(ok:, payload: nil, error_code: nil,
+    # side_effect_executed: nil, call_id: nil) are FastPath's.
+    include FastPath
 
     # Checks an assistant message for a stall; a Decision, or nil when there
     # is nothing to do. The text is never stored.
@@ -162,6 +147,9 @@ module AuraGuard
     # Frees the native guard. Safe to call more than once; any later use
     # raises ClosedError.
     def close
+      # Before the handle's: a check that finds the guard open took its
+      # block first, and the handle frees the guard when that block is back.
+      @closed = true
       @handle.close
     end
 
@@ -182,6 +170,9 @@ module AuraGuard
         out.read_pointer
       end
       @handle = Handle.new(pointer)
+      # FastPath's state, shared with the handle (see FastPath).
+      @idle = @handle.idle
+      @closed = false
       @event_lock = Mutex.new
       @event_function = nil
       @event_block = nil
@@ -192,12 +183,29 @@ module AuraGuard
     # too; with an event callback registered, its events are delivered once
     # the call returns.
     def check_tool_with(faults, name, args, ticket_id, side_effect)
-      with_events(faults) { @handle.check_tool(name, args, ticket_id, side_effect) }
+      with_events(faults) { @handle.check_tool(name, args, ticket_id: ticket_id, side_effect: side_effect) }
     end
 
     def record_with(faults, ok, payload, error_code, side_effect_executed, call_id)
-      with_events(faults) { @handle.record_result(ok, payload, error_code, side_effect_executed, call_id) }
+      with_events(faults) do
+        @handle.record_result(ok: ok, payload: payload, error_code: error_code,
+                              side_effect_executed: side_effect_executed, call_id: call_id)
+      end
       nil
+    end
+
+    # FastPath's calls on the lifecycle, which the handle keeps: a block
+    # when none is idle, a call on a closed guard, the freeing.
+    def fresh_scratch
+      @handle.send(:fresh_scratch)
+    end
+
+    def closed!(block)
+      @handle.send(:closed!, block)
+    end
+
+    def free_if_idle
+      @handle.send(:free_if_idle)
     end
 
     # A native call made by the block, then the events it delivered go to

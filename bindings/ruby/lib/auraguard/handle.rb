@@ -51,6 +51,9 @@ module AuraGuard
       end
     end
 
+    # The blocks not lent out; a Guard lends from the same Array.
+    attr_reader :idle
+
     def close
       @closed = true
       free_if_idle
