@@ -933,8 +933,7 @@ fn unkeepable(value: &Value, depth: usize) -> Option<&'static str> {
     while let Some((v, d)) = stack.pop() {
         match v {
             Value::Number(n) => infinite |= crate::json_number::is_beyond_binary64(n.as_str()),
-            Value::Array(items) if d + 1 > crate::json_scan::MAX_DEPTH => return Some("too_deep"),
-            Value::Object(_) if d + 1 > crate::json_scan::MAX_DEPTH => return Some("too_deep"),
+            Value::Array(_) | Value::Object(_) if d + 1 > crate::json_scan::MAX_DEPTH => return Some("too_deep"),
             Value::Array(items) => stack.extend(items.iter().map(|i| (i, d + 1))),
             Value::Object(map) => stack.extend(map.values().map(|i| (i, d + 1))),
             _ => {}

@@ -33,7 +33,7 @@ module AuraGuard
     def initialize(ptr)
       @pointer = FFI::AutoPointer.new(ptr, Native.method(:auraguard_guard_free))
       # One block made now, so that a guard used by one thread at a time
-      # never finds the pool empty (an exception, in Thread::Queue#pop).
+      # never finds the pool empty (a fresh block takes the handle's lock).
       @idle = []
       @idle.push(Scratch.block(@pointer))
       @made = 1
