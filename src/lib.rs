@@ -60,6 +60,7 @@ pub mod text_multilingual;
 pub mod text_phrases;
 pub mod text_stall;
 pub mod token_set;
+pub mod window;
 
 pub use config::Config;
 pub use decision::{Action, CachedResult, Decision, EscalationPacket, FinalizedOutput};

@@ -22,6 +22,7 @@ use crate::guard::Guard;
 use crate::primitives::idempotency::LedgerEntry;
 use crate::signature::{canonical, hex, parse_hex, Sig};
 use crate::state::{Counters, RunState};
+use crate::window::Window;
 use sections::{SavedCall, SavedCost, SavedIntervention, SavedLedgerEntry, SavedPending, SavedStall, SavedTool};
 
 /// The format name written in every saved state.
@@ -207,7 +208,7 @@ impl Guard {
             t.restore(cfg, &mut run, &name)?;
         }
         crate::primitives::jitter::recount(cfg, &mut run);
-        run.window = sections::restore_queue(b.window, cfg.tool_loop_window, |w| w.restore(&run))?;
+        run.window = Window::from_calls(sections::restore_queue(b.window, cfg.tool_loop_window, |w| w.restore(&run))?);
         sections::restore_unique(cfg, &mut run, b.unique_calls, b.unique_results)?;
         let max_id = b.pending.iter().map(SavedPending::call_id).max().unwrap_or(0);
         run.pending = sections::restore_queue(b.pending, cfg.max_pending_calls, |p| p.restore(&run))?;

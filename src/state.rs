@@ -18,6 +18,7 @@ use crate::events::{CostEvent, Event, Intervention};
 use crate::primitives::idempotency::{IdempotencyLedger, MemoryLedger};
 use crate::signature::{Sig, Signer};
 use crate::token_set::TokenSet;
+use crate::window::Window;
 
 /// A tool's index in its run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -314,7 +315,7 @@ pub struct RunState {
     /// The tool named last: agents call one tool many times in a row, and
     /// comparing its name is cheaper than hashing it.
     last_tool: Option<ToolId>,
-    pub window: VecDeque<WindowEntry>,
+    pub window: Window,
     pub cache: HashMap<CallKey, CacheEntry, SigHashing>,
     /// Bytes of the cached payloads (at most `max_cache_bytes`).
     pub cache_bytes: usize,
@@ -367,7 +368,7 @@ impl RunState {
             tool_ids: HashMap::new(),
             tools: Vec::new(),
             last_tool: None,
-            window: VecDeque::new(),
+            window: Window::default(),
             cache: HashMap::default(),
             cache_bytes: 0,
             jitter_bytes: 0,
@@ -449,10 +450,7 @@ impl RunState {
 
     /// Push an allowed call into the recent-call window, keeping its size.
     pub fn push_window(&mut self, cfg: &Config, entry: WindowEntry) {
-        if self.window.len() >= cfg.tool_loop_window {
-            self.window.pop_front();
-        }
-        self.window.push_back(entry);
+        self.window.push(cfg.tool_loop_window, entry);
     }
 
     /// Log an intervention (the count stays exact; the list keeps the most

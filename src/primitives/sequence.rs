@@ -8,17 +8,19 @@ use crate::config::Config;
 use crate::decision::Decision;
 use crate::messages;
 use crate::state::{RunState, ToolId, WindowEntry};
+use crate::window::Window;
 
 /// The repeating pattern that the window plus `tool` ends with, if any.
 /// Works on the window in place: no allocation unless a loop is found.
-pub fn detect(cfg: &Config, window: &VecDeque<WindowEntry>, tool: ToolId) -> Option<Vec<ToolId>> {
+pub fn detect(cfg: &Config, window: &Window, tool: ToolId) -> Option<Vec<ToolId>> {
     let total = window.len() + 1;
     let at = |i: usize| if i == window.len() { tool } else { window[i].tool };
-    // The calls at the end that are all `tool`, this one included (counted
-    // up to the longest cycle's span): a stretch of one tool holds no cycle,
-    // which settles the usual case, one tool called again, in one pass.
+    // The calls at the end that are all `tool`, this one included (up to
+    // the longest cycle's span; the window keeps the count): a stretch of
+    // one tool holds no cycle, which settles the usual case, one tool
+    // called again, without a walk through the window.
     let longest = cfg.max_sequence_length.saturating_mul(cfg.sequence_repeat_threshold).min(total);
-    let same_tail = 1 + run_of(window, tool, longest - 1);
+    let same_tail = 1 + window.run_of(tool, longest - 1);
     for len in 2..=cfg.max_sequence_length {
         // Longer cycles need more calls than the window holds: stop there,
         // so a large `max_sequence_length` costs nothing.
@@ -40,23 +42,6 @@ pub fn detect(cfg: &Config, window: &VecDeque<WindowEntry>, tool: ToolId) -> Opt
         }
     }
     None
-}
-
-/// How many of the window's last calls, up to `limit`, are all of `tool`.
-/// Over the deque's two slices in turn: its own reversed iterator checks
-/// for the wrap at every step.
-fn run_of(window: &VecDeque<WindowEntry>, tool: ToolId, limit: usize) -> usize {
-    let (older, newer) = window.as_slices();
-    let mut run = 0;
-    for part in [newer, older] {
-        for entry in part.iter().rev() {
-            if run == limit || entry.tool != tool {
-                return run;
-            }
-            run += 1;
-        }
-    }
-    run
 }
 
 /// As [`detect`], with up to `gap` unrelated calls (of tools outside the
@@ -130,8 +115,10 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn window(names: &[u32]) -> VecDeque<WindowEntry> {
-        names.iter().map(|t| WindowEntry { tool: ToolId(*t), args_sig: [0; 32], ticket_sig: [0; 32] }).collect()
+    fn window(names: &[u32]) -> Window {
+        Window::from_calls(
+            names.iter().map(|t| WindowEntry { tool: ToolId(*t), args_sig: [0; 32], ticket_sig: [0; 32] }).collect(),
+        )
     }
 
     fn cfg(extra: serde_json::Value) -> Config {
