@@ -5,7 +5,6 @@
 //! and the event sink for use from several threads and from C.
 
 use std::borrow::Cow;
-use std::hash::{BuildHasher, RandomState};
 
 use serde_json::{Map, Value};
 
@@ -22,7 +21,7 @@ use crate::primitives::{
     sequence, side_effect, stall, warning, Args, Call,
 };
 use crate::result_schema::{Field, FieldsReader, Scalar};
-use crate::sig_memo::{SigMemo, Vacancy};
+use crate::sig_memo::{self, SigMemo, Vacancy};
 use crate::signature::{hex, write_args_text, write_canonical, Sig, Signer, PAYLOAD_DOMAIN};
 use crate::state::{CallKey, LoggedCost, LoggedIntervention, PendingCall, RunState, StoredResult, ToolId, WindowEntry};
 use crate::text::TokenSigner;
@@ -123,12 +122,16 @@ fn cache_now(cfg: &Config, clock: &dyn Clock) -> f64 {
     }
 }
 
-/// The signature of the last ticket seen, remembered under a keyed hash of
-/// the ticket id (never the id itself): agents ask for the same ticket call
-/// after call.
+/// The signature of the last ticket seen, with its id: agents ask for the
+/// same ticket call after call. One entry, compared in full (no table a
+/// caller could flood, so no keyed hash to pay for); like the argument
+/// texts in the guard's signature memo it stays in memory and is never
+/// saved or sent. An id longer than [`sig_memo::MAX_REMEMBERED_BYTES`] is
+/// signed each time.
+#[derive(Default)]
 struct TicketMemo {
-    keyed: RandomState,
-    last: Option<(u64, Sig)>,
+    id: Vec<u8>,
+    sig: Option<Sig>,
 }
 
 /// One run's guard. Not thread-safe by itself: see `SharedGuard`.
@@ -194,7 +197,7 @@ impl Guard {
             signer,
             run,
             tokens,
-            tickets: TicketMemo { keyed: RandomState::new(), last: None },
+            tickets: TicketMemo::default(),
             clock: Box::new(MonotonicClock::default()),
             listening: false,
             next_call_id: 1,
@@ -474,12 +477,16 @@ impl Guard {
     }
 
     fn named_ticket_sig(&mut self, ticket: &str) -> Sig {
-        let h = self.tickets.keyed.hash_one(ticket);
-        match self.tickets.last {
-            Some((last, sig)) if last == h => sig,
+        let memo = &mut self.tickets;
+        match memo.sig {
+            Some(sig) if memo.id == ticket.as_bytes() => sig,
             _ => {
                 let sig = self.signer.ticket_sig(ticket);
-                self.tickets.last = Some((h, sig));
+                if ticket.len() <= sig_memo::MAX_REMEMBERED_BYTES {
+                    memo.id.clear();
+                    memo.id.extend_from_slice(ticket.as_bytes());
+                    memo.sig = Some(sig);
+                }
                 sig
             }
         }
