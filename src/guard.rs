@@ -23,7 +23,7 @@ use crate::primitives::{
 use crate::result_schema::{Field, FieldsReader, Scalar};
 use crate::sig_memo::{self, SigMemo, Vacancy};
 use crate::signature::{hex, write_args_text, write_canonical, Sig, Signer, PAYLOAD_DOMAIN};
-use crate::state::{CallKey, LoggedCost, LoggedIntervention, PendingCall, RunState, StoredResult, ToolId, WindowEntry};
+use crate::state::{CallKey, LoggedCost, LoggedIntervention, PendingCall, RunState, ToolId, WindowEntry};
 use crate::text::TokenSigner;
 
 mod fields;
@@ -826,12 +826,8 @@ impl Guard {
         } else if ok && !r.cached && !run.tool_at(tool).rules.never_cache {
             let key = CallKey { tool, args_sig: call.args_sig };
             if payload_kept {
-                let result = StoredResult {
-                    ok,
-                    payload: payload.into(),
-                    error_code: r.error_code,
-                    side_effect_executed: executed,
-                };
+                let result =
+                    repeat::ReadResult { ok, payload, error_code: r.error_code, side_effect_executed: executed };
                 repeat::store(cfg, run, key, result, cache_now(cfg, &*self.clock));
             }
             stall::on_progress(cfg, run, key, payload_sig);

@@ -23,12 +23,23 @@ fn sig_head(sig: &Sig) -> u64 {
     u64::from_ne_bytes(sig[..8].try_into().expect("a signature has 32 bytes"))
 }
 
+/// A successful read's result, as `store` is given it: the payload is
+/// copied only when the cache takes it.
+pub struct ReadResult<'a> {
+    pub ok: bool,
+    /// Canonical JSON text.
+    pub payload: &'a str,
+    pub error_code: Option<String>,
+    pub side_effect_executed: bool,
+}
+
 /// Result bookkeeping: keep a successful read's result for step 3, while
 /// the cache has room: fewer than `max_cache_entries` entries, and its
 /// payloads' bytes within `max_cache_bytes` with this one (replacing an
 /// entry frees its bytes first). A result that does not fit is not cached;
-/// its repeats are blocked rather than served.
-pub fn store(cfg: &Config, run: &mut RunState, key: CallKey, result: StoredResult, now: f64) {
+/// its repeats are blocked rather than served. Nothing is allocated for a
+/// result the cache does not take (a long run's cache is full).
+pub fn store(cfg: &Config, run: &mut RunState, key: CallKey, result: ReadResult<'_>, now: f64) {
     if run.cache.len() >= cfg.max_cache_entries {
         return;
     }
@@ -38,7 +49,13 @@ pub fn store(cfg: &Config, run: &mut RunState, key: CallKey, result: StoredResul
         return;
     }
     run.cache_bytes = bytes;
-    run.cache.insert(key, CacheEntry { result, stored_at: now });
+    let kept = StoredResult {
+        ok: result.ok,
+        payload: result.payload.into(),
+        error_code: result.error_code,
+        side_effect_executed: result.side_effect_executed,
+    };
+    run.cache.insert(key, CacheEntry { result: kept, stored_at: now });
 }
 
 /// Whether a cache entry is still live at `now` (monotonic seconds).
