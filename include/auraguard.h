@@ -372,6 +372,20 @@ auraguard_status auraguard_call_record(auraguard_call *call,
                                        int32_t side_effect_executed);
 
 /**
+ * `auraguard_call_record` for the usual result, a success with no error
+ * code and `side_effect_executed` left to its default: the same as
+ * `auraguard_call_record(call, call_id, true, payload_json, NULL, -1)`,
+ * with three parameters fewer. A binding that pays for each parameter it
+ * passes (Ruby's ffi: about 200 machine instructions each) records most
+ * results this way. `payload_json` NULL means `null`; the text is only
+ * read during the call. Booking, failures and the block's `error` are
+ * those of `auraguard_call_record`.
+ */
+auraguard_status auraguard_call_record_ok(auraguard_call *call,
+                                          uint64_t call_id,
+                                          const char *payload_json);
+
+/**
  * `auraguard_check_tool`, with the decision as a handle instead of JSON.
  *
  * The arguments and failures are those of `auraguard_check_tool`. On

@@ -234,6 +234,22 @@ static void a_call_block_checks_records_and_keeps_cache_hits(void) {
         }
         CHECK(call->summary == first && call->cached.payload_json == payload);
     }
+    /* The usual success through record_ok: three parameters, the same booking. */
+    {
+        CHECK_STATUS(auraguard_call_check(call, "get_order", "{\"order_id\":\"A-2\"}", "T-1", -1), AURAGUARD_OK,
+                     call->error);
+        CHECK(call->result.action == AURAGUARD_ACTION_ALLOW);
+        CHECK_STATUS(auraguard_call_record_ok(call, call->result.call_id, "[ 2 ]"), AURAGUARD_OK, call->error);
+        CHECK_STATUS(auraguard_call_check(call, "get_order", "{\"order_id\":\"A-2\"}", "T-1", -1), AURAGUARD_OK,
+                     call->error);
+        CHECK(call->result.action == AURAGUARD_ACTION_CACHE && call->result.flags == AURAGUARD_CHECK_KEPT);
+        CHECK(call->cached.payload_len == 3 && memcmp(call->cached.payload_json, "[2]", 3) == 0);
+        first = call->summary;
+        CHECK(auraguard_call_record_ok(call, 424242, NULL) == AURAGUARD_ERR_INVALID_ARGUMENT);
+        CHECK(call->error != NULL && call->summary == first);
+        auraguard_string_free(call->error);
+        CHECK(auraguard_call_record_ok(NULL, 1, NULL) == AURAGUARD_ERR_INVALID_ARGUMENT);
+    }
     /* A failure: the message in the block, the summary as it was. */
     CHECK(auraguard_call_check(call, "get_order", "[1]", NULL, -1) == AURAGUARD_ERR_INVALID_ARGUMENT);
     CHECK(call->error != NULL && call->summary == first);
@@ -242,7 +258,7 @@ static void a_call_block_checks_records_and_keeps_cache_hits(void) {
     CHECK(call->error != NULL);
     auraguard_string_free(call->error);
     CHECK(auraguard_call_check(NULL, "get_order", NULL, NULL, -1) == AURAGUARD_ERR_INVALID_ARGUMENT);
-    CHECK(stat(g, "tool_calls_executed") == 1);
+    CHECK(stat(g, "tool_calls_executed") == 2);
     /* The guard may be freed first; the block frees the decision it keeps. */
     auraguard_guard_free(g);
     auraguard_call_free(call);

@@ -115,6 +115,30 @@ class FastPathTest < Minitest::Test
     assert_equal fields, [refund.action, refund.reason, refund.call_id, refund.lease_ms, refund.to_h]
   end
 
+  # A success with nothing else said takes the three-parameter record; any
+  # other shape the six-parameter one. Each must book what the JSON record
+  # books: the reports (side effects executed, cost, failures) compared.
+  def test_every_result_shape_books_what_the_json_record_books
+    fast, twin = twins(side_effect_tools: ["refund"], side_effect_max_executed_per_run: 10)
+    shapes = [
+      { ok: true, payload: { "refund_id" => "R-1" } },
+      { ok: true, payload: { "refund_id" => "R-2" }, side_effect_executed: false },
+      { ok: true },
+      { ok: true, error_code: "partial" },
+      { ok: false, error_code: "timeout", side_effect_executed: true },
+      { ok: false, error_code: "declined" }
+    ]
+    shapes.each_with_index do |result, i|
+      check_both(fast, twin, "refund", { order_id: i }, result: result, ticket_id: "T-#{i}")
+      twin_report = twin.instance_variable_get(:@handle).use do |pointer|
+        AuraGuard::NativeCall.string_out(:auraguard_report_json, pointer)
+      end
+      strip = ->(json) { JSON.parse(json).tap { |r| r.dig("stats").delete("run_id") }.to_json.gsub(/"run_id":"[0-9a-f]+"/, "") }
+      assert_equal strip.call(twin_report), strip.call(fast.report_json), "after #{result}"
+    end
+    assert_equal 4, fast.report_data.dig(:side_effects, :refund, :executed)
+  end
+
   def test_a_stalled_message_is_read_from_its_decision
     g = guard
     stall = "I'm sorry for the delay, I'm still checking."

@@ -200,3 +200,80 @@ fn failures_write_the_message_into_the_block_and_nothing_else() {
     unsafe { auraguard_call_free(call) };
     unsafe { auraguard_guard_free(g) };
 }
+
+/// The guard's report as JSON (stats, side effects, interventions, cost
+/// events), its run's id left out (each guard has its own).
+fn report(g: *mut auraguard_guard) -> serde_json::Value {
+    let mut out = null_mut();
+    let st = unsafe { crate::ffi::guard::auraguard_report_json(g, &mut out, null_mut()) };
+    assert_eq!(st, auraguard_status::AURAGUARD_OK);
+    let text = unsafe { CStr::from_ptr(out) }.to_str().unwrap().to_string();
+    unsafe { auraguard_string_free(out) };
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let run_id = v["stats"]["run_id"].as_str().unwrap().to_string();
+    serde_json::from_str(&text.replace(&run_id, "RUN")).unwrap()
+}
+
+#[test]
+fn record_ok_books_what_a_full_record_of_a_success_books() {
+    // The same calls on two guards, one recording with all six parameters,
+    // the other with record_ok: the same stats after every step, the same
+    // replay, the same refusals.
+    let (full, short) = (guard(), guard());
+    let (fb, sb) = (block(full), block(short));
+    let record_full = |id, payload: Option<&str>| {
+        let text = payload.map(c);
+        let ptr = text.as_ref().map_or(null(), |t| t.as_ptr());
+        unsafe { auraguard_call_record(fb, id, true, ptr, null(), -1) }
+    };
+    let record_short = |id, payload: Option<&str>| {
+        let text = payload.map(c);
+        let ptr = text.as_ref().map_or(null(), |t| t.as_ptr());
+        unsafe { auraguard_call_record_ok(sb, id, ptr) }
+    };
+    let steps: [(&str, &str, Option<&str>); 6] = [
+        ("get_order", r#"{"order_id":"A-1"}"#, Some(r#"{ "n" : 1 }"#)),
+        ("refund", r#"{"order_id":"A-1"}"#, Some(r#"{"refund_id":"R-1"}"#)),
+        ("get_order", r#"{"order_id":"A-2"}"#, None),
+        ("search", r#"{"q":"x"}"#, Some("[")),
+        ("get_order", r#"{"order_id":"A-1"}"#, Some("{}")),
+        // Replayed when the first refund counts as executed, as it does by default.
+        ("refund", r#"{"order_id":"A-1"}"#, Some(r#"{"refund_id":"R-2"}"#)),
+    ];
+    for (tool, args, payload) in steps {
+        assert_eq!(check(fb, tool, args), auraguard_status::AURAGUARD_OK);
+        assert_eq!(check(sb, tool, args), auraguard_status::AURAGUARD_OK);
+        let (f, s) = unsafe { (&*fb, &*sb) };
+        assert_eq!((f.result.action, f.result.call_id), (s.result.action, s.result.call_id), "{tool} {args}");
+        if f.result.action != auraguard_action::AURAGUARD_ACTION_ALLOW {
+            continue;
+        }
+        let (a, b) = (record_full(f.result.call_id, payload), record_short(s.result.call_id, payload));
+        assert_eq!(a, b, "{payload:?}");
+        if a != auraguard_status::AURAGUARD_OK {
+            let message = |block: *mut auraguard_call| {
+                let text = unsafe { CStr::from_ptr((*block).error) }.to_str().unwrap().to_string();
+                unsafe { auraguard_string_free((*block).error) };
+                text
+            };
+            assert_eq!(message(fb), message(sb));
+        }
+        assert_eq!(report(full), report(short), "after {tool} {args}");
+    }
+    // The repeat of the first read is served the first payload, canonical.
+    assert_eq!(check(sb, "get_order", r#"{"order_id":"A-1"}"#), auraguard_status::AURAGUARD_OK);
+    assert_eq!(unsafe { (*sb).result.action }, auraguard_action::AURAGUARD_ACTION_CACHE);
+    assert_eq!(payload(unsafe { &*sb }), r#"{"n":1}"#);
+    // An id that awaits nothing, and no block.
+    assert_eq!(record_short(424_242, None), auraguard_status::AURAGUARD_ERR_INVALID_ARGUMENT);
+    assert!(!unsafe { (*sb).error }.is_null());
+    unsafe { auraguard_string_free((*sb).error) };
+    assert_eq!(
+        unsafe { auraguard_call_record_ok(null_mut(), 0, null()) },
+        auraguard_status::AURAGUARD_ERR_INVALID_ARGUMENT
+    );
+    for (b, g) in [(fb, full), (sb, short)] {
+        unsafe { auraguard_call_free(b) };
+        unsafe { auraguard_guard_free(g) };
+    }
+}

@@ -116,7 +116,13 @@ module AuraGuard
       closed!(block) if @closed
       begin
         status = begin
-          Native.auraguard_call_record(block[Scratch::ADDRESS], id, ok, payload_json, code, executed)
+          # The usual success in three parameters: each one ffi passes costs
+          # about 200 instructions.
+          if ok && code.nil? && executed == -1
+            Native.auraguard_call_record_ok(block[Scratch::ADDRESS], id, payload_json)
+          else
+            Native.auraguard_call_record(block[Scratch::ADDRESS], id, ok, payload_json, code, executed)
+          end
         rescue ArgumentError
           # A NUL byte in an ASCII RawJSON payload: the only text not checked yet.
           Arguments.text(payload_json, "payload")

@@ -52,6 +52,9 @@ module AuraGuard
     attach_function :auraguard_call_free, [:pointer], :void
     attach_function :auraguard_call_check, %i[uintptr_t string string string int32], :int
     attach_function :auraguard_call_record, %i[uintptr_t uint64 bool string string int32], :int
+    # The usual result, a success with no error code and the default
+    # side_effect_executed: three parameters instead of six.
+    attach_function :auraguard_call_record_ok, %i[uintptr_t uint64 string], :int
     # A decision handle travels as its address, an Integer read from the
     # check result struct: a Pointer object for it would cost more than the
     # call (a pointer and a uintptr_t are passed alike).
