@@ -217,7 +217,7 @@ fn report(g: *mut auraguard_guard) -> serde_json::Value {
 #[test]
 fn record_ok_books_what_a_full_record_of_a_success_books() {
     // The same calls on two guards, one recording with all six parameters,
-    // the other with record_ok: the same stats after every step, the same
+    // the other with record_ok: the same report after every step, the same
     // replay, the same refusals.
     let (full, short) = (guard(), guard());
     let (fb, sb) = (block(full), block(short));
