@@ -21,8 +21,8 @@ use crate::primitives::{
     sequence, side_effect, stall, warning, Args, Call,
 };
 use crate::result_schema::{Field, FieldsReader, Scalar};
-use crate::sig_memo::{self, SigMemo, Vacancy};
-use crate::signature::{hex, write_args_text, write_canonical, Sig, Signer, PAYLOAD_DOMAIN};
+use crate::sig_memo::{SigMemo, Vacancy};
+use crate::signature::{hex, write_args_text, write_canonical, Sig, Signer, PAYLOAD_DOMAIN, TICKET_DOMAIN};
 use crate::state::{CallKey, LoggedCost, LoggedIntervention, PendingCall, RunState, ToolId, WindowEntry};
 use crate::text::TokenSigner;
 
@@ -122,25 +122,12 @@ fn cache_now(cfg: &Config, clock: &dyn Clock) -> f64 {
     }
 }
 
-/// The signature of the last ticket seen, with its id: agents ask for the
-/// same ticket call after call. One entry, compared in full (no table a
-/// caller could flood, so no keyed hash to pay for); like the argument
-/// texts in the guard's signature memo it stays in memory and is never
-/// saved or sent. An id longer than [`sig_memo::MAX_REMEMBERED_BYTES`] is
-/// signed each time.
-#[derive(Default)]
-struct TicketMemo {
-    id: Vec<u8>,
-    sig: Option<Sig>,
-}
-
 /// One run's guard. Not thread-safe by itself: see `SharedGuard`.
 pub struct Guard {
     pub(crate) cfg: Config,
     pub(crate) signer: Signer,
     pub(crate) run: RunState,
     tokens: TokenSigner,
-    tickets: TicketMemo,
     clock: Box<dyn Clock>,
     listening: bool,
     next_call_id: u64,
@@ -153,6 +140,9 @@ pub struct Guard {
     /// too (the same "not found", the same error), and a short payload's
     /// signature is most of what booking it costs.
     payload_memo: SigMemo,
+    /// The signatures of recent ticket ids: agents ask for the same ticket
+    /// call after call.
+    ticket_memo: SigMemo,
     /// Reusable buffers: canonical arguments, a payload, the JSON scanner.
     scratch: String,
     payload: String,
@@ -197,13 +187,13 @@ impl Guard {
             signer,
             run,
             tokens,
-            tickets: TicketMemo::default(),
             clock: Box::new(MonotonicClock::default()),
             listening: false,
             next_call_id: 1,
             args_memo: SigMemo::default(),
             raw_memo: SigMemo::default(),
             payload_memo: SigMemo::default(),
+            ticket_memo: SigMemo::default(),
             scratch: String::new(),
             payload: String::new(),
             scanner: Scanner::new(),
@@ -471,24 +461,8 @@ impl Guard {
     /// The signature of the call's ticket, or the run's own without one.
     fn ticket_sig(&mut self, ticket_id: Option<&str>) -> Sig {
         match ticket_id {
-            Some(t) if !t.is_empty() => self.named_ticket_sig(t),
+            Some(t) if !t.is_empty() => self.ticket_memo.sign_prefixed(&self.signer, TICKET_DOMAIN, t.as_bytes()),
             _ => self.run.run_sig,
-        }
-    }
-
-    fn named_ticket_sig(&mut self, ticket: &str) -> Sig {
-        let memo = &mut self.tickets;
-        match memo.sig {
-            Some(sig) if memo.id == ticket.as_bytes() => sig,
-            _ => {
-                let sig = self.signer.ticket_sig(ticket);
-                if ticket.len() <= sig_memo::MAX_REMEMBERED_BYTES {
-                    memo.id.clear();
-                    memo.id.extend_from_slice(ticket.as_bytes());
-                    memo.sig = Some(sig);
-                }
-                sig
-            }
         }
     }
 

@@ -83,8 +83,8 @@ pub fn bound_bytes(cfg: &Config) -> u64 {
         token_set_bytes(cfg.max_text_bytes / 2 + 1) as u64,
         (TOKEN_MEMO * MEMO_ENTRY) as u64,
         // The remembered signatures: of arguments by canonical and by given
-        // text, of payloads, and of the last ticket.
-        ((3 * crate::sig_memo::SLOTS + 1) * (crate::sig_memo::MAX_REMEMBERED_BYTES + MEMO_ENTRY)) as u64,
+        // text, of payloads, of ticket ids.
+        (4 * crate::sig_memo::SLOTS * (crate::sig_memo::MAX_REMEMBERED_BYTES + MEMO_ENTRY)) as u64,
         4 * cfg.max_json_bytes.max(cfg.max_text_bytes) as u64,
     ];
     parts.iter().fold(0u64, |a, b| a.saturating_add(*b))

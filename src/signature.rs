@@ -21,6 +21,9 @@ type HmacSha256 = Hmac<Sha256>;
 /// What a payload's canonical text is prefixed with before it is signed.
 pub const PAYLOAD_DOMAIN: &[u8] = b"payload:";
 
+/// What a ticket id is prefixed with before it is signed.
+pub const TICKET_DOMAIN: &[u8] = b"ticket:";
+
 /// Lower-case hex of a signature (64 characters).
 pub fn hex(sig: &[u8]) -> String {
     // Two digits per byte into a buffer of the right size: `hex::encode`
@@ -114,7 +117,7 @@ impl Signer {
 
     /// `ticket_sig` for a non-empty ticket id.
     pub fn ticket_sig(&self, ticket_id: &str) -> Sig {
-        self.sign(&[b"ticket:", ticket_id.as_bytes()])
+        self.sign(&[TICKET_DOMAIN, ticket_id.as_bytes()])
     }
 
     /// `ticket_sig` of a call without a ticket: the run's own signature.

@@ -1,5 +1,5 @@
 //! A side effect's idempotency key is signed with its ticket's signature.
-//! The guard remembers the last ticket's signature; whatever the order of
+//! The guard remembers recent tickets' signatures; whatever the order of
 //! the tickets (repeated, alternating, too long to remember), every key must
 //! be the one computed from scratch.
 
