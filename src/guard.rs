@@ -49,6 +49,18 @@ fn truncate_at_char(s: &mut String, max: usize) {
 /// Longest tool name accepted, in bytes.
 pub const MAX_TOOL_NAME_BYTES: usize = 1024;
 
+/// What the booking of a result knows of its payload's signature before
+/// it signs: the payload memo is asked once per result, and a payload it
+/// did not hold is kept where that one lookup said.
+enum PayloadSig {
+    /// The signature itself (the memo held the text, or the caller signed it).
+    Known(Sig),
+    /// The memo was asked about this very text and did not hold it.
+    Vacant(Vacancy),
+    /// The memo was not asked about this text.
+    Unasked,
+}
+
 /// What a tool call produced, as reported by `record_result`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ToolResult {
@@ -668,7 +680,7 @@ impl Guard {
                 payload.clear();
                 payload.push_str("null");
             }
-            self.record(fields, &payload, dropped, None)
+            self.record(fields, &payload, dropped, PayloadSig::Unasked)
         });
         self.payload = payload;
         recorded
@@ -696,7 +708,10 @@ impl Guard {
         }
         // Signed here, not through the payload memo: the memo holds only
         // texts the scanner wrote, which it reads back to themselves.
-        let signed = (dropped.is_none() && payload != "null").then(|| self.signer.payload_sig(&payload));
+        let signed = match dropped.is_none() && payload != "null" {
+            true => PayloadSig::Known(self.signer.payload_sig(&payload)),
+            false => PayloadSig::Unasked,
+        };
         let recorded = self.record(fields, &payload, dropped, signed);
         self.payload = payload;
         recorded
@@ -704,14 +719,14 @@ impl Guard {
 
     /// Match a result with its waiting call and do the bookkeeping.
     /// `payload` is the payload's canonical JSON; `dropped` says why it
-    /// could not be kept, if it could not; `signed`, its signature when the
-    /// caller already has it.
+    /// could not be kept, if it could not; `signed`, what the caller knows
+    /// of its signature.
     fn record(
         &mut self,
         mut r: ResultFields,
         payload: &str,
         dropped: Option<&'static str>,
-        signed: Option<Sig>,
+        signed: PayloadSig,
     ) -> Result<()> {
         let index = match r.call_id {
             Some(id) => self.run.pending.iter().position(|p| p.call_id == id).ok_or_else(|| {
@@ -753,14 +768,7 @@ impl Guard {
     /// stall detector its progress markers, the budget the cost. A result
     /// marked `cached` was not executed: only the streaks and the ledger see
     /// it, and it costs nothing.
-    fn bookkeep(
-        &mut self,
-        call: &PendingCall,
-        r: ResultFields,
-        payload: &str,
-        payload_kept: bool,
-        signed: Option<Sig>,
-    ) {
+    fn bookkeep(&mut self, call: &PendingCall, r: ResultFields, payload: &str, payload_kept: bool, signed: PayloadSig) {
         let now = self.now();
         let (cfg, run) = (&self.cfg, &mut self.run);
         let tool: ToolId = call.tool;
@@ -771,8 +779,10 @@ impl Guard {
                 run.counters.tool_calls_failed += 1;
             }
         }
-        let payload_sig = (payload_kept && payload != "null").then(|| {
-            signed.unwrap_or_else(|| self.payload_memo.sign_prefixed(&self.signer, PAYLOAD_DOMAIN, payload.as_bytes()))
+        let payload_sig = (payload_kept && payload != "null").then(|| match signed {
+            PayloadSig::Known(sig) => sig,
+            PayloadSig::Vacant(at) => self.payload_memo.sign_into(at, &self.signer, PAYLOAD_DOMAIN, payload.as_bytes()),
+            PayloadSig::Unasked => self.payload_memo.sign_prefixed(&self.signer, PAYLOAD_DOMAIN, payload.as_bytes()),
         });
         let executed = r.side_effect_executed.unwrap_or(call.side_effect && ok && !r.cached);
         circuit_breaker::on_result(cfg, run, tool, ok, r.error_code.as_deref());

@@ -125,12 +125,19 @@ impl SigMemo {
     pub fn sign_prefixed(&mut self, signer: &Signer, prefix: &[u8], text: &[u8]) -> Sig {
         match self.get(prefix, text) {
             Ok(sig) => sig,
-            Err(vacancy) => {
-                let sig = signer.sign(&[prefix, text]);
-                self.put(vacancy, prefix, text, sig);
-                sig
-            }
+            Err(vacancy) => self.sign_into(vacancy, signer, prefix, text),
         }
+    }
+
+    /// `signer.sign(&[prefix, text])`, remembered in the vacancy that
+    /// [`get`] gave for that pair: for a caller that asked the memo
+    /// already, so that a miss hashes the pair once.
+    ///
+    /// [`get`]: SigMemo::get
+    pub fn sign_into(&mut self, at: Vacancy, signer: &Signer, prefix: &[u8], text: &[u8]) -> Sig {
+        let sig = signer.sign(&[prefix, text]);
+        self.put(at, prefix, text, sig);
+        sig
     }
 
     /// Bytes held, for the guard's memory bound.
@@ -284,6 +291,27 @@ mod tests {
             memo.sign_prefixed(&signer, b"payload:", long.as_bytes()),
             signer.sign(&[b"payload:", long.as_bytes()])
         );
+    }
+
+    #[test]
+    fn a_pair_signed_into_its_vacancy_is_found_there() {
+        let signer = Signer::new(b"k");
+        let mut memo = SigMemo::default();
+        for i in 0..100 {
+            let t = format!("{{\"n\":{}}}", i * 7);
+            let at = memo.get(b"payload:", t.as_bytes()).expect_err("not signed yet");
+            let sig = memo.sign_into(at, &signer, b"payload:", t.as_bytes());
+            assert_eq!(sig, signer.sign(&[b"payload:", t.as_bytes()]), "{t}");
+            assert_eq!(memo.get(b"payload:", t.as_bytes()), Ok(sig), "{t} kept");
+        }
+        // Too long to keep: signed, and still not found.
+        let long = "w".repeat(MAX_REMEMBERED_BYTES);
+        let at = memo.get(b"payload:", long.as_bytes()).expect_err("too long");
+        assert_eq!(
+            memo.sign_into(at, &signer, b"payload:", long.as_bytes()),
+            signer.sign(&[b"payload:", long.as_bytes()])
+        );
+        assert!(memo.get(b"payload:", long.as_bytes()).is_err());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! payload as JSON text: the fast C path builds no result object and the
 //! engine parses nothing but the payload.
 
-use super::{Guard, MAX_RESULT_SCAN_BYTES};
+use super::{Guard, PayloadSig, MAX_RESULT_SCAN_BYTES};
 use crate::error::{Error, Result};
 use crate::json_scan::ResultFields;
 use crate::signature::PAYLOAD_DOMAIN;
@@ -24,17 +24,21 @@ impl Guard {
         }
         let mut payload = std::mem::take(&mut self.payload);
         let too_large = text.len() > self.cfg.max_json_bytes;
+        let mut vacancy = None;
         if !too_large {
             // The payload memo holds canonical payloads only, so a text it
             // holds is its own canonical form (canonical text reads back to
             // itself): JSON within every limit but the size, checked above.
             // Booked as it is, with the signature the memo kept.
-            if let Ok(sig) = self.payload_memo.get(PAYLOAD_DOMAIN, text.as_bytes()) {
-                payload.clear();
-                payload.push_str(text);
-                let recorded = self.record(fields, &payload, None, Some(sig));
-                self.payload = payload;
-                return recorded;
+            match self.payload_memo.get(PAYLOAD_DOMAIN, text.as_bytes()) {
+                Ok(sig) => {
+                    payload.clear();
+                    payload.push_str(text);
+                    let recorded = self.record(fields, &payload, None, PayloadSig::Known(sig));
+                    self.payload = payload;
+                    return recorded;
+                }
+                Err(at) => vacancy = Some(at),
             }
         }
         let mut scanned = self.scanner.canonical_payload(text, &mut payload, !too_large);
@@ -58,7 +62,13 @@ impl Guard {
                     payload.clear();
                     payload.push_str("null");
                 }
-                self.record(fields, &payload, dropped, None)
+                // A text that was canonical already is the one the memo was
+                // asked about: its vacancy is this payload's.
+                let signed = match vacancy {
+                    Some(at) if payload == text => PayloadSig::Vacant(at),
+                    _ => PayloadSig::Unasked,
+                };
+                self.record(fields, &payload, dropped, signed)
             });
         self.payload = payload;
         recorded
