@@ -178,6 +178,27 @@ class SafeRunTest < Minitest::Test
     assert_raises(AuraGuard::ConfigError) { guard(concurrency: 0) }
   end
 
+  # The number of runs in flight allowed is max_pending_calls however the
+  # configuration names it: a Symbol or a String key, or JSON text.
+  def test_runs_in_flight_follow_max_pending_calls_however_it_is_given
+    made = [
+      guard(max_pending_calls: 2),
+      guard(**{ "max_pending_calls" => 2 }),
+      AuraGuard::Guard.from_json(%({"secret_key":"#{SECRET}","max_pending_calls":2}))
+    ]
+    @guards << made.last
+    made.each do |g|
+      inside = Queue.new
+      release = Queue.new
+      slow = Array.new(2) { |i| Thread.new { g.run("slow", n: i) { inside << 1; release.pop; "ok" } } }
+      2.times { inside.pop }
+      assert_raises(AuraGuard::BusyError) { g.run("other") { flunk "ran" } }
+      2.times { release << 1 }
+      assert_equal %w[ok ok], slow.map(&:value)
+      assert_equal "done", g.run("after") { "done" }
+    end
+  end
+
   def test_every_string_rejects_nul
     g = guard
     [

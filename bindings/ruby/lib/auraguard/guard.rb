@@ -37,7 +37,7 @@ module AuraGuard
     def initialize(secret_key: nil, concurrency: nil, **config)
       config = { secret_key: secret_key }.merge(config) unless secret_key.nil?
       config = Concurrency.apply(config, concurrency)
-      open_native(Arguments.json(config, "configuration", error: ConfigError))
+      open_native(Arguments.json(config, "configuration", error: ConfigError), Concurrency.capacity_of(config))
     end
 
     # A guard from a configuration already written as JSON.
@@ -163,7 +163,9 @@ module AuraGuard
 
     private
 
-    def open_native(config_json)
+    # `capacity`: max_pending_calls when the caller has it at hand (read
+    # from the JSON otherwise).
+    def open_native(config_json, capacity = nil)
       json = Arguments.text(config_json, "configuration")
       pointer = NativeCall.with_out_pointers do |out, err|
         NativeCall.check!(Native.auraguard_guard_new(json, out, err), err)
@@ -176,7 +178,7 @@ module AuraGuard
       @event_lock = Mutex.new
       @event_function = nil
       @event_block = nil
-      init_run_state(Concurrency.capacity(json))
+      init_run_state(capacity || Concurrency.capacity(json))
     end
 
     # The hot path is the handle's (FastPath), which checks the arguments
