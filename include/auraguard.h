@@ -358,6 +358,29 @@ auraguard_status auraguard_call_check(auraguard_call *call,
                                       int32_t side_effect);
 
 /**
+ * `auraguard_call_check` with text as pointer and length, as
+ * `auraguard_check_tool_fast` takes it, for callers whose strings carry
+ * their length and no NUL (Go, C#): a cache hit then costs one crossing
+ * into the library instead of three (check, cached result, free). `tool`
+ * (`tool_len` bytes) is required; `args_json` (`args_len` bytes) NULL with
+ * length 0 means `{}`; `ticket_id` (`ticket_len` bytes) NULL or length 0
+ * means the run itself; `side_effect` is -1 (from the configuration), 0 or
+ * 1. The text is only read during the call.
+ *
+ * What it writes, and its failures, are those of `auraguard_call_check`; a
+ * NULL pointer with a non-zero length is `AURAGUARD_ERR_INVALID_ARGUMENT`
+ * naming the parameter, as with `auraguard_check_tool_fast`.
+ */
+auraguard_status auraguard_call_check_bytes(auraguard_call *call,
+                                            const uint8_t *tool,
+                                            size_t tool_len,
+                                            const uint8_t *args_json,
+                                            size_t args_len,
+                                            const uint8_t *ticket_id,
+                                            size_t ticket_len,
+                                            int32_t side_effect);
+
+/**
  * `auraguard_record_result_fast` through a call block, the text
  * NUL-terminated: `payload_json` NULL means `null`, `error_code` NULL none.
  * The booking and failures are those of `auraguard_record_result_fast`; on

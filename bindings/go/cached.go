@@ -16,6 +16,14 @@ func cacheDecision(r *C.auraguard_check_result, c *C.auraguard_cached_result, d 
 	if r.flags&^C.AURAGUARD_CHECK_DETAILS != 0 || !C.auraguard_decision_cached_result(r.details, c) {
 		return false
 	}
+	keptDecision(r, c, d)
+	return true
+}
+
+// keptDecision fills d from a cache decision whose cached result is in c
+// (written by the accessor, or kept by a call block): the payload is
+// copied once, out of memory the library owns.
+func keptDecision(r *C.auraguard_check_result, c *C.auraguard_cached_result, d *Decision) {
 	cached := newCachedResult(cBytes(c.payload_json, c.payload_len))
 	cached.OK = bool(c.ok)
 	cached.Cached = bool(c.cached)
@@ -26,7 +34,6 @@ func cacheDecision(r *C.auraguard_check_result, c *C.auraguard_cached_result, d 
 		cached.ErrorCode = &code
 	}
 	d.Action, d.Reason, d.CachedResult = Cache, reasonText(cBytes(r.reason, r.reason_len)), cached
-	return true
 }
 
 // newCachedResult is a CachedResult holding a copy of payload. A small

@@ -13,13 +13,13 @@ import (
 	"unsafe"
 )
 
-// The hot path beneath CheckTool and RecordResult: the library fills a
-// struct instead of writing JSON and takes the result's fields as
-// parameters, and text crosses the boundary as pointer and length straight
-// from Go memory (no NUL-terminated copies). A cache decision is read
-// through the cached-result accessor (cached.go); only a decision with
-// other rare fields (an escalation packet, injected text) is read from
-// JSON.
+// The hot path beneath CheckTool and RecordResult: a check writes its
+// decision into one of the guard's call blocks (callblock.go) instead of
+// writing JSON, a record takes the result's fields as parameters, and text
+// crosses the boundary as pointer and length straight from Go memory (no
+// NUL-terminated copies). A plain cache hit's cached result is kept by the
+// block (cached.go); only a decision with other rare fields (an escalation
+// packet, injected text) is read from JSON.
 
 // noBytes is a non-NULL pointer for empty text, which the library reads as
 // "" rather than as absent.
@@ -53,14 +53,19 @@ func bytesPtr(b []byte) (*C.uint8_t, C.size_t) {
 
 var actionNames = [...]Action{Allow, Block, Cache, Rewrite, Escalate, Finalize}
 
-// decisionFrom reads the struct the library filled into d. The details
-// handle, when there is one, is freed here: a cache decision is read
-// through the cached result's accessor, any other through its JSON.
-func decisionFrom(s *cScratch, d *Decision) error {
-	r := &s.result
+// decisionFrom reads the decision a call block's check wrote into d: a
+// plain cache hit from the cached result the block keeps (in c), any other
+// from the result struct r. The details handle, when there is one, is freed
+// here: a cache decision is read through the cached result's accessor (into
+// c, C memory, as cgo wants), any other through its JSON.
+func decisionFrom(r *C.auraguard_check_result, c *C.auraguard_cached_result, d *Decision) error {
+	if r.flags == C.AURAGUARD_CHECK_KEPT {
+		keptDecision(r, c, d)
+		return nil
+	}
 	if r.details != nil {
 		defer C.auraguard_decision_free(r.details)
-		if r.action == C.AURAGUARD_ACTION_CACHE && cacheDecision(r, &s.cached, d) {
+		if r.action == C.AURAGUARD_ACTION_CACHE && cacheDecision(r, c, d) {
 			return nil
 		}
 		js := C.auraguard_decision_json(r.details)
@@ -116,40 +121,49 @@ func nulError(name string) error {
 	return &Error{Status: StatusInvalidArgument, Message: name + " contains a NUL byte"}
 }
 
-// checkFast is CheckTool through auraguard_check_tool_fast, with the
-// call's options in s (which it returns to the pool), filling d, a zero
+// checkFast is CheckTool through auraguard_call_check_bytes, with the
+// call's options in s (which it returns to g's pool), filling d, a zero
 // Decision; d is not to be used when it returns an error.
-func (g *Guard) checkFast(faults *handlerFaults, s *scratch, tool string, args []byte, d *Decision) error {
+func (g *Guard) checkFast(faults *handlerFaults, s *checkBlock, tool string, args []byte, d *Decision) error {
 	o := &s.opts
 	switch {
 	case strings.IndexByte(tool, 0) >= 0:
-		putScratch(s)
+		g.putCheck(s)
 		return nulError("tool name")
 	case bytes.IndexByte(args, 0) >= 0:
-		putScratch(s)
+		g.putCheck(s)
 		return nulError("arguments")
 	case strings.IndexByte(o.ticket, 0) >= 0:
-		putScratch(s)
+		g.putCheck(s)
 		return nulError("ticket id")
 	}
 	p, err := g.acquire()
 	if err != nil {
-		putScratch(s)
+		g.putCheck(s)
 		return err
 	}
-	c := s.c
+	c, err := s.callBlock(p)
+	if err != nil {
+		g.release()
+		g.putCheck(s)
+		return err
+	}
 	toolPtr, toolLen := strPtr(tool)
 	argsPtr, argsLen := bytesPtr(args)
 	ticketPtr, ticketLen := optPtr(o.ticket)
 	// cgo keeps the Go memory behind these pointers alive during the call.
-	status := C.auraguard_check_tool_fast(p, toolPtr, toolLen, argsPtr, argsLen, ticketPtr, ticketLen,
-		o.sideEffect, &c.result, &c.msg)
+	status := C.auraguard_call_check_bytes(c, toolPtr, toolLen, argsPtr, argsLen, ticketPtr, ticketLen,
+		o.sideEffect)
 	g.release()
-	err = statusError(status, c.msg)
+	// The block is this call's until it goes back to the pool, and it may
+	// outlive the guard: what the check wrote is read after the release.
+	msg := c.error
+	c.error = nil
+	err = statusError(status, msg)
 	if err == nil {
-		err = decisionFrom(c, d)
+		err = decisionFrom(&c.result, &c.cached, d)
 	}
-	putScratch(s)
+	g.putCheck(s)
 	g.afterCall(faults)
 	return err
 }
@@ -228,8 +242,8 @@ func (g *Guard) checkOutputFast(text string) (*Decision, error) {
 	}
 	s := getScratch()
 	textPtr, textLen := strPtr(text)
-	status := C.auraguard_check_output_fast(p, textPtr, textLen, &s.c.result.details, &s.c.msg)
-	handle := s.c.result.details
+	status := C.auraguard_check_output_fast(p, textPtr, textLen, &s.c.details, &s.c.msg)
+	handle := s.c.details
 	g.release()
 	err = statusError(status, s.c.msg)
 	putScratch(s)

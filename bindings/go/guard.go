@@ -28,6 +28,8 @@ type Guard struct {
 	eventMu     sync.Mutex // serializes OnEvent
 	listening   bool       // whether the native callback is registered
 
+	checks sync.Pool // *checkBlock (callblock.go)
+
 	capacity       int          // max_pending_calls: Run calls allowed in flight at once
 	runs           atomic.Int64 // Run calls in flight
 	recordFailures atomic.Uint64
@@ -104,13 +106,13 @@ func (g *Guard) CheckTool(tool string, args any, opts ...CallOption) (Decision, 
 
 // checkTool is CheckTool keeping a handler's panic in faults (nil: raise it).
 func (g *Guard) checkTool(faults *handlerFaults, tool string, args any, opts ...CallOption) (Decision, error) {
-	s := getScratch()
+	s := g.getCheck()
 	for _, opt := range opts {
 		opt(&s.opts)
 	}
 	argsJSON, err := encodeArgs(args)
 	if err != nil {
-		putScratch(s)
+		g.putCheck(s)
 		return Decision{}, err
 	}
 	// Filled in place: a Decision is 15 words, and each return by value copies them.

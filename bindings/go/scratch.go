@@ -12,25 +12,22 @@ import (
 	"unsafe"
 )
 
-// cScratch is everything one native call writes: the decision struct, a
-// cache hit's cached-result struct and the error message pointer. It lives
+// cScratch is everything a record or a message check writes: a message
+// check's decision handle and the error message pointer. It lives
 // in C memory: cgo checks the memory behind every Go pointer handed to C
 // for Go pointers (a walk over the struct per argument, about a tenth of a
 // cache hit's cost in the binding), and a pointer to C memory ends that
 // check at once.
 type cScratch struct {
-	result C.auraguard_check_result
-	cached C.auraguard_cached_result
-	msg    *C.char
+	details *C.auraguard_decision
+	msg     *C.char
 }
 
-// scratch is one call's working memory, pooled so that a call allocates
-// none of it: the C part, and the call's options (they hold a Go string,
-// which may not be stored in C memory; applying the caller's option
-// functions to a local would move it to the heap).
+// scratch is one record's or message check's working memory, pooled so
+// that a call allocates none of it (checks use their guard's check blocks,
+// callblock.go).
 type scratch struct {
-	c    *cScratch
-	opts callOptions
+	c *cScratch
 }
 
 var scratchPool = sync.Pool{New: newScratch}
@@ -45,18 +42,16 @@ func newScratch() any {
 	return s
 }
 
-// getScratch hands out scratch with no message and the default options.
+// getScratch hands out scratch with no message.
 func getScratch() *scratch {
 	s := scratchPool.Get().(*scratch)
 	s.c.msg = nil
-	s.opts = callOptions{sideEffect: -1}
 	return s
 }
 
 // putScratch returns s to the pool holding nothing of the call: no handle
-// to free twice, no ticket kept alive.
+// to free twice.
 func putScratch(s *scratch) {
-	s.c.result.details = nil
-	s.opts.ticket = ""
+	s.c.details = nil
 	scratchPool.Put(s)
 }

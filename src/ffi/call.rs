@@ -15,10 +15,13 @@ use std::ffi::c_char;
 use std::ptr::{addr_of_mut, null_mut};
 
 use super::decision::{auraguard_cached_result, auraguard_decision};
-use super::fast::{auraguard_check_flag, auraguard_check_result, record_fields, static_reason_number};
+use super::fast::{
+    arg_bytes, arg_raw, auraguard_check_flag, auraguard_check_result, record_fields, static_reason_number,
+};
 use super::guard::{auraguard_guard, shared, side_effect_flag};
 use super::{arg_opt_bytes, arg_opt_str, arg_str, auraguard_status, boundary, non_null};
 use crate::decision::{CachedResult, Decision};
+use crate::error::Error;
 
 /// The memory of one call at a time on a guard. Made by `auraguard_call_new`
 /// for a guard, freed by `auraguard_call_free`. A block serves one call at a
@@ -69,7 +72,7 @@ impl auraguard_call {
         // SAFETY: `reason` is a NUL-terminated string of `reason_len` bytes
         // (static, or owned by `details`), written by this check.
         let reason = unsafe { std::slice::from_raw_parts(r.reason.cast::<u8>(), r.reason_len) };
-        let number = std::str::from_utf8(reason).map_or(0, static_reason_number);
+        let number = static_reason_number(reason);
         (r.action as u64 & 0xff) | (u64::from(r.flags) & 0xff) << 8 | u64::from(number) << 16 | self.kept_count << 32
     }
 
@@ -107,7 +110,7 @@ impl auraguard_call {
 
 /// A cache hit with nothing but its cached result and a fixed reason.
 fn plain_hit(d: &Decision) -> bool {
-    d.is_plain_cache() && d.warning.is_none() && static_reason_number(&d.reason) != 0
+    d.is_plain_cache() && d.warning.is_none() && static_reason_number(d.reason.as_bytes()) != 0
 }
 
 /// Two plain cache hits alike in every field, their payloads one stored text
@@ -214,6 +217,63 @@ pub unsafe extern "C" fn auraguard_call_check(
     ticket_id: *const c_char,
     side_effect: i32,
 ) -> auraguard_status {
+    // SAFETY: the caller's promises, as documented above.
+    unsafe {
+        check_through(call, |block| {
+            let g = shared(block.guard)?;
+            let tool = arg_str(tool, "tool")?;
+            let (args, ticket) = (arg_opt_bytes(args_json), arg_opt_bytes(ticket_id));
+            g.check_tool_utf8(tool, args, ticket, side_effect_flag(side_effect)?)
+        })
+    }
+}
+
+/// `auraguard_call_check` with text as pointer and length, as
+/// `auraguard_check_tool_fast` takes it, for callers whose strings carry
+/// their length and no NUL (Go, C#): a cache hit then costs one crossing
+/// into the library instead of three (check, cached result, free). `tool`
+/// (`tool_len` bytes) is required; `args_json` (`args_len` bytes) NULL with
+/// length 0 means `{}`; `ticket_id` (`ticket_len` bytes) NULL or length 0
+/// means the run itself; `side_effect` is -1 (from the configuration), 0 or
+/// 1. The text is only read during the call.
+///
+/// What it writes, and its failures, are those of `auraguard_call_check`; a
+/// NULL pointer with a non-zero length is `AURAGUARD_ERR_INVALID_ARGUMENT`
+/// naming the parameter, as with `auraguard_check_tool_fast`.
+#[no_mangle]
+pub unsafe extern "C" fn auraguard_call_check_bytes(
+    call: *mut auraguard_call,
+    tool: *const u8,
+    tool_len: usize,
+    args_json: *const u8,
+    args_len: usize,
+    ticket_id: *const u8,
+    ticket_len: usize,
+    side_effect: i32,
+) -> auraguard_status {
+    // SAFETY: the caller's promises, as documented above.
+    unsafe {
+        check_through(call, |block| {
+            let g = shared(block.guard)?;
+            let tool = arg_bytes(tool, tool_len, "tool")?.ok_or_else(|| Error::invalid("`tool` must not be NULL"))?;
+            let args = arg_raw(args_json, args_len, "args_json")?;
+            let ticket = arg_raw(ticket_id, ticket_len, "ticket_id")?;
+            g.check_tool_utf8(tool, args, ticket, side_effect_flag(side_effect)?)
+        })
+    }
+}
+
+/// A check through `call`: `decide` reads the caller's text and asks the
+/// block's guard; its decision is written into the block (kept, for a plain
+/// cache hit) and its failure into `error`.
+///
+/// # Safety
+/// `call` is NULL or a live block serving this call alone, whose guard is
+/// live; `decide` reads only what its caller's documentation promises.
+unsafe fn check_through(
+    call: *mut auraguard_call,
+    decide: impl FnOnce(&auraguard_call) -> Result<Decision, Error>,
+) -> auraguard_status {
     if call.is_null() {
         return auraguard_status::AURAGUARD_ERR_INVALID_ARGUMENT;
     }
@@ -223,11 +283,7 @@ pub unsafe extern "C" fn auraguard_call_check(
     boundary(error_out, || {
         // SAFETY: as above; the block serves this call alone.
         let block = unsafe { &mut *call };
-        // SAFETY (all four): the block's guard is live; the text NUL-terminated.
-        let g = unsafe { shared(block.guard) }?;
-        let tool = unsafe { arg_str(tool, "tool") }?;
-        let (args, ticket) = unsafe { (arg_opt_bytes(args_json), arg_opt_bytes(ticket_id)) };
-        let decision = g.check_tool_utf8(tool, args, ticket, side_effect_flag(side_effect)?)?;
+        let decision = decide(block)?;
         if plain_hit(&decision) {
             block.keep(decision);
         } else {

@@ -103,8 +103,8 @@ pub(super) fn static_reason(reason: &str) -> Option<&'static CStr> {
 
 /// The reason's number among the fixed reason codes, from 1 (0: not one of
 /// them). Numbers hold for the library's lifetime, not across versions.
-pub(super) fn static_reason_number(reason: &str) -> u32 {
-    STATIC_REASONS.iter().position(|r| r.to_bytes() == reason.as_bytes()).map_or(0, |i| i as u32 + 1)
+pub(super) fn static_reason_number(reason: &[u8]) -> u32 {
+    STATIC_REASONS.iter().position(|r| r.to_bytes() == reason).map_or(0, |i| i as u32 + 1)
 }
 
 impl auraguard_check_result {

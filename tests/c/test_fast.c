@@ -265,6 +265,42 @@ static void a_call_block_checks_records_and_keeps_cache_hits(void) {
     auraguard_call_free(NULL);
 }
 
+/* The check by length: text without a NUL, read no further than its
+ * length; a cache hit kept in the block as by the NUL-terminated check. */
+static void a_call_block_checks_text_by_length(void) {
+    auraguard_guard *g = new_guard("{\"secret_key\":\"k\",\"repeat_toolcall_threshold\":2}");
+    auraguard_call *call = NULL;
+    char *err = NULL;
+    CHECK_STATUS(auraguard_call_new(g, &call, &err), AURAGUARD_OK, err);
+    static const char text[] = "get_order{\"order_id\":\"A-1\"}T-1 and more";
+    const uint8_t *tool = (const uint8_t *)text, *args = tool + 9, *ticket = tool + 27;
+    CHECK_STATUS(auraguard_call_check_bytes(call, tool, 9, args, 18, ticket, 3, -1), AURAGUARD_OK, call->error);
+    CHECK(call->result.action == AURAGUARD_ACTION_ALLOW && call->result.flags == AURAGUARD_CHECK_CALL_ID);
+    CHECK_STATUS(auraguard_call_record_ok(call, call->result.call_id, "{\"n\":1}"), AURAGUARD_OK, call->error);
+    CHECK_STATUS(auraguard_call_check_bytes(call, tool, 9, args, 18, ticket, 3, -1), AURAGUARD_OK, call->error);
+    CHECK(call->result.action == AURAGUARD_ACTION_CACHE && call->result.flags == AURAGUARD_CHECK_KEPT);
+    CHECK(call->result.details == NULL && call->cached.payload_len == 7);
+    CHECK(memcmp(call->cached.payload_json, "{\"n\":1}", 7) == 0);
+    /* The same call through NUL-terminated text is the same stored result. */
+    uint64_t kept = call->summary;
+    CHECK_STATUS(auraguard_call_check(call, "get_order", "{\"order_id\":\"A-1\"}", "T-1", -1), AURAGUARD_OK,
+                 call->error);
+    CHECK(call->summary == kept);
+    /* A NULL pointer with a length, and text that is not UTF-8: refused,
+     * the parameter named, the block's decision as it was. */
+    CHECK(auraguard_call_check_bytes(call, NULL, 4, NULL, 0, NULL, 0, -1) == AURAGUARD_ERR_INVALID_ARGUMENT);
+    CHECK(call->error != NULL && strstr(call->error, "tool") != NULL && call->summary == kept);
+    auraguard_string_free(call->error);
+    static const uint8_t bad[] = {0xff};
+    CHECK(auraguard_call_check_bytes(call, tool, 9, bad, 1, NULL, 0, -1) == AURAGUARD_ERR_INVALID_ARGUMENT);
+    CHECK(call->error != NULL && call->summary == kept);
+    auraguard_string_free(call->error);
+    CHECK(auraguard_call_check_bytes(NULL, tool, 9, NULL, 0, NULL, 0, -1) == AURAGUARD_ERR_INVALID_ARGUMENT);
+    CHECK(stat(g, "tool_calls_executed") == 1);
+    auraguard_call_free(call);
+    auraguard_guard_free(g);
+}
+
 void suite_fast(void) {
     RUN(an_allowed_read_fills_the_struct_without_details);
     RUN(a_side_effect_carries_its_key_and_lease);
@@ -273,4 +309,5 @@ void suite_fast(void) {
     RUN(bad_checks_leave_the_struct_and_the_guard_alone);
     RUN(messages_are_read_by_length);
     RUN(a_call_block_checks_records_and_keeps_cache_hits);
+    RUN(a_call_block_checks_text_by_length);
 }

@@ -63,8 +63,8 @@ fn an_allow_fills_the_summary_and_records_through_the_block() {
     assert_eq!(reason(&b.result), "allow");
     assert_eq!(b.summary & 0xff, 0);
     assert_eq!(b.summary >> 8 & 0xff, u64::from(b.result.flags));
-    assert_eq!(b.summary >> 16 & 0xffff, u64::from(static_reason_number("allow")));
-    assert_ne!(static_reason_number("allow"), 0);
+    assert_eq!(b.summary >> 16 & 0xffff, u64::from(static_reason_number(b"allow")));
+    assert_ne!(static_reason_number(b"allow"), 0);
     record(call, b.result.call_id, r#"{"n":1}"#);
     // A side effect: its key and lease come as with the fast path.
     assert_eq!(check(call, "refund", r#"{"order_id":"A-1"}"#), auraguard_status::AURAGUARD_OK);
@@ -146,7 +146,7 @@ fn decisions_with_rare_fields_come_with_details_as_from_the_fast_path() {
     let b = unsafe { &*call };
     assert_eq!((b.result.action, b.result.flags), (fast.action, fast.flags));
     assert_eq!(reason(&b.result), reason(&fast));
-    assert_eq!(b.summary >> 16 & 0xffff, u64::from(static_reason_number(reason(&fast))));
+    assert_eq!(b.summary >> 16 & 0xffff, u64::from(static_reason_number(reason(&fast).as_bytes())));
     unsafe { auraguard_decision_free(b.result.details) };
     unsafe { auraguard_decision_free(fast.details) };
     unsafe { auraguard_call_free(call) };
@@ -273,6 +273,112 @@ fn record_ok_books_what_a_full_record_of_a_success_books() {
         auraguard_status::AURAGUARD_ERR_INVALID_ARGUMENT
     );
     for (b, g) in [(fb, full), (sb, short)] {
+        unsafe { auraguard_call_free(b) };
+        unsafe { auraguard_guard_free(g) };
+    }
+}
+
+fn check_bytes(call: *mut auraguard_call, tool: &str, args: Option<&str>, ticket: Option<&str>) -> auraguard_status {
+    let (ap, al) = args.map_or((null(), 0), |a| (a.as_ptr(), a.len()));
+    let (tp, tl) = ticket.map_or((null(), 0), |t| (t.as_ptr(), t.len()));
+    unsafe { auraguard_call_check_bytes(call, tool.as_ptr(), tool.len(), ap, al, tp, tl, -1) }
+}
+
+/// What a check wrote into a block, as comparable values.
+#[derive(Debug, PartialEq)]
+struct Written {
+    summary: u64,
+    action: auraguard_action,
+    flags: u32,
+    call_id: u64,
+    reason: String,
+    idempotency_key: String,
+    /// A kept cache hit's payload and `ok`.
+    kept: Option<(String, bool)>,
+}
+
+fn written(call: *mut auraguard_call) -> Written {
+    let b = unsafe { &*call };
+    let r = &b.result;
+    Written {
+        summary: b.summary,
+        action: r.action,
+        flags: r.flags,
+        call_id: r.call_id,
+        reason: reason(r).to_string(),
+        idempotency_key: unsafe { CStr::from_ptr(r.idempotency_key.as_ptr()) }.to_str().unwrap().to_string(),
+        kept: (r.flags & auraguard_check_flag::AURAGUARD_CHECK_KEPT as u32 != 0)
+            .then(|| (payload(b).to_string(), b.cached.ok)),
+    }
+}
+
+#[test]
+fn a_check_by_length_writes_what_a_check_by_nul_writes() {
+    // The same steps on two guards, one checked through NUL-terminated text
+    // and the other through pointer and length: the same block contents
+    // after every check (a plain allow, a side effect's key, a kept cache
+    // hit and its repeat, a policy refusal with details), the same report.
+    let (by_nul, by_len) = (guard(), guard());
+    let (nb, lb) = (block(by_nul), block(by_len));
+    let steps = [
+        ("get_order", r#"{"order_id":"A-1"}"#),
+        ("get_order", r#"{"order_id":"A-1"}"#),
+        ("get_order", r#"{"order_id":"A-1"}"#),
+        ("get_order", r#"{"order_id":"A-1"}"#),
+        ("refund", r#"{"order_id":"A-1"}"#),
+        ("delete_all", "{}"),
+        ("get_order", r#"{ "order_id" : "A-2" }"#),
+    ];
+    for (tool, args) in steps {
+        assert_eq!(check(nb, tool, args), auraguard_status::AURAGUARD_OK);
+        assert_eq!(check_bytes(lb, tool, Some(args), Some("T-1")), auraguard_status::AURAGUARD_OK);
+        assert_eq!(written(nb), written(lb), "{tool} {args}");
+        for b in [nb, lb] {
+            let r = unsafe { &mut (*b).result };
+            if r.action == auraguard_action::AURAGUARD_ACTION_ALLOW {
+                record(b, r.call_id, r#"{"n":1}"#);
+            }
+            unsafe { auraguard_decision_free(r.details) };
+            r.details = null_mut();
+        }
+        assert_eq!(report(by_nul), report(by_len), "after {tool} {args}");
+    }
+    // No arguments and no ticket: `{}` and the run itself, as by NUL.
+    assert_eq!(
+        unsafe { auraguard_call_check(nb, c("ping").as_ptr(), null(), null(), -1) },
+        auraguard_status::AURAGUARD_OK
+    );
+    assert_eq!(check_bytes(lb, "ping", None, None), auraguard_status::AURAGUARD_OK);
+    assert_eq!(written(nb).action, written(lb).action);
+    // Text is read by its length: what follows it is not read.
+    let padded = r#"{"order_id":"A-9"}garbage"#;
+    let st = unsafe { auraguard_call_check_bytes(lb, "get_order".as_ptr(), 9, padded.as_ptr(), 18, null(), 0, -1) };
+    assert_eq!(st, auraguard_status::AURAGUARD_OK);
+    assert_eq!(unsafe { (*lb).result.action }, auraguard_action::AURAGUARD_ACTION_ALLOW);
+    // Refusals name the parameter and change nothing.
+    let before = report(by_len);
+    let summary = unsafe { (*lb).summary };
+    let refused = |st: auraguard_status, name: &str| {
+        assert_eq!(st, auraguard_status::AURAGUARD_ERR_INVALID_ARGUMENT, "{name}");
+        let message = unsafe { CStr::from_ptr((*lb).error) }.to_str().unwrap().to_string();
+        unsafe { auraguard_string_free((*lb).error) };
+        assert!(message.contains(name), "{message} names {name}");
+    };
+    refused(unsafe { auraguard_call_check_bytes(lb, null(), 3, null(), 0, null(), 0, -1) }, "tool");
+    refused(unsafe { auraguard_call_check_bytes(lb, null(), 0, null(), 0, null(), 0, -1) }, "tool");
+    refused(unsafe { auraguard_call_check_bytes(lb, "t".as_ptr(), 1, null(), 5, null(), 0, -1) }, "args_json");
+    refused(unsafe { auraguard_call_check_bytes(lb, "t".as_ptr(), 1, null(), 0, null(), 2, -1) }, "ticket_id");
+    let bad = [0xffu8];
+    refused(unsafe { auraguard_call_check_bytes(lb, bad.as_ptr(), 1, null(), 0, null(), 0, -1) }, "tool");
+    refused(unsafe { auraguard_call_check_bytes(lb, "t".as_ptr(), 1, bad.as_ptr(), 1, null(), 0, -1) }, "args");
+    refused(unsafe { auraguard_call_check_bytes(lb, "t".as_ptr(), 1, null(), 0, null(), 0, 5) }, "side_effect");
+    assert_eq!(unsafe { (*lb).summary }, summary);
+    assert_eq!(report(by_len), before);
+    assert_eq!(
+        unsafe { auraguard_call_check_bytes(null_mut(), null(), 0, null(), 0, null(), 0, -1) },
+        auraguard_status::AURAGUARD_ERR_INVALID_ARGUMENT
+    );
+    for (b, g) in [(nb, by_nul), (lb, by_len)] {
         unsafe { auraguard_call_free(b) };
         unsafe { auraguard_guard_free(g) };
     }
