@@ -15,9 +15,7 @@ use std::ffi::c_char;
 use std::ptr::{addr_of_mut, null_mut};
 
 use super::decision::{auraguard_cached_result, auraguard_decision};
-use super::fast::{
-    arg_bytes, arg_raw, auraguard_check_flag, auraguard_check_result, record_fields, static_reason_number,
-};
+use super::fast::{auraguard_check_flag, auraguard_check_result, check_text, record_fields, static_reason_number};
 use super::guard::{auraguard_guard, shared, side_effect_flag};
 use super::{arg_opt_bytes, arg_opt_str, arg_str, auraguard_status, boundary, non_null};
 use crate::decision::{CachedResult, Decision};
@@ -255,9 +253,7 @@ pub unsafe extern "C" fn auraguard_call_check_bytes(
     unsafe {
         check_through(call, |block| {
             let g = shared(block.guard)?;
-            let tool = arg_bytes(tool, tool_len, "tool")?.ok_or_else(|| Error::invalid("`tool` must not be NULL"))?;
-            let args = arg_raw(args_json, args_len, "args_json")?;
-            let ticket = arg_raw(ticket_id, ticket_len, "ticket_id")?;
+            let (tool, args, ticket) = check_text(tool, tool_len, args_json, args_len, ticket_id, ticket_len)?;
             g.check_tool_utf8(tool, args, ticket, side_effect_flag(side_effect)?)
         })
     }
