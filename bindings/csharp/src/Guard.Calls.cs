@@ -49,6 +49,7 @@ namespace AuraGuard
                 if (seen == calls)
                 {
                     if (calls == 0) _handle.Dispose();
+                    FreeIdleBlocks();
                     return;
                 }
                 calls = seen;

@@ -9,10 +9,10 @@ namespace AuraGuard
     // packet, injected text, finalized output) are read from the library's JSON.
     public sealed partial class Guard
     {
-        // The structs the library fills live at the start of the thread's text buffer,
-        // not on the stack: Mono zeroes a struct local on every call through a helper
+        // A details handle's cached result is read into the start of the thread's text
+        // buffer, not a local: Mono zeroes a struct local on every call through a helper
         // that costs as much as the rest of the method.
-        private static readonly unsafe int ResultBytes = sizeof(CheckResult) + sizeof(CachedFields);
+        private static readonly unsafe int ResultBytes = sizeof(CachedFields);
 
         private unsafe Decision CheckToolFast(string tool, string argsJson, string ticketId, int flag, HandlerFaults faults)
         {
@@ -23,7 +23,6 @@ namespace AuraGuard
             GuardStatus status;
             fixed (byte* p = buf)
             {
-                var result = (CheckResult*)p;
                 byte* text = p + reserved;
                 int room = buf.Length - reserved;
                 int toolLen = Utf8Text.Encode(tool, text, room, "tool");
@@ -31,31 +30,57 @@ namespace AuraGuard
                 int argsLen = argsJson == null ? 0 : Utf8Text.Encode(argsJson, args, room - toolLen, "args");
                 byte* ticket = args + argsLen;
                 int ticketLen = ticketId == null ? 0 : Utf8Text.Encode(ticketId, ticket, room - toolLen - argsLen, "ticketId");
+                CallBlock block;
                 IntPtr guard = EnterCall();
                 try
                 {
+                    block = TakeBlock(guard);
                     // "" is text of length 0 (a non-NULL pointer); null is absent (NULL). An
                     // empty ticket means the run itself, as NULL does.
-                    status = FastNative.auraguard_check_tool_fast(guard, text, (void*)toolLen,
+                    status = CallNative.auraguard_call_check_bytes(block.Fields, text, (void*)toolLen,
                         argsJson == null ? null : args, (void*)argsLen, ticketLen == 0 ? null : ticket, (void*)ticketLen,
-                        flag, result, &error);
+                        flag);
                 }
                 finally
                 {
                     LeaveCall();
                 }
-                // Read before the event handlers run: one may call the guard again on this
-                // thread, reusing the buffer. (On failure the library left the struct as it was.)
+                // Read before the block goes back and the event handlers run: either may
+                // start another call that writes the block or the buffer.
+                CallFields* f = block.Fields;
                 if (status == GuardStatus.Ok)
                 {
-                    decision = result->Details == null
-                        ? FromResult(result)
-                        : FromDetails(result, (CachedFields*)(p + sizeof(CheckResult)));
+                    CheckResult* r = &f->Result;
+                    if (r->Flags == FlagKept) decision = FromKept(block, f);
+                    else if (r->Details == null) decision = FromResult(r);
+                    else decision = FromDetails(r, (CachedFields*)p);
                 }
+                else
+                {
+                    error = f->Error;
+                    f->Error = null;
+                }
+                GiveBack(block);
             }
             DeliverEvents(faults);
             CheckFast(status, error);
             return decision;
+        }
+
+        /// <summary>A plain cache hit whose cached result the block keeps; its reason is a
+        /// fixed code.</summary>
+        private static unsafe Decision FromKept(CallBlock block, CallFields* f)
+        {
+            CachedFields* c = &f->Cached;
+            if (block.MadeFor != f->KeptCount || block.PayloadJson == null)
+            {
+                block.PayloadJson = Utf8Text.Decode(c->PayloadJson, (int)c->PayloadLen);
+                block.ErrorCode = c->ErrorCode == null ? null : Utf8Text.Decode(c->ErrorCode, (int)c->ErrorCodeLen);
+                block.MadeFor = f->KeptCount;
+            }
+            var cached = new CachedResult(c->Ok != 0, block.PayloadJson, block.ErrorCode, c->Cached != 0,
+                c->SideEffectExecuted != 0, c->PayloadKept != 0);
+            return new Decision(ReasonCache.Static(f->Result.Reason, (int)f->Result.ReasonLen), cached);
         }
 
         private static unsafe Decision FromResult(CheckResult* r)

@@ -46,7 +46,7 @@ namespace AuraGuard
         private const int NativeCache = 2;
 
         // The bits of CheckResult.Flags (auraguard_check_flag).
-        private const uint FlagCallId = 1, FlagIdempotencyKey = 2, FlagLease = 4, FlagRetryAfter = 8, FlagDetails = 16;
+        private const uint FlagCallId = 1, FlagIdempotencyKey = 2, FlagLease = 4, FlagRetryAfter = 8, FlagDetails = 16, FlagKept = 32;
 
         // SuppressUnmanagedCodeSecurity spares the security stack walk where the runtime
         // still makes one (.NET Framework); Mono and .NET Core ignore it.
