@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
@@ -142,9 +143,9 @@ pub struct Config {
     pub max_sequence_length: usize,
     pub sequence_detection_enabled: bool,
     pub error_retry_threshold: u32,
-    pub quarantine_error_codes: HashSet<String>,
+    pub quarantine_error_codes: Arc<HashSet<String>>,
     pub side_effect_max_executed_per_run: u64,
-    pub side_effect_tools: HashSet<String>,
+    pub side_effect_tools: Arc<HashSet<String>>,
     pub no_state_change_threshold: u32,
     pub stall_text_similarity_threshold: f64,
     pub stall_pattern_threshold: f64,
@@ -152,7 +153,7 @@ pub struct Config {
     pub stall_rewrite_max_attempts: u32,
     pub max_cost_per_run: Option<f64>,
     pub cost_warning_threshold: f64,
-    pub query_arg_keys_by_tool: HashMap<String, Vec<String>>,
+    pub query_arg_keys_by_tool: Arc<HashMap<String, Vec<String>>>,
     pub cost_model: CostModel,
     pub never_cache_tools: HashSet<String>,
     pub cache_ttl_seconds: Option<f64>,
@@ -181,18 +182,31 @@ pub struct Config {
     pub detect: crate::config_detect::DetectConfig,
 }
 
-fn default_query_keys() -> HashMap<String, Vec<String>> {
-    let qk = |keys: &[&str]| keys.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    let mut m = HashMap::new();
-    for tool in ["search_kb", "search", "search_documents"] {
-        m.insert(tool.to_string(), qk(&["query", "q"]));
-    }
-    m.insert("rag_retrieve".to_string(), qk(&["query", "q", "question"]));
-    m
+/// The package's default lists, made once per process and shared by every
+/// configuration that keeps them: building them was a quarter of the
+/// instructions of making a guard (a guard per agent run is common).
+struct DefaultLists {
+    quarantine_error_codes: Arc<HashSet<String>>,
+    side_effect_tools: Arc<HashSet<String>>,
+    query_arg_keys_by_tool: Arc<HashMap<String, Vec<String>>>,
 }
 
-fn set_of(items: &[&str]) -> HashSet<String> {
-    items.iter().map(|s| s.to_string()).collect()
+fn default_lists() -> &'static DefaultLists {
+    static LISTS: OnceLock<DefaultLists> = OnceLock::new();
+    LISTS.get_or_init(|| {
+        let set_of = |items: &[&str]| Arc::new(items.iter().map(|s| s.to_string()).collect::<HashSet<_>>());
+        let keys = |keys: &[&str]| keys.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let mut query = HashMap::new();
+        for tool in ["search_kb", "search", "search_documents"] {
+            query.insert(tool.to_string(), keys(&["query", "q"]));
+        }
+        query.insert("rag_retrieve".to_string(), keys(&["query", "q", "question"]));
+        DefaultLists {
+            quarantine_error_codes: set_of(&["401", "403", "429", "timeout", "connection_error", "5xx"]),
+            side_effect_tools: set_of(&["send_reply", "refund", "cancel"]),
+            query_arg_keys_by_tool: Arc::new(query),
+        }
+    })
 }
 
 impl Default for Config {
@@ -208,9 +222,9 @@ impl Default for Config {
             max_sequence_length: 4,
             sequence_detection_enabled: true,
             error_retry_threshold: 2,
-            quarantine_error_codes: set_of(&["401", "403", "429", "timeout", "connection_error", "5xx"]),
+            quarantine_error_codes: Arc::clone(&default_lists().quarantine_error_codes),
             side_effect_max_executed_per_run: 1,
-            side_effect_tools: set_of(&["send_reply", "refund", "cancel"]),
+            side_effect_tools: Arc::clone(&default_lists().side_effect_tools),
             no_state_change_threshold: 4,
             stall_text_similarity_threshold: 0.92,
             stall_pattern_threshold: 0.6,
@@ -218,7 +232,7 @@ impl Default for Config {
             stall_rewrite_max_attempts: 1,
             max_cost_per_run: None,
             cost_warning_threshold: 0.8,
-            query_arg_keys_by_tool: default_query_keys(),
+            query_arg_keys_by_tool: Arc::clone(&default_lists().query_arg_keys_by_tool),
             cost_model: CostModel::default(),
             never_cache_tools: HashSet::new(),
             cache_ttl_seconds: None,
@@ -385,9 +399,9 @@ impl Config {
                 "max_sequence_length" => c.max_sequence_length = count(k, v, 2, MAX_SEQUENCE)?,
                 "sequence_detection_enabled" => c.sequence_detection_enabled = boolean(k, v)?,
                 "error_retry_threshold" => c.error_retry_threshold = count(k, v, 1, MAX_THRESHOLD)?,
-                "quarantine_error_codes" => c.quarantine_error_codes = string_set(k, v)?,
+                "quarantine_error_codes" => c.quarantine_error_codes = Arc::new(string_set(k, v)?),
                 "side_effect_max_executed_per_run" => c.side_effect_max_executed_per_run = count(k, v, 1, MAX_CALLS)?,
-                "side_effect_tools" => c.side_effect_tools = string_set(k, v)?,
+                "side_effect_tools" => c.side_effect_tools = Arc::new(string_set(k, v)?),
                 "no_state_change_threshold" => c.no_state_change_threshold = count(k, v, 1, MAX_THRESHOLD)?,
                 "stall_text_similarity_threshold" => c.stall_text_similarity_threshold = unit(k, v)?,
                 "stall_pattern_threshold" => c.stall_pattern_threshold = unit(k, v)?,
@@ -395,7 +409,7 @@ impl Config {
                 "stall_rewrite_max_attempts" => c.stall_rewrite_max_attempts = count(k, v, 0, MAX_THRESHOLD)?,
                 "max_cost_per_run" => c.max_cost_per_run = opt(v, |v| budget(k, v))?,
                 "cost_warning_threshold" => c.cost_warning_threshold = unit(k, v)?,
-                "query_arg_keys_by_tool" => c.query_arg_keys_by_tool = string_lists(k, v)?,
+                "query_arg_keys_by_tool" => c.query_arg_keys_by_tool = Arc::new(string_lists(k, v)?),
                 "cost_model" => c.cost_model = cost_model(v)?,
                 "never_cache_tools" => c.never_cache_tools = string_set(k, v)?,
                 "cache_ttl_seconds" => c.cache_ttl_seconds = opt(v, |v| positive(k, v))?,
@@ -744,6 +758,28 @@ mod tests {
     }
 
     #[test]
+    fn a_configuration_setting_its_own_lists_leaves_the_shared_defaults_alone() {
+        let own = Config::from_value(&json!({
+            "secret_key": "k",
+            "side_effect_tools": ["wire_transfer"],
+            "quarantine_error_codes": [],
+            "query_arg_keys_by_tool": {"lookup": ["term"]}
+        }))
+        .unwrap();
+        assert_eq!(sorted(own.side_effect_tools.iter()), ["wire_transfer"]);
+        assert!(own.quarantine_error_codes.is_empty());
+        assert!(!own.query_arg_keys_by_tool.contains_key("search"));
+
+        // Made after, and before: both still have the package's lists.
+        for c in [Config::default(), Config::from_value(&json!({"secret_key": "k"})).unwrap()] {
+            assert_eq!(sorted(c.side_effect_tools.iter()), ["cancel", "refund", "send_reply"]);
+            assert_eq!(c.quarantine_error_codes.len(), 6);
+            assert_eq!(c.query_arg_keys_by_tool["search_kb"], ["query", "q"]);
+            assert!(!c.query_arg_keys_by_tool.contains_key("lookup"));
+        }
+    }
+
+    #[test]
     fn defaults_match_the_specification() {
         let c = Config::from_value(&json!({"secret_key": "k"})).unwrap();
         assert_eq!(c.tool_loop_window, 12);
@@ -755,9 +791,12 @@ mod tests {
         assert_eq!(c.max_sequence_length, 4);
         assert!(c.sequence_detection_enabled);
         assert_eq!(c.error_retry_threshold, 2);
-        assert_eq!(sorted(&c.quarantine_error_codes), ["401", "403", "429", "5xx", "connection_error", "timeout"]);
+        assert_eq!(
+            sorted(c.quarantine_error_codes.iter()),
+            ["401", "403", "429", "5xx", "connection_error", "timeout"]
+        );
         assert_eq!(c.side_effect_max_executed_per_run, 1);
-        assert_eq!(sorted(&c.side_effect_tools), ["cancel", "refund", "send_reply"]);
+        assert_eq!(sorted(c.side_effect_tools.iter()), ["cancel", "refund", "send_reply"]);
         assert_eq!(c.no_state_change_threshold, 4);
         assert_eq!(c.stall_text_similarity_threshold, 0.92);
         assert_eq!(c.stall_pattern_threshold, 0.6);

@@ -192,8 +192,8 @@ impl Guard {
             cfg.secret_key.bytes()
         };
         let signer = Signer::new(key);
-        let tokens = TokenSigner::new(Signer::new(key)).multilingual(cfg.detect.multilingual_text);
-        let run = RunState::new(&signer, ledger).named(&cfg, &signer);
+        let tokens = TokenSigner::new(signer.clone()).multilingual(cfg.detect.multilingual_text);
+        let run = RunState::new(&cfg, &signer, ledger);
         Guard {
             cfg,
             signer,
@@ -893,7 +893,7 @@ impl Guard {
     pub fn reset(&mut self) {
         let mut ledger = std::mem::replace(&mut self.run.ledger, Box::new(idempotency::MemoryLedger::new(1)));
         ledger.clear();
-        self.run = RunState::new(&self.signer, ledger).named(&self.cfg, &self.signer);
+        self.run = RunState::new(&self.cfg, &self.signer, ledger);
     }
 
     /// The allowed calls currently awaiting their results.

@@ -158,6 +158,14 @@ impl Signer {
     }
 }
 
+impl Clone for Signer {
+    /// The same keyed state, without hashing the key's pads again (two
+    /// compressions); the copy is wiped when dropped, as the original is.
+    fn clone(&self) -> Signer {
+        Signer { keyed: self.keyed.clone() }
+    }
+}
+
 impl Drop for Signer {
     fn drop(&mut self) {
         // The pad states are derived from the key: leave nothing behind.
@@ -296,6 +304,18 @@ mod tests {
         let s = Signer::new(b"Jefe");
         assert_eq!(
             hex(&s.sign(&[b"what do ya want ", b"for nothing?"])),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn a_clone_signs_as_the_original_and_outlives_it() {
+        // RFC 4231 test case 2, through a copy whose original is gone.
+        let original = Signer::new(b"Jefe");
+        let copy = original.clone();
+        drop(original);
+        assert_eq!(
+            hex(&copy.sign(&[b"what do ya want for nothing?"])),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
     }

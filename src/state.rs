@@ -342,7 +342,7 @@ pub const MAX_UNDRAINED_EVENTS: usize = 4096;
 
 /// A fresh random run id (32 hex characters).
 pub fn new_run_id() -> String {
-    hex::encode(unique_bytes())
+    crate::signature::hex(&unique_bytes())
 }
 
 /// 16 random bytes, for ids that must differ between runs and processes.
@@ -359,8 +359,14 @@ pub(crate) fn unique_bytes() -> [u8; 16] {
 }
 
 impl RunState {
-    pub fn new(signer: &Signer, ledger: Box<dyn IdempotencyLedger>) -> RunState {
-        let run_id: Arc<str> = Arc::from(new_run_id());
+    /// A run with nothing in it yet, under the configured `run_id` (a
+    /// restarted process resumes its run: the keys of its ticketless side
+    /// effects are the same) or a fresh random one.
+    pub fn new(cfg: &Config, signer: &Signer, ledger: Box<dyn IdempotencyLedger>) -> RunState {
+        let run_id: Arc<str> = match &cfg.run_id {
+            Some(id) => Arc::from(id.as_str()),
+            None => Arc::from(new_run_id()),
+        };
         let run_sig = signer.run_sig(&run_id);
         RunState {
             run_id,
@@ -388,17 +394,7 @@ impl RunState {
     pub fn with_memory_ledger(cfg: &Config, signer: &Signer) -> RunState {
         let ledger = MemoryLedger::with_ttl(cfg.max_ledger_entries, cfg.ledger.ttl_s)
             .with_payload_budget(cfg.max_ledger_payload_bytes);
-        RunState::new(signer, Box::new(ledger)).named(cfg, signer)
-    }
-
-    /// Take the configured `run_id`, if there is one (a restarted process
-    /// resumes its run: the keys of its ticketless side effects are the same).
-    pub fn named(mut self, cfg: &Config, signer: &Signer) -> RunState {
-        if let Some(id) = &cfg.run_id {
-            self.run_id = Arc::from(id.as_str());
-            self.run_sig = signer.run_sig(id);
-        }
-        self
+        RunState::new(cfg, signer, Box::new(ledger))
     }
 
     /// The id of `tool`, creating its per-tool state on first use. Refuses a
