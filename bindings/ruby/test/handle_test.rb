@@ -69,6 +69,42 @@ class HandleTest < Minitest::Test
     assert_nil handle_of(g).instance_variable_get(:@pointer)
   end
 
+  def test_close_frees_the_guard_with_every_block_made_for_it
+    g = guard
+    handle = handle_of(g)
+    release = handle.instance_variable_get(:@release)
+    nest = lambda do |level|
+      handle.use { level < 3 ? nest.call(level + 1) : check_and_record(g, "get_order", { order_id: level }) }
+    end
+    nest.call(1)
+    blocks = release.instance_variable_get(:@blocks)
+    assert_equal handle.instance_variable_get(:@made), blocks.size
+    refute_predicate release, :released?
+    g.close
+    assert_predicate release, :released?
+    assert_empty blocks
+  end
+
+  def test_unclosed_guards_are_freed_by_the_collector_with_their_blocks
+    releases = make_unreferenced_guards(50)
+    3.times do
+      GC.start(full_mark: true, immediate_sweep: true)
+      Thread.pass
+    end
+    freed = releases.count(&:released?)
+    # The collector is conservative: a guard still named by a stale stack
+    # slot may survive, but not most of them.
+    assert_operator freed, :>=, 40, "#{freed} of 50 unclosed guards were freed"
+  end
+
+  def make_unreferenced_guards(count)
+    Array.new(count) do |i|
+      g = AuraGuard::Guard.new(secret_key: SECRET, max_pending_calls: 2)
+      check_and_record(g, "get_order", { order_id: i })
+      handle_of(g).instance_variable_get(:@release)
+    end
+  end
+
   def test_a_failed_call_gives_its_block_back
     g = guard
     handle = handle_of(g)

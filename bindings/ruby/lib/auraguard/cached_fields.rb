@@ -39,7 +39,7 @@ module AuraGuard
     module_function
 
     # The cached result in the call block `call` (an auraguard_call's
-    # AutoPointer) as Decision#cached_result holds it ({ok:, payload:,
+    # pointer) as Decision#cached_result holds it ({ok:, payload:,
     # error_code:, cached:, side_effect_executed:, payload_kept:}, frozen
     # through and through).
     def read(call)

@@ -4,6 +4,7 @@ require "ffi"
 require_relative "native"
 require_relative "errors"
 require_relative "scratch"
+require_relative "release"
 require_relative "fast_path"
 
 module AuraGuard
@@ -30,12 +31,14 @@ module AuraGuard
   class Handle
     include FastPath
 
+    # `ptr`: a new native guard (FFI::Pointer), freed by this handle.
     def initialize(ptr)
-      @pointer = FFI::AutoPointer.new(ptr, Native.method(:auraguard_guard_free))
+      @release = Release.new
+      @pointer = FFI::AutoPointer.new(ptr, @release)
       # One block made now, so that a guard used by one thread at a time
       # never finds the pool empty (a fresh block takes the handle's lock).
       @idle = []
-      @idle.push(Scratch.block(@pointer))
+      @idle.push(Scratch.block(@pointer, @release))
       @made = 1
       @closed = false
       @lock = Mutex.new
@@ -77,12 +80,15 @@ module AuraGuard
     # None idle: one more call at once than ever before. Counted once made:
     # a block that could not be made is never given back.
     def fresh_scratch
-      pointer = @pointer
-      raise ClosedError, "the guard is closed" if pointer.nil?
+      # Made and counted under the lock that #close frees under: a block is
+      # never made for a guard being freed.
+      @lock.synchronize do
+        raise ClosedError, "the guard is closed" if @pointer.nil?
 
-      block = Scratch.block(pointer)
-      @lock.synchronize { @made += 1 }
-      block
+        block = Scratch.block(@pointer, @release)
+        @made += 1
+        block
+      end
     end
 
     # A call that took `scratch` after #close: gives it back and raises.

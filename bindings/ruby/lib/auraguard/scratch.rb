@@ -8,7 +8,7 @@ module AuraGuard
   # The native memory a hot-path call hands the library: an auraguard_call
   # block of include/auraguard.h (the guard, the decision the check wrote,
   # a cache hit's cached result and the error message, made by
-  # auraguard_call_new and freed with the block's AutoPointer), and for
+  # auraguard_call_new and freed with its guard by the Handle's Release), and for
   # check_output the `auraguard_decision **` and `char **error_out` slots.
   #
   # Each guard's Handle keeps the blocks it made and lends one to each
@@ -56,7 +56,7 @@ module AuraGuard
              :kept_count, :uint64
     end
 
-    # The parts of a block: the auraguard_call (an AutoPointer: fields are
+    # The parts of a block: the auraguard_call (an FFI::Pointer: fields are
     # read from it at the offsets below), its address (what the calls
     # take), the memo of its kept cached result, check_output's two slots.
     CALL = 0
@@ -76,16 +76,15 @@ module AuraGuard
     # reads nothing through a NULL pointer, hence 1).
     MEMORY = FFI::Pointer.new(1)
 
-    FREE = Native.method(:auraguard_call_free)
-
     module_function
 
-    # A new block for the guard `pointer`: [call, address, memo_summary,
+    # A new block for the guard `pointer`, to be freed by `release` (the
+    # guard's Release): [call, address, memo_summary,
     # memo_decision, out, error].
-    def block(pointer)
+    def block(pointer, release)
       call = NativeCall.with_out_pointers do |out, err|
         NativeCall.check!(Native.auraguard_call_new(pointer, out, err), err)
-        FFI::AutoPointer.new(out.read_pointer, FREE)
+        release.adopt(out.read_pointer)
       end
       slots = FFI::MemoryPointer.new(:pointer, 2)
       [call, call.address, nil, nil, slots, slots + FFI.type_size(:pointer)]

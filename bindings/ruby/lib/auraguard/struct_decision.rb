@@ -42,7 +42,7 @@ module AuraGuard
 
     module_function
 
-    # The decision in `call` (the block's AutoPointer) whose summary word is
+    # The decision in `call` (the block's auraguard_call) whose summary word is
     # `summary`; `block` is the Scratch block, for a kept cached result.
     def read(block, call, summary)
       action = Decision::ACTIONS[summary & 0xff] || Decision::ACTIONS.fetch(summary & 0xff)
