@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -151,5 +152,56 @@ func TestRunBeyondTheConcurrencyIsRefused(t *testing.T) {
 	}
 	if _, err := New(Config{SecretKey: testKey, Concurrency: Int(0)}); !errors.Is(err, ErrConfig) {
 		t.Fatalf("Concurrency 0: %v, want ErrConfig", err)
+	}
+}
+
+// A guard lets as many Run calls be in flight as its max_pending_calls,
+// whether the setting came in a Config or in JSON, and refuses one more.
+func TestRunsInFlightFollowMaxPendingCallsHoweverItIsGiven(t *testing.T) {
+	fromConfig, err := New(Config{SecretKey: testKey, MaxPendingCalls: Int(2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fromConfig.Close()
+	fromJSON, err := NewFromJSON([]byte(`{"secret_key":"` + testKey + `","max_pending_calls":2}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fromJSON.Close()
+	for name, g := range map[string]*Guard{"Config": fromConfig, "JSON": fromJSON} {
+		inside, release := make(chan struct{}), make(chan struct{})
+		done := make(chan error, 2)
+		for i := 0; i < 2; i++ {
+			tool := "slow_" + strconv.Itoa(i)
+			go func() {
+				_, err := g.Run(context.Background(), tool, nil, func(context.Context) (any, error) {
+					inside <- struct{}{}
+					<-release
+					return "ok", nil
+				})
+				done <- err
+			}()
+		}
+		// Both are inside before the third is tried; one refused ends the test.
+		for entered := 0; entered < 2; entered++ {
+			select {
+			case <-inside:
+			case err := <-done:
+				t.Fatalf("%s: Run %d of 2 did not run: %v", name, entered+1, err)
+			}
+		}
+		_, err := g.Run(context.Background(), "third", nil, func(context.Context) (any, error) {
+			t.Errorf("%s: a third Run must not execute", name)
+			return nil, nil
+		})
+		if !errors.Is(err, ErrBusy) {
+			t.Fatalf("%s: third Run: %v, want ErrBusy", name, err)
+		}
+		close(release)
+		for i := 0; i < 2; i++ {
+			if err := <-done; err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+		}
 	}
 }

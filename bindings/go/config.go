@@ -1,8 +1,10 @@
 package auraguard
 
 import (
-	"bytes"
 	"encoding/json"
+	"reflect"
+	"strings"
+	"sync"
 )
 
 // Config mirrors the engine's configuration keys. A nil field is left out of
@@ -159,21 +161,66 @@ func Bool(v bool) *bool { return &v }
 // MarshalJSON writes the configuration object the engine reads, leaving out
 // every nil field so that the engine's default applies to it. (A nil pointer,
 // slice or map encodes as null; dropping the nulls is what omitempty cannot
-// do without also dropping deliberately empty lists.)
+// do without also dropping deliberately empty lists.) Only the fields that
+// are set are encoded, each by encoding/json: a guard per agent run is
+// common, and encoding all sixty fields, reading the result back into a map
+// to drop the nulls and encoding the map again took most of New's time.
 func (c Config) MarshalJSON() ([]byte, error) {
-	type plain Config // without this method
-	raw, err := json.Marshal(plain(c))
-	if err != nil {
-		return nil, err
-	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil {
-		return nil, err
-	}
-	for key, value := range fields {
-		if bytes.Equal(value, []byte("null")) {
-			delete(fields, key)
+	v := reflect.ValueOf(c)
+	out := append(make([]byte, 0, 256), '{')
+	for _, f := range configFieldsOf() {
+		field := v.Field(f.index)
+		if f.skip(field) {
+			continue
 		}
+		value, err := json.Marshal(field.Interface())
+		if err != nil {
+			return nil, err
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out = append(append(append(out, f.key...), ':'), value...)
 	}
-	return json.Marshal(fields)
+	return append(out, '}'), nil
+}
+
+// configField is one Config field that becomes a key: its index, its key
+// as JSON text with the quotes, and whether it is left out when empty
+// (omitempty) as well as when nil.
+type configField struct {
+	index     int
+	key       []byte
+	omitEmpty bool
+}
+
+// skip says whether the field's value is left out of the JSON.
+func (f configField) skip(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface:
+		return v.IsNil()
+	}
+	return f.omitEmpty && v.IsZero()
+}
+
+var configFields struct {
+	once   sync.Once
+	fields []configField
+}
+
+// configFieldsOf reads Config's fields and their json tags, once.
+func configFieldsOf() []configField {
+	configFields.once.Do(func() {
+		t := reflect.TypeOf(Config{})
+		for i := 0; i < t.NumField(); i++ {
+			name, options, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+			if name == "-" || !t.Field(i).IsExported() {
+				continue
+			}
+			key, _ := json.Marshal(name)
+			configFields.fields = append(configFields.fields,
+				configField{index: i, key: key, omitEmpty: strings.Contains(","+options+",", ",omitempty,")})
+		}
+	})
+	return configFields.fields
 }

@@ -47,12 +47,23 @@ func New(cfg Config) (*Guard, error) {
 	if err != nil {
 		return nil, &Error{Status: StatusConfig, Message: "configuration cannot be encoded: " + err.Error()}
 	}
-	return NewFromJSON(raw)
+	capacity := defaultPendingCalls
+	if cfg.MaxPendingCalls != nil && *cfg.MaxPendingCalls >= 1 {
+		capacity = *cfg.MaxPendingCalls
+	}
+	return openGuard(raw, capacity)
 }
 
 // NewFromJSON creates a Guard from a configuration given as a JSON object,
 // with the keys listed in the README (the same keys Config has).
 func NewFromJSON(config []byte) (*Guard, error) {
+	return openGuard(config, pendingCapacity(config))
+}
+
+// openGuard makes the guard of a configuration whose max_pending_calls is
+// capacity (read from the Config itself when there is one, rather than
+// parsed back out of its JSON).
+func openGuard(config []byte, capacity int) (*Guard, error) {
 	cfg, err := cString(config, "configuration")
 	if err != nil {
 		return nil, err
@@ -63,7 +74,7 @@ func NewFromJSON(config []byte) (*Guard, error) {
 	if err := statusError(status, msg); err != nil {
 		return nil, err
 	}
-	g := &Guard{ptr: ptr, events: &eventSink{}, capacity: pendingCapacity(config)}
+	g := &Guard{ptr: ptr, events: &eventSink{}, capacity: capacity}
 	g.eventHandle = cgo.NewHandle(g.events)
 	// A safety net for a Guard that is dropped without Close.
 	runtime.SetFinalizer(g, (*Guard).Close)
