@@ -21,15 +21,18 @@ namespace AuraGuard
         /// <exception cref="AuraGuardException">Status <see cref="GuardStatus.Config"/>
         /// with a message naming the rejected key.</exception>
         public Guard(GuardConfig config)
-            : this((config ?? Throw<GuardConfig>("config")).ToJson())
+            : this((config ?? Throw<GuardConfig>("config")).ToJson(), config.PendingCalls() ?? 1)
         {
         }
 
-        private Guard(string configJson)
+        // capacity: max_pending_calls, taken from the GuardConfig itself rather than
+        // parsed back out of the JSON it wrote (a guard per agent run is common); null
+        // for JSON given as it is, read once the engine has accepted it.
+        private Guard(string configJson, int? capacity)
         {
             _handle = CreateHandle(configJson);
             _native = _handle.DangerousGetHandle();
-            _capacity = PendingCapacity(configJson);
+            _capacity = capacity.HasValue ? Math.Max(capacity.Value, 1) : PendingCapacity(configJson);
             _nativeCallback = OnNativeEvent;
         }
 
@@ -39,7 +42,7 @@ namespace AuraGuard
         public static Guard FromJson(string configJson)
         {
             if (configJson == null) throw new ArgumentNullException("configJson");
-            return new Guard(configJson);
+            return new Guard(configJson, null);
         }
 
         /// <summary>The native library's version string.</summary>

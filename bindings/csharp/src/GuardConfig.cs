@@ -99,7 +99,6 @@ namespace AuraGuard
             "identical_toolcall_loop", "arg_jitter_loop", "same_result_loop", "sequence_loop", "max_calls_per_tool",
         }.AsReadOnly();
 
-        /// <summary>The configuration JSON given to the engine.</summary>
         /// <summary>
         /// How many threads or concurrent tasks may run tools through the guard at once
         /// (Run, RunAsync, or CheckTool/RecordResult pairs). Raises
@@ -110,7 +109,9 @@ namespace AuraGuard
         /// </summary>
         public int? Concurrency { get; set; }
 
-        private int? PendingCalls()
+        /// <summary>max_pending_calls as sent to the engine (null: the engine's default, 1),
+        /// raised to <see cref="Concurrency"/>.</summary>
+        internal int? PendingCalls()
         {
             if (!Concurrency.HasValue) return MaxPendingCalls;
             if (Concurrency.Value < 1)
@@ -118,6 +119,7 @@ namespace AuraGuard
             return Math.Max(MaxPendingCalls ?? 1, Concurrency.Value);
         }
 
+        /// <summary>The configuration JSON given to the engine.</summary>
         public string ToJson()
         {
             var o = new JsonObjectBuilder();

@@ -322,6 +322,38 @@ namespace AuraGuard.Tests
         }
 
         [Test]
+        public void RunsInFlightFollowMaxPendingCallsHoweverItIsGiven()
+        {
+            var guards = new Dictionary<string, Guard>
+            {
+                { "MaxPendingCalls", TestSupport.NewGuard(c => c.MaxPendingCalls = 2) },
+                { "Concurrency", TestSupport.NewGuard(c => c.Concurrency = 2) },
+                { "JSON", Guard.FromJson("{\"secret_key\":\"" + TestSupport.Key + "\",\"max_pending_calls\":2}") },
+            };
+            foreach (var named in guards)
+            {
+                Guard guard = named.Value;
+                using (guard)
+                using (var inside = new CountdownEvent(2))
+                using (var release = new ManualResetEventSlim())
+                {
+                    var slow = new List<Task<string>>();
+                    for (int i = 0; i < 2; i++)
+                    {
+                        string tool = "slow_" + i;
+                        slow.Add(Task.Run(() => guard.Run(tool, null, () => { inside.Signal(); release.Wait(); return "ok"; })));
+                    }
+                    // Both inside (or one refused, which fails the wait's result below).
+                    Task.WaitAny(Task.Run(() => inside.Wait()), Task.WhenAny(slow));
+                    Assert.AreEqual(0, inside.CurrentCount, named.Key + ": both runs should be inside");
+                    Assert.Throws<GuardBusyException>(() => guard.Run("third", null, () => "must not run"), named.Key);
+                    release.Set();
+                    foreach (var t in slow) Assert.AreEqual("ok", t.Result, named.Key);
+                }
+            }
+        }
+
+        [Test]
         public void EveryStringRejectsNul()
         {
             using (var guard = TestSupport.NewGuard())
