@@ -72,7 +72,7 @@ namespace AuraGuard
         private static unsafe Decision FromKept(CallBlock block, CallFields* f)
         {
             CachedFields* c = &f->Cached;
-            if (block.MadeFor != f->KeptCount || block.PayloadJson == null)
+            if (block.MadeFor != f->KeptCount) // the count is 1 and up once a result is kept
             {
                 block.PayloadJson = Utf8Text.Decode(c->PayloadJson, (int)c->PayloadLen);
                 block.ErrorCode = c->ErrorCode == null ? null : Utf8Text.Decode(c->ErrorCode, (int)c->ErrorCodeLen);

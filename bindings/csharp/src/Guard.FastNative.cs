@@ -4,8 +4,8 @@ using System.Security;
 
 namespace AuraGuard
 {
-    // The hot-path C API (include/auraguard.h): auraguard_check_tool_fast fills a
-    // caller-owned struct instead of writing JSON, auraguard_record_result_fast takes
+    // The hot-path C API (include/auraguard.h): a check writes its decision as a
+    // struct into a call block (Guard.CallBlocks.cs) instead of JSON, auraguard_record_result_fast takes
     // the result's fields as parameters, and text crosses as pointer and length.
     // Every signature is blittable (pointers, integers, the status enum; the guard
     // as its raw pointer, see Guard.Calls.cs), so the runtime's stub marshals nothing; the out
@@ -54,11 +54,6 @@ namespace AuraGuard
         private static unsafe class FastNative
         {
             private const string Lib = "auraguard";
-
-            [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-            internal static extern GuardStatus auraguard_check_tool_fast(IntPtr guard, byte* tool, void* toolLen,
-                byte* argsJson, void* argsLen, byte* ticketId, void* ticketLen, int sideEffect,
-                CheckResult* result, byte** errorOut);
 
             [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
             internal static extern GuardStatus auraguard_record_result_fast(IntPtr guard, ulong callId, byte ok,
