@@ -59,9 +59,9 @@ pub struct auraguard_call {
     /// overwrites the field without releasing it).
     pub error: *mut c_char,
     /// The decision whose cached result is in `cached` (library-owned).
-    kept: *mut auraguard_decision,
+    pub(crate) kept: *mut auraguard_decision,
     /// How many decisions the block has kept.
-    kept_count: u64,
+    pub(crate) kept_count: u64,
 }
 
 impl auraguard_call {

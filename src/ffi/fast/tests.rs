@@ -1,6 +1,7 @@
-//! The fast path decides exactly as the JSON path: the same random call
-//! sequences through both give the same actions, reasons, call ids,
-//! idempotency keys and rare fields, and leave the same counters.
+//! The fast path and the call blocks decide exactly as the JSON path: the
+//! same random call sequences through all three give the same actions,
+//! reasons, call ids, idempotency keys and rare fields, and leave the same
+//! counters.
 
 use std::ffi::{c_char, CStr, CString};
 use std::ptr::{null, null_mut};
@@ -9,7 +10,11 @@ use proptest::prelude::*;
 use serde_json::Value;
 
 use super::*;
-use crate::ffi::decision::{auraguard_decision_free, auraguard_decision_json};
+use crate::ffi::call::{
+    auraguard_call, auraguard_call_check, auraguard_call_check_bytes, auraguard_call_free, auraguard_call_new,
+    auraguard_call_record, auraguard_call_record_ok,
+};
+use crate::ffi::decision::{auraguard_cached_result, auraguard_decision_free, auraguard_decision_json};
 use crate::ffi::guard::*;
 use crate::ffi::strings::auraguard_string_free;
 
@@ -155,8 +160,12 @@ fn fast_as_json(r: &auraguard_check_result) -> Value {
     v
 }
 
-/// One op on both guards; panics where they disagree.
-fn run_both(json_g: *mut auraguard_guard, fast_g: *mut auraguard_guard, op: &Op, issued: &mut Vec<u64>) {
+/// What the JSON path answered to an op: its status, and its decision when
+/// the op was a check that succeeded.
+type Answer = (auraguard_status, Option<Value>);
+
+/// One op on both guards; panics where they disagree. The JSON path's answer.
+fn run_both(json_g: *mut auraguard_guard, fast_g: *mut auraguard_guard, op: &Op, issued: &mut Vec<u64>) -> Answer {
     match op {
         Op::Check { tool, args, ticket, side_effect } => {
             let (t, a, k) = (CString::new(*tool).unwrap(), CString::new(args.as_str()).unwrap(), opt_c(*ticket));
@@ -190,7 +199,7 @@ fn run_both(json_g: *mut auraguard_guard, fast_g: *mut auraguard_guard, op: &Op,
             };
             assert_eq!(st_json, st_fast);
             if st_json != auraguard_status::AURAGUARD_OK {
-                return;
+                return (st_json, None);
             }
             let r = unsafe { r.assume_init() };
             let from_json: Value = serde_json::from_str(&unsafe { take(text) }).unwrap();
@@ -199,15 +208,10 @@ fn run_both(json_g: *mut auraguard_guard, fast_g: *mut auraguard_guard, op: &Op,
                 issued.push(id);
             }
             unsafe { auraguard_decision_free(r.details) };
+            (st_json, Some(from_json))
         }
         Op::Record { which, ok, payload, code, executed } => {
-            // 0: the latest call (no id); 1, 2: an issued id (maybe recorded
-            // already); 3: an id never issued.
-            let call_id = match which {
-                0 => 0,
-                3 => 9_999,
-                n => issued.iter().rev().nth(*n as usize - 1).copied().unwrap_or(0),
-            };
+            let call_id = record_id(*which, issued);
             let mut obj = serde_json::json!({"ok": ok});
             if call_id != 0 {
                 obj["call_id"] = call_id.into();
@@ -229,6 +233,7 @@ fn run_both(json_g: *mut auraguard_guard, fast_g: *mut auraguard_guard, op: &Op,
             let st_fast =
                 unsafe { auraguard_record_result_fast(fast_g, call_id, *ok, pp, pl, cp, cl, *executed, null_mut()) };
             assert_eq!(st_json, st_fast, "record {text:?}");
+            (st_json, None)
         }
     }
 }
@@ -237,16 +242,161 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
     #[test]
-    fn the_fast_path_decides_as_the_json_path(ops in prop::collection::vec(op(), 1..60), detect in any::<bool>()) {
+    fn the_fast_path_and_call_blocks_decide_as_the_json_path(
+        ops in prop::collection::vec(op(), 1..60),
+        detect in any::<bool>(),
+    ) {
         let config = if detect { DETECT_CONFIG } else { CONFIG };
         let (json_g, fast_g) = (guard_for(config), guard_for(config));
+        let blocks = Blocks::new(guard_for(config));
         let mut issued = Vec::new();
-        for op in &ops {
-            run_both(json_g, fast_g, op, &mut issued);
+        for (i, op) in ops.iter().enumerate() {
+            let answer = run_both(json_g, fast_g, op, &mut issued);
+            blocks.run(i, op, &issued, answer);
         }
         prop_assert_eq!(stats(json_g), stats(fast_g));
+        prop_assert_eq!(stats(json_g), stats(blocks.guard));
         unsafe { auraguard_guard_free(json_g) };
         unsafe { auraguard_guard_free(fast_g) };
+    }
+}
+
+/// The third guard of the comparison and two call blocks on it, used in
+/// turn (a block keeps a cache hit's result; the other must not be misled
+/// by it). Its checks and records alternate between the calls by length
+/// and the calls by NUL-terminated text, and a plain success is recorded
+/// with `auraguard_call_record_ok`, as the bindings do.
+struct Blocks {
+    guard: *mut auraguard_guard,
+    blocks: [*mut auraguard_call; 2],
+}
+
+impl Blocks {
+    fn new(guard: *mut auraguard_guard) -> Blocks {
+        let mut blocks = [null_mut(); 2];
+        for b in &mut blocks {
+            assert_eq!(unsafe { auraguard_call_new(guard, b, null_mut()) }, auraguard_status::AURAGUARD_OK);
+        }
+        Blocks { guard, blocks }
+    }
+
+    /// One op through a block; panics where it disagrees with the JSON
+    /// path's answer to it.
+    fn run(&self, i: usize, op: &Op, issued: &[u64], (status, want): Answer) {
+        let call = self.blocks[i % 2];
+        let by_length = i % 3 != 0;
+        let st = match op {
+            Op::Check { tool, args, ticket, side_effect } => unsafe {
+                if by_length {
+                    let (kp, kl) = ptr_len(*ticket);
+                    auraguard_call_check_bytes(
+                        call,
+                        tool.as_ptr(),
+                        tool.len(),
+                        args.as_ptr(),
+                        args.len(),
+                        kp,
+                        kl,
+                        *side_effect,
+                    )
+                } else {
+                    let (t, a, k) =
+                        (CString::new(*tool).unwrap(), CString::new(args.as_str()).unwrap(), opt_c(*ticket));
+                    auraguard_call_check(
+                        call,
+                        t.as_ptr(),
+                        a.as_ptr(),
+                        k.as_ref().map_or(null(), |k| k.as_ptr()),
+                        *side_effect,
+                    )
+                }
+            },
+            Op::Record { which, ok, payload, code, executed } => {
+                let call_id = record_id(*which, issued);
+                let (p, c) = (opt_c(*payload), opt_c(*code));
+                let pp = p.as_ref().map_or(null(), |p| p.as_ptr());
+                unsafe {
+                    if *ok && code.is_none() && *executed == -1 {
+                        auraguard_call_record_ok(call, call_id, pp)
+                    } else {
+                        auraguard_call_record(
+                            call,
+                            call_id,
+                            *ok,
+                            pp,
+                            c.as_ref().map_or(null(), |c| c.as_ptr()),
+                            *executed,
+                        )
+                    }
+                }
+            }
+        };
+        assert_eq!(st, status, "{op:?} through a call block");
+        let block = unsafe { &mut *call };
+        if st != auraguard_status::AURAGUARD_OK {
+            assert!(!block.error.is_null(), "a failure leaves its message in the block");
+            unsafe { auraguard_string_free(std::mem::replace(&mut block.error, null_mut())) };
+            return;
+        }
+        assert!(block.error.is_null());
+        let Some(want) = want else { return };
+        let r = &block.result;
+        assert_eq!(
+            block.summary & 0xffff,
+            (r.action as u64 & 0xff) | u64::from(r.flags & 0xff) << 8,
+            "the summary's action and flags"
+        );
+        assert_eq!(block.summary >> 32, block.kept_count, "the summary's count of kept results");
+        let got = if r.flags & auraguard_check_flag::AURAGUARD_CHECK_KEPT as u32 != 0 {
+            assert!(r.details.is_null() && !block.kept.is_null());
+            assert_ne!(block.summary >> 16 & 0xffff, 0, "a kept hit's reason is a fixed code");
+            kept_as_json(r, &block.cached)
+        } else {
+            let v = fast_as_json(r);
+            unsafe { auraguard_decision_free(std::mem::replace(&mut block.result.details, null_mut())) };
+            v
+        };
+        assert_eq!(got, want, "{op:?} through a call block");
+    }
+}
+
+impl Drop for Blocks {
+    fn drop(&mut self) {
+        for b in self.blocks {
+            unsafe { auraguard_call_free(b) };
+        }
+        unsafe { auraguard_guard_free(self.guard) };
+    }
+}
+
+/// A kept cache hit as the JSON path writes it: the reason and the cached
+/// result read from the block.
+fn kept_as_json(r: &auraguard_check_result, c: &auraguard_cached_result) -> Value {
+    let text = |p: *const c_char, n: usize| {
+        unsafe { std::str::from_utf8(std::slice::from_raw_parts(p.cast::<u8>(), n)) }.unwrap().to_string()
+    };
+    let reason = unsafe { CStr::from_ptr(r.reason) }.to_str().unwrap();
+    assert_eq!(reason.len(), r.reason_len);
+    let mut cached = serde_json::json!({
+        "ok": c.ok,
+        "payload": serde_json::from_str::<Value>(&text(c.payload_json, c.payload_len)).unwrap(),
+        "error_code": (!c.error_code.is_null()).then(|| text(c.error_code, c.error_code_len)),
+        "cached": c.cached,
+        "side_effect_executed": c.side_effect_executed,
+    });
+    if !c.payload_kept {
+        cached["payload_kept"] = false.into();
+    }
+    serde_json::json!({"action": "cache", "reason": reason, "cached_result": cached})
+}
+
+/// The call id a record op names: 0 (the latest call, no id), one of the
+/// last two issued (maybe recorded already), or one never issued.
+fn record_id(which: u8, issued: &[u64]) -> u64 {
+    match which {
+        0 => 0,
+        3 => 9_999,
+        n => issued.iter().rev().nth(n as usize - 1).copied().unwrap_or(0),
     }
 }
 
