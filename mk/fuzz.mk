@@ -13,7 +13,7 @@
 .PHONY: fuzz-deps fuzz-proptest fuzz-regressions fuzz-run
 
 FUZZ_SECONDS ?= 600
-FUZZ_TARGETS ?= config check_tool record_result check_output state_load ops
+FUZZ_TARGETS ?= config check_tool record_result check_output state_load ops hot_paths
 # Extra libFuzzer flags, e.g. -jobs=1 or -max_len=8192.
 FUZZ_FLAGS   ?=
 FUZZ_OUT     := build/fuzz

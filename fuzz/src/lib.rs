@@ -11,6 +11,7 @@
 //! A broken promise panics, which libFuzzer reports as a crash.
 
 pub mod contract;
+pub mod hot;
 pub mod json;
 pub mod run;
 
@@ -113,6 +114,11 @@ impl CGuard {
                 Err(f)
             }
         }
+    }
+
+    /// The guard, for calls this wrapper does not make (the hot paths, `hot`).
+    pub fn as_ptr(&self) -> *mut auraguard_guard {
+        self.0
     }
 
     /// A guard from a configuration known to be valid.
