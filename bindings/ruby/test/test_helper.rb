@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
 require "minitest/autorun"
+require "minitest/mock"
 require "auraguard"
 
 # Builds guards with a fixed test key and closes them after each test, so a

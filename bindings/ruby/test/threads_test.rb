@@ -8,6 +8,27 @@ class ThreadsTest < Minitest::Test
   THREADS = 8
   CALLS = 60
 
+  # A guard makes its event and run locks on first use: threads that ask
+  # for one at the same moment must all get the same lock, or a run's count
+  # of calls in flight would go unguarded. Mutex.new yields to the other
+  # threads here, so that they ask while the first lock is being made.
+  def test_threads_asking_for_a_lock_at_once_all_get_the_same_one
+    %i[run_lock event_lock].each do |lock|
+      g = guard
+      make = Mutex.method(:new)
+      made = Queue.new
+      start = Queue.new
+      locks = Mutex.stub(:new, -> { Thread.pass; make.call.tap { |m| made << m } }) do
+        threads = Array.new(THREADS) { Thread.new { start.pop; g.send(lock) } }
+        THREADS.times { start << true }
+        threads.map(&:value)
+      end
+      assert_equal 1, locks.uniq(&:object_id).size, "#{lock}: threads got different locks"
+      assert_equal 1, made.size, "#{lock}: made more than once"
+      g.close
+    end
+  end
+
   def test_eight_threads_share_a_guard_and_the_counters_add_up
     g = guard(max_pending_calls: THREADS, max_calls_per_tool: THREADS * CALLS)
     events = Queue.new

@@ -143,7 +143,7 @@ module AuraGuard
       scratch = @idle.pop || fresh_scratch
       closed!(scratch) if @closed
       begin
-        out = scratch[Scratch::OUT]
+        out = scratch[Scratch::OUT] || Scratch.out_slots(scratch)
         error = scratch[Scratch::ERROR]
         status = Native.auraguard_check_output_fast(@pointer, text, text.bytesize, out, error)
         unless status == 0

@@ -18,7 +18,7 @@ module AuraGuard
     # "record_failed" event): the value was not JSON or too large, or its
     # call was no longer waiting.
     def record_failures
-      @run_lock.synchronize { @record_failures }
+      run_lock.synchronize { @record_failures }
     end
 
     # check, execute, record: yields the Decision when the call is allowed and
@@ -66,7 +66,7 @@ module AuraGuard
     private
 
     def init_run_state(capacity)
-      @run_lock = Mutex.new
+      @run_lock = nil # made by #run_lock on first use
       @capacity = capacity
       @runs_in_flight = 0
       @record_failures = 0
@@ -150,12 +150,12 @@ module AuraGuard
     end
 
     def record_failed(name, problem, pending)
-      @run_lock.synchronize { @record_failures += 1 }
+      run_lock.synchronize { @record_failures += 1 }
       pending << JSON.generate(event: "record_failed", tool: name.to_s, reason: problem)
     end
 
     def enter_run
-      @run_lock.synchronize do
+      run_lock.synchronize do
         if @runs_in_flight >= @capacity
           raise BusyError, "#{@runs_in_flight} run calls already in flight and the guard's concurrency " \
                            "(max_pending_calls) is #{@capacity}; create the guard with concurrency: set to " \
@@ -167,7 +167,7 @@ module AuraGuard
 
     # The call is recorded: its events (and any record_failed) reach the block.
     def leave_run(faults, pending)
-      @run_lock.synchronize { @runs_in_flight -= 1 }
+      run_lock.synchronize { @runs_in_flight -= 1 }
       events = faults.held + pending
       run_block(events, faults) unless events.empty?
     end
