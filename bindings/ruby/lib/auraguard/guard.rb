@@ -164,9 +164,9 @@ module AuraGuard
     private
 
     # Made for the guards that ask: a Mutex costs about 3,400 instructions
-    # to make and collect, a third of making a guard in all, and most guards
-    # never register an event block or use #run. MAKING_LOCKS makes each
-    # exactly once when threads ask at the same time.
+    # to make and collect (the three a guard made were an eighth of making
+    # one), and most guards never register an event block or use #run.
+    # MAKING_LOCKS makes each exactly once when threads ask at the same time.
     MAKING_LOCKS = Mutex.new
     private_constant :MAKING_LOCKS
 
