@@ -23,7 +23,7 @@ pub fn check(cfg: &Config, run: &mut RunState, tokens: &mut TokenSigner, call: &
     let q = query(state.rules.query_keys.as_deref(), call)?;
     let set = tokens.token_set(&q);
     let similar =
-        state.jitter_history.iter().filter(|h| h.overlap(&set) >= cfg.arg_jitter_similarity_threshold).count();
+        state.jitter_history.iter().filter(|h| set.overlaps_at_least(h, cfg.arg_jitter_similarity_threshold)).count();
     remember(cfg, run, call.tool, set);
     if similar < cfg.arg_jitter_repeat_threshold {
         return None;
