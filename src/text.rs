@@ -18,28 +18,58 @@ pub fn tokens(text: &str) -> Vec<String> {
     out
 }
 
+/// [`ASCII_CLASS`] of a lower-case letter or a digit.
+const WORD: u8 = 1;
+/// [`ASCII_CLASS`] of an upper-case letter.
+const UPPER: u8 = 2;
+
+/// What each byte of ASCII text is to the tokenizer: 0 between words,
+/// [`WORD`] or [`UPPER`] in one.
+static ASCII_CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = if c.is_ascii_uppercase() {
+            UPPER
+        } else if c.is_ascii_alphanumeric() {
+            WORD
+        } else {
+            0
+        };
+        b += 1;
+    }
+    table
+};
+
 /// Call `f` with each token of `text`, lower-cased in `buf` (no allocation
 /// once `buf` has grown).
 pub fn for_each_token(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
     if text.is_ascii() {
         // Most messages: bytes are characters, so words are found a byte at
-        // a time, and a word already in lower case is handed over as it is.
+        // a time, each byte classed by one table read, and a word already in
+        // lower case is handed over as it is.
         let bytes = text.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
-            if !bytes[i].is_ascii_alphanumeric() {
+            if ASCII_CLASS[usize::from(bytes[i])] == 0 {
                 i += 1;
                 continue;
             }
             let start = i;
-            let mut upper = false;
-            while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
-                upper |= bytes[i].is_ascii_uppercase();
+            let mut classes = 0;
+            while i < bytes.len() {
+                let class = ASCII_CLASS[usize::from(bytes[i])];
+                if class == 0 {
+                    break;
+                }
+                classes |= class;
                 i += 1;
             }
-            // ASCII throughout, so any byte offset is a character boundary.
-            let word = &text[start..i];
-            if upper {
+            // SAFETY: the text is ASCII throughout, so any byte offset is a
+            // character boundary.
+            let word = unsafe { text.get_unchecked(start..i) };
+            if classes & UPPER != 0 {
                 buf.clear();
                 buf.push_str(word);
                 buf.make_ascii_lowercase();
