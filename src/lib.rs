@@ -39,6 +39,7 @@ pub mod error;
 pub mod events;
 pub mod ffi;
 pub mod guard;
+pub mod intervention_log;
 pub mod json_number;
 pub mod json_scan;
 pub mod ledger;

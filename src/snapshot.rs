@@ -19,6 +19,7 @@ use serde_json::Value;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::guard::Guard;
+use crate::intervention_log::InterventionLog;
 use crate::primitives::idempotency::LedgerEntry;
 use crate::signature::{canonical, hex, parse_hex, Sig};
 use crate::state::{Counters, RunState};
@@ -215,7 +216,8 @@ impl Guard {
         run.counters = b.counters;
         run.stall = b.stall.restore()?;
         run.cost = b.cost.restore(cfg, &run)?;
-        run.interventions = sections::restore_queue(b.interventions, cfg.max_intervention_log, |i| i.restore(&run))?;
+        let restored = sections::restore_queue(b.interventions, cfg.max_intervention_log, |i| i.restore(&run))?;
+        run.interventions = InterventionLog::from_entries(restored, cfg.max_intervention_log);
         if let Some(detect) = b.detect {
             crate::snapshot_detect::load(cfg, &mut run, detect, self.now())?;
         }

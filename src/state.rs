@@ -329,7 +329,7 @@ pub struct RunState {
     pub counters: Counters,
     pub stall: StallState,
     pub cost: CostState,
-    pub interventions: VecDeque<LoggedIntervention>,
+    pub interventions: crate::intervention_log::InterventionLog,
     /// Events produced since the last drain (only kept while a sink listens;
     /// at most `MAX_UNDRAINED_EVENTS`, the oldest dropped first).
     pub events: Vec<Event>,
@@ -385,7 +385,7 @@ impl RunState {
             counters: Counters::default(),
             stall: StallState::default(),
             cost: CostState::default(),
-            interventions: VecDeque::new(),
+            interventions: Default::default(),
             events: Vec::new(),
             detect: Default::default(),
         }
@@ -458,10 +458,7 @@ impl RunState {
         if listening {
             self.push_event(Event::Intervention(self.intervention(&entry)));
         }
-        if self.interventions.len() >= cfg.max_intervention_log {
-            self.interventions.pop_front();
-        }
-        self.interventions.push_back(entry);
+        self.interventions.push(entry, cfg.max_intervention_log);
     }
 
     /// A logged intervention as reported, with its run and tool named.
