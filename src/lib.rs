@@ -60,6 +60,7 @@ pub mod text;
 pub mod text_multilingual;
 pub mod text_phrases;
 pub mod text_stall;
+pub mod token_memo;
 pub mod token_set;
 pub mod window;
 

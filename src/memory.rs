@@ -19,7 +19,7 @@ use std::collections::VecDeque;
 use crate::config::Config;
 use crate::guard::{MAX_ERROR_CODE_BYTES, MAX_TOOL_NAME_BYTES};
 use crate::state::{MAX_TALLIED_REASONS, MAX_UNDRAINED_EVENTS};
-use crate::text::TOKEN_MEMO;
+use crate::token_memo::TOKEN_MEMO;
 
 /// What one query's token set is charged in a jitter history. It costs
 /// less (16 bytes a token in one allocation, its allocator header and a
@@ -55,8 +55,10 @@ const TOOL: usize = 2 * MAX_TOOL_NAME_BYTES + 768;
 const ERROR_STREAK: usize = 96 + MAX_ERROR_CODE_BYTES;
 /// One distinct reason in the report's tally.
 const TALLIED_REASON: usize = 128 + MAX_ERROR_CODE_BYTES;
-/// A remembered token signature.
+/// A remembered signature (of a token, and the fixed part of a slot of
+/// the memos of arguments, payloads and tickets).
 const MEMO_ENTRY: usize = 64;
+const _: () = assert!(crate::token_memo::BYTES_PER_SLOT <= MEMO_ENTRY);
 /// Buffers kept between calls (decision text, scratch strings).
 const FIXED: usize = 256 << 10;
 

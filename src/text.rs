@@ -1,12 +1,9 @@
 //! Text primitives: tokens, overlap similarity, the stall-pattern score and
 //! error classes. Pure functions, no state.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, Hasher, RandomState};
-
 use crate::signature::Signer;
-use crate::state::SigHashing;
-use crate::text_stall::stall_parts;
+use crate::text_stall::{stall_parts, stall_parts_cued};
+use crate::token_memo::TokenMemo;
 use crate::token_set::TokenSet;
 
 /// Lower-cased maximal runs of letters and digits, of every script.
@@ -95,13 +92,11 @@ pub fn for_each_token(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
 /// Turns text into sets of token signatures (`HMAC(key, "tok:" + token)`,
 /// truncated to 128 bits).
 ///
-/// Signatures of recently seen tokens are remembered under a keyed 64-bit
-/// hash of the token (never the token itself), so a word the model repeats
-/// costs a table lookup instead of an HMAC.
+/// Signatures of recently seen tokens are remembered ([`TokenMemo`]), so a
+/// word the model repeats costs a table lookup instead of an HMAC.
 pub struct TokenSigner {
     signer: Signer,
-    keyed: RandomState,
-    memo: HashMap<u64, u128, SigHashing>,
+    memo: TokenMemo,
     buf: String,
     /// The signatures of the text being read, before they become a set.
     sigs: Vec<u128>,
@@ -109,19 +104,9 @@ pub struct TokenSigner {
     multilingual: bool,
 }
 
-/// Token signatures remembered at most; the memo starts over when full.
-pub const TOKEN_MEMO: usize = 1 << 14;
-
 impl TokenSigner {
     pub fn new(signer: Signer) -> TokenSigner {
-        TokenSigner {
-            signer,
-            keyed: RandomState::new(),
-            memo: HashMap::default(),
-            buf: String::new(),
-            sigs: Vec::new(),
-            multilingual: false,
-        }
+        TokenSigner { signer, memo: TokenMemo::default(), buf: String::new(), sigs: Vec::new(), multilingual: false }
     }
 
     /// Take tokens as `multilingual_text` says.
@@ -132,25 +117,25 @@ impl TokenSigner {
 
     /// The set of token signatures of `text`.
     pub fn token_set(&mut self, text: &str) -> TokenSet {
-        let TokenSigner { signer, keyed, memo, buf, sigs, multilingual } = self;
+        self.read(text, |_| {})
+    }
+
+    /// The set of token signatures of an assistant message, and the
+    /// stall patterns' cues among its words ([`crate::text_stall::cue`]),
+    /// or-ed: `None` with `multilingual_text`, whose tokens are not words.
+    pub fn message_set(&mut self, text: &str) -> (TokenSet, Option<u8>) {
+        let mut cues = 0;
+        let set = self.read(text, |tok| cues |= crate::text_stall::cue(tok));
+        (set, (!self.multilingual).then_some(cues))
+    }
+
+    /// The set of token signatures of `text`, each token shown to `each` too.
+    fn read(&mut self, text: &str, mut each: impl FnMut(&str)) -> TokenSet {
+        let TokenSigner { signer, memo, buf, sigs, multilingual } = self;
         sigs.clear();
         let mut sign = |tok: &str| {
-            // One write of the bytes (the hasher counts the length in).
-            let mut hasher = keyed.build_hasher();
-            hasher.write(tok.as_bytes());
-            let h = hasher.finish();
-            let sig = match memo.get(&h) {
-                Some(sig) => *sig,
-                None => {
-                    let sig = signer.token_sig(tok);
-                    if memo.len() >= TOKEN_MEMO {
-                        memo.clear();
-                    }
-                    memo.insert(h, sig);
-                    sig
-                }
-            };
-            sigs.push(sig);
+            each(tok);
+            sigs.push(memo.get_or_sign(tok, |t| signer.token_sig(t)));
         };
         if *multilingual {
             crate::text_multilingual::for_each_token(text, buf, &mut sign);
@@ -174,15 +159,25 @@ pub fn stall_score(text: &str) -> f64 {
 }
 
 /// [`stall_score`] with the phrases of other languages (`multilingual_text`)
-/// and the operator's (`stall_phrases`) counted too; each part still counts once.
-pub fn stall_score_with(text: &str, multilingual: bool, extra: &crate::text_phrases::StallPhrases) -> f64 {
+/// and the operator's (`stall_phrases`) counted too; each part still counts
+/// once. `cues` are those of the text's words when the guard has them
+/// ([`TokenSigner::message_set`]): patterns without one are not searched.
+pub fn stall_score_with(
+    text: &str,
+    multilingual: bool,
+    extra: &crate::text_phrases::StallPhrases,
+    cues: Option<u8>,
+) -> f64 {
+    let [apology, still_working, nuisance] = match cues {
+        Some(cues) => stall_parts_cued(text, cues),
+        None => stall_parts(text),
+    };
     if !multilingual && extra.is_empty() {
-        return stall_score(text);
+        return score_of(apology, still_working, nuisance);
     }
     use crate::text_phrases::PhraseKind::{Apology, Nuisance, StillWorking};
     let norm = crate::text_multilingual::normalize(text);
     let has = |kind| crate::text_multilingual::has_phrase(kind, &norm, multilingual, extra);
-    let [apology, still_working, nuisance] = stall_parts(text);
     score_of(apology || has(Apology), still_working || has(StillWorking), nuisance || has(Nuisance))
 }
 

@@ -11,6 +11,12 @@
 //! one without them, so a pattern that does not match loosely does not
 //! match, and only a loose match (rare: a phrase inside a longer word, or
 //! the phrase itself) is checked again with the exact pattern.
+//!
+//! Most messages match none of the patterns, and most hold none of their
+//! words either. Every phrase of a pattern holds one of a few words, its
+//! cues ([`cue`]); the tokenizer reads every word of a message already, so
+//! it notes the cues it meets, and an ASCII message without a pattern's
+//! cue is not searched for that pattern at all ([`stall_parts_cued`]).
 
 use std::sync::LazyLock;
 
@@ -69,6 +75,56 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         each: p.each_ref().map(|s| Regex::new(&exact(s)).expect("valid pattern")),
     }
 });
+
+/// The patterns whose phrases `word` is a cue of: bit 0 apology, bit 1
+/// still working, bit 2 nuisance. `word` is a token as the tokenizer gives
+/// it on ASCII text: a maximal run of ASCII letters and digits, lower-cased.
+///
+/// Each phrase of [`phrases`] holds one of its pattern's cues as a whole
+/// word: "sorry", "apologize" or "apologies"; "still", "let", an -ing word
+/// of [`ING`], "bear", "moment", "wait" or "patience"; each nuisance word
+/// itself. In ASCII text an exact match is bounded by characters that are
+/// neither letters, digits nor `_`, and its words are separated by
+/// whitespace or an apostrophe, so each of its words (in lower case: the
+/// case-insensitive letters of ASCII text are ASCII) is a token of the text.
+pub fn cue(word: &str) -> u8 {
+    const APOLOGY: u8 = 1;
+    const STILL: u8 = 2;
+    const NUISANCE: u8 = 4;
+    // By length first: most words are settled by one comparison of lengths.
+    match (word.len(), word) {
+        (3, "let") => STILL,
+        (4, "bear" | "wait") => STILL,
+        (5, "sorry") => APOLOGY,
+        (5, "still") => STILL,
+        (5, "delay" | "issue") => NUISANCE,
+        (6, "moment") => STILL,
+        (7, "looking" | "working") => STILL,
+        (7, "trouble" | "problem") => NUISANCE,
+        (8, "checking" | "patience") => STILL,
+        (9, "apologize" | "apologies") => APOLOGY,
+        (9, "searching") => STILL,
+        (10, "difficulty") => NUISANCE,
+        (11, "researching") => STILL,
+        (13, "investigating") => STILL,
+        (13, "inconvenience") => NUISANCE,
+        _ => 0,
+    }
+}
+
+/// [`stall_parts`] of an ASCII `text` whose tokens' [`cue`]s, or-ed, are
+/// `cues`: a pattern none of whose cues the text holds does not match, and
+/// is not searched for. Any other text is searched as [`stall_parts`] does.
+pub fn stall_parts_cued(text: &str, cues: u8) -> [bool; 3] {
+    if !text.is_ascii() {
+        return stall_parts(text);
+    }
+    if cues == 0 {
+        return [false; 3];
+    }
+    let parts = stall_parts(text);
+    [0, 1, 2].map(|i| parts[i] && cues & 1 << i != 0)
+}
 
 /// Which of the three patterns (apology, still working, nuisance) match
 /// somewhere in `text`.
@@ -169,11 +225,135 @@ mod tests {
         .prop_map(str::to_string)
     }
 
+    /// The cues of a text's tokens, or-ed.
+    fn cues_of(text: &str) -> u8 {
+        crate::text::tokens(text).iter().fold(0, |c, t| c | cue(t))
+    }
+
+    #[test]
+    fn every_cue_is_a_word_of_its_pattern() {
+        let p = phrases();
+        let words = |i: usize| -> Vec<String> {
+            p[i].split(|c: char| !c.is_ascii_alphabetic()).filter(|w| w.len() > 1).map(str::to_string).collect()
+        };
+        for (i, bit) in [(0, 1), (1, 2), (2, 4)] {
+            let w = words(i);
+            for cued in w.iter().filter(|x| cue(x) != 0) {
+                assert_eq!(cue(cued), bit, "{cued}");
+            }
+            assert!(w.iter().any(|x| cue(x) == bit), "pattern {i} has cues");
+        }
+        for (word, want) in [("sorry", 1), ("investigating", 2), ("inconvenience", 4), ("let", 2), ("lets", 0), ("", 0)]
+        {
+            assert_eq!(cue(word), want, "{word}");
+        }
+    }
+
+    /// Every text a phrase pattern stands for, written plainly: `\s+` as
+    /// one space, a character class as its first character, each
+    /// alternative of a group, an optional part with and without it.
+    fn instances(pattern: &str) -> Vec<String> {
+        fn alternatives(p: &[char], mut i: usize) -> (Vec<String>, usize) {
+            let mut all = Vec::new();
+            let mut seq = vec![String::new()];
+            while i < p.len() && p[i] != ')' {
+                let (mut part, next) = match p[i] {
+                    '|' => {
+                        all.append(&mut seq);
+                        seq = vec![String::new()];
+                        i += 1;
+                        continue;
+                    }
+                    '(' => {
+                        let (inner, end) = alternatives(p, i + 3); // after "(?:"
+                        (inner, end + 1)
+                    }
+                    '\\' => (vec![" ".to_string()], i + 3), // \s+
+                    '[' => {
+                        let end = i + p[i..].iter().position(|c| *c == ']').unwrap();
+                        (vec![p[i + 1].to_string()], end + 1)
+                    }
+                    c => (vec![c.to_string()], i + 1),
+                };
+                i = next;
+                if p.get(i) == Some(&'?') {
+                    part.push(String::new());
+                    i += 1;
+                }
+                seq = seq.iter().flat_map(|a| part.iter().map(move |b| format!("{a}{b}"))).collect();
+            }
+            all.append(&mut seq);
+            (all, i)
+        }
+        let chars: Vec<char> = pattern.chars().collect();
+        alternatives(&chars, 0).0
+    }
+
+    #[test]
+    fn every_phrase_holds_a_cue_of_its_pattern() {
+        for (i, p) in phrases().iter().enumerate() {
+            let all = instances(p);
+            assert!(all.len() >= 5, "{all:?}");
+            for text in all {
+                let want = reference(&text);
+                assert!(want[i], "{text:?} is a phrase of pattern {i}");
+                assert_ne!(cues_of(&text) & 1 << i, 0, "{text:?} holds no cue of pattern {i}");
+                assert_eq!(stall_parts_cued(&text, cues_of(&text)), want, "{text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_message_without_cues_is_not_searched_and_one_with_them_is() {
+        let calm = "Your order left the warehouse on Monday and arrives on Thursday.";
+        assert_eq!(cues_of(calm), 0);
+        assert_eq!(stall_parts_cued(calm, 0), [false; 3]);
+        let stalling = "Sorry for the delay, I'm still checking on it.";
+        assert_eq!(cues_of(stalling), 7);
+        assert_eq!(stall_parts_cued(stalling, cues_of(stalling)), [true, true, true]);
+        // A cue is not a match: "let us" is no phrase.
+        assert_eq!(stall_parts_cued("let us see", cues_of("let us see")), [false; 3]);
+        // Text that is not ASCII is searched whatever the cues say.
+        assert_eq!(stall_parts_cued("I’m sorry", 0), [true, false, false]);
+    }
+
+    /// The words of every phrase, words near them, and what may join them
+    /// (ASCII only: the cues are used on ASCII text).
+    fn phrase_pieces() -> impl Strategy<Value = String> {
+        let words = phrases()
+            .iter()
+            .flat_map(|p| {
+                p.split(|c: char| !c.is_ascii_alphabetic())
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .chain(
+                ["Sorry", "STILL", "sorrys", "lets", "waiting", "_delay", "delay_", "x1", "m", "i"].map(str::to_string),
+            )
+            .collect::<Vec<_>>();
+        let joins = vec![" ", "  ", "\t", "\n", "'", "-", "_", ".", ",", "", "0"]
+            .into_iter()
+            .map(str::to_string)
+            .collect::<Vec<_>>();
+        (prop::sample::select(words), prop::sample::select(joins)).prop_map(|(w, j)| format!("{w}{j}"))
+    }
+
     proptest! {
         #[test]
         fn one_pass_finds_what_each_pattern_finds(parts in prop::collection::vec(pieces(), 0..24)) {
             let text = parts.concat();
             prop_assert_eq!(stall_parts(&text), reference(&text), "{:?}", text);
+            prop_assert_eq!(stall_parts_cued(&text, cues_of(&text)), reference(&text), "{:?}", text);
+        }
+
+        // Every phrase, however its words are written and joined: a text
+        // made of them (and of words close to them) is scored alike with
+        // and without the cues.
+        #[test]
+        fn cues_never_hide_a_match(parts in prop::collection::vec(phrase_pieces(), 0..16)) {
+            let text = parts.concat();
+            prop_assert_eq!(stall_parts_cued(&text, cues_of(&text)), reference(&text), "{:?}", text);
         }
 
         #[test]

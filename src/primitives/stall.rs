@@ -48,7 +48,7 @@ pub fn check(cfg: &Config, run: &mut RunState, token_signer: &mut TokenSigner, t
     // 2. New unique tool calls or results are progress: start over.
     let stall = &mut run.stall;
     let marker = (run.unique_calls.len(), run.unique_results.len());
-    let tokens = token_signer.token_set(text);
+    let (tokens, cues) = token_signer.message_set(text);
     if marker != stall.marker {
         stall.marker = marker;
         stall.similarity_streak = 0;
@@ -67,7 +67,7 @@ pub fn check(cfg: &Config, run: &mut RunState, token_signer: &mut TokenSigner, t
     stall.last_tokens = Some(tokens);
 
     // 4. Apologising and "still working on it".
-    let score = stall_score_with(text, cfg.detect.multilingual_text, &cfg.detect.stall_phrases);
+    let score = stall_score_with(text, cfg.detect.multilingual_text, &cfg.detect.stall_phrases, cues);
     if score >= cfg.stall_pattern_threshold {
         stall.pattern_streak = stall.pattern_streak.saturating_add(1);
     } else {
