@@ -50,6 +50,7 @@ pub mod primitives;
 pub mod report;
 pub mod result_schema;
 pub mod shared;
+pub mod short_eq;
 pub mod sig_memo;
 pub mod signature;
 pub mod snapshot;
