@@ -186,13 +186,14 @@ impl<S: BuildHasher> TokenMemo<S> {
     /// full; at the largest size such a word is forgotten.
     fn grow(&mut self) {
         let old = std::mem::take(&mut self.slots);
+        let old_tags = std::mem::take(&mut self.tags);
         let mut size = (old.len() * 2).clamp(FIRST_SLOTS, TOKEN_MEMO);
         loop {
             self.slots = vec![EMPTY; size];
             self.tags = vec![0; size / WAYS];
             self.len = 0;
             let mut overflowed = false;
-            for slot in old.iter().filter(|s| s.len != 0) {
+            for slot in held(&old_tags, &old) {
                 let word = &slot.word[..usize::from(slot.len)];
                 let (sets, tag) = self.place(self.hash(word));
                 match self.free_way(sets) {
@@ -209,6 +210,13 @@ impl<S: BuildHasher> TokenMemo<S> {
             size *= 2;
         }
     }
+}
+
+/// The slots whose tag says they hold a word (the empty word included).
+fn held<'a>(tags: &'a [u64], slots: &'a [Slot]) -> impl Iterator<Item = &'a Slot> {
+    tags.iter().enumerate().flat_map(move |(set, tags)| {
+        (0..WAYS).filter(move |way| tags >> (8 * way) & 0xff != 0).map(move |way| &slots[set * WAYS + way])
+    })
 }
 
 #[cfg(test)]
