@@ -7,6 +7,9 @@
  *   cached_repeat    check of the same call again: answered from the cache
  *                    (no record: the tool is not executed)
  *   check_output     check_output on a 40-word assistant message
+ *   check_output_cued_fast  the same on messages that hold words of the
+ *                    stall phrases ("still", "issue", ...) without being
+ *                    a stall, so the phrases are searched for
  *
  * The first three also run through the hot-path API (auraguard_check_tool_fast
  * and auraguard_record_result_fast: a struct instead of JSON, text as pointer
@@ -194,13 +197,36 @@ static int check_output(auraguard_guard *g, long i) {
     return nothing_to_do;
 }
 
-static int check_output_fast(auraguard_guard *g, long i) {
+/* Four messages like those above, each with a cue word of the stall phrases
+ * (a nuisance named, "still" or "let" in another sense): the guard must
+ * search them for the phrases, and they are still no stall. */
+static const char *const cued_messages[4] = {
+    "Thanks for waiting. There is no issue with your order A-100: it left our warehouse on Monday "
+    "and the carrier expects to deliver it on Thursday before noon. If it does not arrive by Friday, "
+    "reply here and we will send a replacement at no cost.",
+    "I checked the refund you asked about. The amount of twenty five euros was approved today and "
+    "goes back to the card you paid with. Banks still need three to five working days to show it; "
+    "your reference number is R-2291 for questions.",
+    "The warranty covers the blender motor for two years from purchase, but not the glass jug. The "
+    "crack is a transport problem, so please send a photo of the box and the crack, and a new jug "
+    "ships.",
+    "Your account now uses the new billing address in Munich. Future invoices will show it, and we can "
+    "let the invoice from last week be reissued if you need it for accounting. Nothing else changes "
+    "about your plan.",
+};
+
+static int check_output_fast_of(auraguard_guard *g, const char *m) {
     auraguard_decision *d = NULL;
-    const char *m = messages[i % 4];
     if (auraguard_check_output_fast(g, (const uint8_t *)m, strlen(m), &d, NULL) != AURAGUARD_OK) return 0;
     int nothing_to_do = d == NULL;
     auraguard_decision_free(d);
     return nothing_to_do;
+}
+
+static int check_output_fast(auraguard_guard *g, long i) { return check_output_fast_of(g, messages[i % 4]); }
+
+static int check_output_cued_fast(auraguard_guard *g, long i) {
+    return check_output_fast_of(g, cued_messages[i % 4]);
 }
 
 /* A budget far out of reach: checked on every call, never reached. */
@@ -221,6 +247,7 @@ static const workload workloads[] = {
     {"cached_repeat_fast", CACHE, prime_cache, cached_repeat_fast},
     {"check_output", READS, NULL, check_output},
     {"check_output_fast", READS, NULL, check_output_fast},
+    {"check_output_cued_fast", READS, NULL, check_output_cued_fast},
 };
 
 static double now_ns(void) {
