@@ -124,9 +124,12 @@ impl TokenSigner {
     /// stall patterns' cues among its words ([`crate::text_stall::cue`]),
     /// or-ed: `None` with `multilingual_text`, whose tokens are not words.
     pub fn message_set(&mut self, text: &str) -> (TokenSet, Option<u8>) {
+        if self.multilingual {
+            return (self.token_set(text), None);
+        }
         let mut cues = 0;
         let set = self.read(text, |tok| cues |= crate::text_stall::cue(tok));
-        (set, (!self.multilingual).then_some(cues))
+        (set, Some(cues))
     }
 
     /// The set of token signatures of `text`, each token shown to `each` too.
