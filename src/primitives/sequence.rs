@@ -21,6 +21,10 @@ pub fn detect(cfg: &Config, window: &Window, tool: ToolId) -> Option<Vec<ToolId>
     // called again, without a walk through the window.
     let longest = cfg.max_sequence_length.saturating_mul(cfg.sequence_repeat_threshold).min(total);
     let same_tail = 1 + window.run_of(tool, longest - 1);
+    // Every cycle the loop below could find would lie inside that stretch.
+    if same_tail >= longest {
+        return None;
+    }
     for len in 2..=cfg.max_sequence_length {
         // Longer cycles need more calls than the window holds: stop there,
         // so a large `max_sequence_length` costs nothing.
