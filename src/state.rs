@@ -182,15 +182,6 @@ pub struct CacheEntry {
     pub stored_at: f64,
 }
 
-/// The result cache: a table of small indices beside a vector of entries
-/// (`indexmap`), not a table of whole entries. Every distinct read adds an
-/// entry; a table of 100-byte buckets grew by allocating a table twice the
-/// size and moving every entry into its fresh pages, while the vector grows
-/// in place where the allocator can extend it and the table that is moved
-/// holds 9 bytes an entry. A distinct read measured 4-5 % faster
-/// (docs/PERFORMANCE.md); a lookup reads one more line.
-pub type ResultCache = indexmap::IndexMap<CallKey, CacheEntry, SigHashing>;
-
 /// A call that was allowed and awaits its result.
 #[derive(Debug, Clone)]
 pub struct PendingCall {
@@ -325,7 +316,7 @@ pub struct RunState {
     /// comparing its name is cheaper than hashing it.
     last_tool: Option<ToolId>,
     pub window: Window,
-    pub cache: ResultCache,
+    pub cache: HashMap<CallKey, CacheEntry, SigHashing>,
     /// Bytes of the cached payloads (at most `max_cache_bytes`).
     pub cache_bytes: usize,
     /// Bytes held by all the tools' jitter histories (at most
@@ -384,7 +375,7 @@ impl RunState {
             tools: Vec::new(),
             last_tool: None,
             window: Window::default(),
-            cache: ResultCache::default(),
+            cache: HashMap::default(),
             cache_bytes: 0,
             jitter_bytes: 0,
             unique_calls: HashSet::default(),

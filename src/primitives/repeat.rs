@@ -2,14 +2,14 @@
 //! again and again within the recent-call window, is served from the cache
 //! when a live result exists and blocked otherwise.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 use super::Call;
 use crate::config::Config;
 use crate::decision::{CachedResult, Decision};
 use crate::payload::Payload;
 use crate::signature::Sig;
-use crate::state::{CacheEntry, CallKey, ResultCache, RunState, StoredResult, ToolId, WindowEntry};
+use crate::state::{CacheEntry, CallKey, RunState, SigHashing, StoredResult, ToolId, WindowEntry};
 
 /// Occurrences of (tool, args_sig) in the window, plus one for this call.
 pub fn count(window: &VecDeque<WindowEntry>, tool: ToolId, args_sig: &Sig) -> usize {
@@ -64,7 +64,12 @@ pub fn is_live(cfg: &Config, entry: &CacheEntry, now: f64) -> bool {
 }
 
 /// Step 3: a repeated read with a live cached result is served from the cache.
-pub fn cached(cfg: &Config, cache: &ResultCache, call: &Call, now: f64) -> Option<Decision> {
+pub fn cached(
+    cfg: &Config,
+    cache: &HashMap<CallKey, CacheEntry, SigHashing>,
+    call: &Call,
+    now: f64,
+) -> Option<Decision> {
     if call.side_effect || call.repeats < cfg.repeat_toolcall_threshold {
         return None;
     }
@@ -127,7 +132,7 @@ mod tests {
     fn cache_needs_threshold_live_entry_and_a_read() {
         let c = cfg(json!({"cache_ttl_seconds": 10}));
         let args = Map::new();
-        let mut cache = ResultCache::default();
+        let mut cache = HashMap::default();
         cache.insert(
             CallKey { tool: ToolId(0), args_sig: [1; 32] },
             CacheEntry {
