@@ -41,7 +41,7 @@ pub fn shrink_deque<T>(queue: &mut VecDeque<T>) {
 const WINDOW_ENTRY: usize = 80;
 const UNIQUE_CALL: usize = 96;
 const UNIQUE_RESULT: usize = 96;
-const CACHE_ENTRY: usize = 256 + MAX_ERROR_CODE_BYTES;
+const CACHE_ENTRY: usize = 288 + MAX_ERROR_CODE_BYTES;
 const LEDGER_ENTRY: usize = 384 + MAX_ERROR_CODE_BYTES;
 const PENDING_CALL: usize = 192;
 const COST_EVENT: usize = 128;
@@ -108,6 +108,23 @@ mod tests {
             let cost = 16 * set.len() + 16 + std::mem::size_of::<TokenSet>();
             assert!(cost <= token_set_bytes(n), "{n} tokens: {cost} bytes");
         }
+    }
+
+    #[test]
+    fn a_cached_result_and_a_unique_call_cost_no_more_than_they_are_charged() {
+        use crate::state::{CacheEntry, CallKey};
+        // The cache's table has at most 16/7 buckets an entry (it doubles
+        // when 7/8 full), each the key, the entry and a control byte; then
+        // the payload's shared allocation (its header and the allocator's;
+        // the text itself is `max_cache_bytes`') and an error code of the
+        // longest kind, in an allocation of its own.
+        let bucket = std::mem::size_of::<(CallKey, CacheEntry)>() + 1;
+        let cost = bucket * 16 / 7 + 1 + 2 * 16 + MAX_ERROR_CODE_BYTES + 16;
+        assert!(cost <= CACHE_ENTRY, "{cost} bytes");
+        // The unique calls and results: a key and a control byte a bucket.
+        let call = (std::mem::size_of::<CallKey>() + 1) * 16 / 7 + 1;
+        let result = (std::mem::size_of::<crate::signature::Sig>() + 1) * 16 / 7 + 1;
+        assert!(call <= UNIQUE_CALL && result <= UNIQUE_RESULT, "{call} and {result} bytes");
     }
 
     #[test]
