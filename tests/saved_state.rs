@@ -210,3 +210,26 @@ fn a_read_that_goes_ahead_keeps_its_tickets_signature() {
         assert!(*own != t1 && *own != t2, "no ticket: the run's own");
     }
 }
+
+/// A side effect dropped as missed frees its key (one call in flight, as in
+/// the package); the retry reserves the key again and books its result. The
+/// in-memory ledger holds that key once: a state saved then loads back to
+/// itself, and into a guard whose ledger has room for exactly what it holds.
+#[test]
+fn a_side_effect_retried_after_a_missed_result_is_saved_once() {
+    let cfg = json!({"secret_key": SECRET, "side_effect_tools": ["refund"], "max_ledger_entries": 1});
+    let mut g = guard(cfg.clone());
+    check_ticket(&mut g, "refund", json!({"order_id": "A-1"}), "T-1");
+    // The first call's result never comes: the retry drops it as missed.
+    let retry = check_ticket(&mut g, "refund", json!({"order_id": "A-1"}), "T-1");
+    assert_eq!(retry.action, Action::Allow, "{retry:?}");
+    ok(&mut g, json!({"refund": "R-1"}));
+    let saved = g.save_state();
+    let ledger = serde_json::from_str::<Value>(&saved).unwrap()["body"]["ledger"].clone();
+    assert_eq!(ledger.as_array().unwrap().len(), 1, "{ledger}");
+    let mut restored = guard(cfg);
+    restored.load_state(&saved).unwrap();
+    assert_eq!(restored.save_state(), saved, "a save/load round trip changes nothing");
+    let d = check_ticket(&mut restored, "refund", json!({"order_id": "A-1"}), "T-1");
+    assert_eq!((d.action, d.reason.as_ref()), (Action::Cache, "idempotent_replay"));
+}

@@ -38,13 +38,24 @@ struct Kept {
     /// Bytes of the payload text it keeps (0 for a reservation), counted
     /// once when the slot is made.
     bytes: usize,
+    /// When the key was kept, in the ledger's count of keys kept: its
+    /// place in `order`. A key forgotten and kept again gets a new one.
+    /// Set by `insert` (callers pass 0).
+    seq: u64,
 }
 
 /// The default ledger: in memory, at most `capacity` keys, the oldest
 /// forgotten first when full.
 pub struct MemoryLedger {
     map: HashMap<PublicKey, Kept>,
-    order: VecDeque<PublicKey>,
+    /// Keys in the order they were kept, oldest first, with the `seq` they
+    /// were kept under. A key forgotten (expired, released, resolved not
+    /// executed) lingers here until it is reached or the queue is pruned;
+    /// an item whose `seq` is no longer its key's is such a leftover, and
+    /// is neither listed nor evicted in the key's name.
+    order: VecDeque<(PublicKey, u64)>,
+    /// The `seq` of the next key kept.
+    next_seq: u64,
     capacity: usize,
     ttl_ms: u64,
     clock: Box<dyn Clock>,
@@ -79,6 +90,7 @@ impl MemoryLedger {
         MemoryLedger {
             map: HashMap::new(),
             order: VecDeque::new(),
+            next_seq: 0,
             capacity: capacity.max(1),
             ttl_ms: ttl_s.saturating_mul(1000),
             clock: Box::new(MonotonicClock::default()),
@@ -138,26 +150,37 @@ impl MemoryLedger {
         (Slot::Done { entry, payload: text }, bytes)
     }
 
-    fn insert(&mut self, key: PublicKey, kept: Kept) {
+    /// Whether `order`'s item (`key`, `seq`) stands for the key as kept now.
+    fn is_current(&self, key: &PublicKey, seq: u64) -> bool {
+        self.map.get(key).is_some_and(|k| k.seq == seq)
+    }
+
+    /// Keep `kept` under `key`. Replacing a live key keeps its place in the
+    /// order; a new key (or one forgotten since) goes last.
+    fn insert(&mut self, key: PublicKey, mut kept: Kept) {
         self.payload_bytes += kept.bytes;
-        let replaced = self.map.insert(key, kept);
-        if let Some(old) = &replaced {
+        let place = self.map.get(&key).map(|old| old.seq);
+        kept.seq = place.unwrap_or(self.next_seq);
+        if let Some(old) = self.map.insert(key, kept) {
             self.payload_bytes -= old.bytes;
         }
-        if replaced.is_none() {
-            self.order.push_back(key);
-            while self.map.len() > self.capacity {
-                match self.order.pop_front() {
-                    Some(old) => self.forget(&old),
-                    None => break,
-                }
+        if place.is_some() {
+            return;
+        }
+        self.order.push_back((key, self.next_seq));
+        self.next_seq += 1;
+        while self.map.len() > self.capacity {
+            match self.order.pop_front() {
+                Some((old, seq)) if self.is_current(&old, seq) => self.forget(&old),
+                Some(_) => {}
+                None => break,
             }
-            // Keys removed by expiry or release linger in `order`; drop them
-            // when they pile up, so the queue stays bounded too.
-            if self.order.len() > 2 * self.capacity {
-                let map = &self.map;
-                self.order.retain(|k| map.contains_key(k));
-            }
+        }
+        // Forgotten keys linger in `order`; drop them when they pile up, so
+        // the queue stays bounded too.
+        if self.order.len() > 2 * self.capacity {
+            let map = &self.map;
+            self.order.retain(|(k, seq)| map.get(k).is_some_and(|kept| kept.seq == *seq));
         }
     }
 }
@@ -197,7 +220,7 @@ impl IdempotencyLedger for MemoryLedger {
         self.next_token = self.next_token.wrapping_add(1);
         let slot = Slot::Reserved { token, lease_until_ms: now.saturating_add(lease_ms) };
         let keep = super::reservation_ms(lease_ms, self.ttl_ms);
-        self.insert(pk, Kept { sig: *key, slot, expires_ms: now.saturating_add(keep), bytes: 0 });
+        self.insert(pk, Kept { sig: *key, slot, expires_ms: now.saturating_add(keep), bytes: 0, seq: 0 });
         Ok(Reservation::Acquired(token))
     }
 
@@ -212,7 +235,7 @@ impl IdempotencyLedger for MemoryLedger {
         };
         if allowed {
             let (slot, bytes) = self.done_slot(&pk, entry);
-            self.insert(pk, Kept { sig: *key, slot, expires_ms: now.saturating_add(self.ttl_ms), bytes });
+            self.insert(pk, Kept { sig: *key, slot, expires_ms: now.saturating_add(self.ttl_ms), bytes, seq: 0 });
         }
         Ok(allowed)
     }
@@ -240,7 +263,7 @@ impl IdempotencyLedger for MemoryLedger {
                     s
                 });
                 let slot = Slot::Done { entry: LedgerEntry::resolved_executed(), payload: None };
-                self.insert(*key, Kept { sig, slot, expires_ms: now.saturating_add(self.ttl_ms), bytes: 0 });
+                self.insert(*key, Kept { sig, slot, expires_ms: now.saturating_add(self.ttl_ms), bytes: 0, seq: 0 });
             }
         }
         Ok(())
@@ -259,8 +282,10 @@ impl IdempotencyLedger for MemoryLedger {
     fn entries(&self) -> Vec<(Sig, LedgerEntry)> {
         self.order
             .iter()
-            .filter_map(|k| match self.map.get(k) {
-                Some(Kept { sig, slot: Slot::Done { entry, payload }, .. }) => Some((*sig, entry_of(entry, payload))),
+            .filter_map(|(k, seq)| match self.map.get(k) {
+                Some(Kept { sig, slot: Slot::Done { entry, payload }, seq: kept, .. }) if kept == seq => {
+                    Some((*sig, entry_of(entry, payload)))
+                }
                 _ => None,
             })
             .collect()
@@ -270,7 +295,7 @@ impl IdempotencyLedger for MemoryLedger {
         let now = self.now_ms();
         let pk = public_key(&key);
         let (slot, bytes) = self.done_slot(&pk, &entry);
-        self.insert(pk, Kept { sig: key, slot, expires_ms: now.saturating_add(self.ttl_ms), bytes });
+        self.insert(pk, Kept { sig: key, slot, expires_ms: now.saturating_add(self.ttl_ms), bytes, seq: 0 });
     }
 
     fn len(&self) -> usize {
@@ -397,5 +422,35 @@ mod tests {
         assert!(l.order.len() <= 4, "released keys do not pile up: {}", l.order.len());
         l.clear();
         assert!(l.is_empty());
+    }
+
+    #[test]
+    fn a_key_forgotten_and_kept_again_is_one_entry_in_its_new_place() {
+        // A reservation released (a call dropped as missed), then the same
+        // key reserved and committed again; another key comes in between.
+        let (mut l, _) = ledger(2);
+        let t = acquired(l.reserve(&[1; 32], 1000).unwrap());
+        assert!(l.release(&[1; 32], t).unwrap());
+        l.put([2; 32], entry(2));
+        let t = acquired(l.reserve(&[1; 32], 1000).unwrap());
+        assert!(l.commit(&[1; 32], Some(t), &entry(1)).unwrap());
+        assert_eq!(l.entries().iter().map(|(k, _)| k[0]).collect::<Vec<_>>(), [2, 1], "listed once, as the newest");
+        // Full: the oldest live key goes, not the one kept again.
+        l.put([3; 32], entry(3));
+        assert_eq!(l.lookup(&[2; 32]).unwrap(), Lookup::Absent);
+        assert_eq!(l.lookup(&[1; 32]).unwrap(), Lookup::Done(entry(1)));
+        assert_eq!(l.entries().iter().map(|(k, _)| k[0]).collect::<Vec<_>>(), [1, 3]);
+        // The same through expiry and through a resolution.
+        let (mut l, clock) = ledger(2);
+        l.put([4; 32], entry(4));
+        clock.advance(61.0);
+        assert_eq!(l.lookup(&[4; 32]).unwrap(), Lookup::Absent);
+        l.put([5; 32], entry(5));
+        l.put([4; 32], entry(44));
+        l.resolve(&[5; 16], Resolution::NotExecuted).unwrap();
+        l.resolve(&[5; 16], Resolution::Executed).unwrap();
+        assert_eq!(l.entries().iter().map(|(k, _)| k[0]).collect::<Vec<_>>(), [4, 5]);
+        l.put([6; 32], entry(6));
+        assert_eq!(l.entries().iter().map(|(k, _)| k[0]).collect::<Vec<_>>(), [5, 6]);
     }
 }
