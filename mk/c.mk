@@ -79,7 +79,8 @@ $(C_OUT)/bench_capi: bench/c/bench_capi.c $(HEADER) $(C_LIBS) | $(C_OUT)
 	$(CC) $(C_CFLAGS) $< $(C_LDSHARED) -o $@
 
 ## test-c: the C test program (valgrind, static, sanitizers), C++ header check, stress, examples, install
-test-c: build $(C_OUT)/test_capi $(C_OUT)/test_capi_static $(C_OUT)/stress $(C_OUT)/header_hygiene
+test-c: build $(C_OUT)/test_capi $(C_OUT)/test_capi_static $(C_OUT)/stress $(C_OUT)/header_hygiene \
+        $(NULL_ENGINE_DIR)/libauraguard.so
 	@echo "== C test program under valgrind"
 	$(VALGRIND) $(C_OUT)/test_capi
 	@echo "== C test program linked statically"
@@ -87,6 +88,8 @@ test-c: build $(C_OUT)/test_capi $(C_OUT)/test_capi_static $(C_OUT)/stress $(C_O
 	@$(MAKE) --no-print-directory c-sanitize
 	@echo "== C++ header hygiene"
 	$(C_OUT)/header_hygiene && echo "header: compiles as C++, included twice"
+	@echo "== the bindings' overhead benchmarks' stand-in library: every function of the header"
+	bench/null_engine/check_exports.sh $(HEADER) $(NULL_ENGINE_DIR)/libauraguard.so
 	@echo "== stress"
 	$(C_OUT)/stress
 	@$(MAKE) --no-print-directory c-examples

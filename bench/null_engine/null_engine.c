@@ -79,11 +79,19 @@ void auraguard_call_free(auraguard_call *call) { free(call); }
 
 auraguard_status auraguard_call_check(auraguard_call *call, const char *tool, const char *args_json,
                                       const char *ticket_id, int32_t side_effect) {
-  (void)tool, (void)ticket_id;
+  return auraguard_call_check_bytes(call, (const uint8_t *)tool, strlen(tool), (const uint8_t *)args_json,
+                                    args_json ? strlen(args_json) : 0, (const uint8_t *)ticket_id,
+                                    ticket_id ? strlen(ticket_id) : 0, side_effect);
+}
+
+/* auraguard_call_check with pointer and length, as Go and C# pass their text. */
+auraguard_status auraguard_call_check_bytes(auraguard_call *call, const uint8_t *tool, size_t tool_len,
+                                            const uint8_t *args_json, size_t args_len, const uint8_t *ticket_id,
+                                            size_t ticket_len, int32_t side_effect) {
+  (void)tool, (void)tool_len, (void)ticket_id, (void)ticket_len;
   auraguard_check_result *out = &call->result;
-  size_t args_len = args_json ? strlen(args_json) : 0;
-  auraguard_status status = auraguard_check_tool_fast(call->guard, (const uint8_t *)"", 0, (const uint8_t *)args_json,
-                                                      args_len, NULL, 0, side_effect, out, &call->error);
+  auraguard_status status = auraguard_check_tool_fast(call->guard, (const uint8_t *)"", 0, args_json, args_len, NULL,
+                                                      0, side_effect, out, &call->error);
   if (out->action == AURAGUARD_ACTION_CACHE) {
     out->flags = AURAGUARD_CHECK_KEPT;
     out->details = NULL;
@@ -93,6 +101,11 @@ auraguard_status auraguard_call_check(auraguard_call *call, const char *tool, co
   call->summary = (uint64_t)out->action | (uint64_t)out->flags << 8 |
                   (uint64_t)(out->action == AURAGUARD_ACTION_CACHE ? 2 : 1) << 16 | call->kept_count << 32;
   return status;
+}
+
+auraguard_status auraguard_call_record_ok(auraguard_call *call, uint64_t call_id, const char *payload_json) {
+  (void)call, (void)call_id, (void)payload_json;
+  return AURAGUARD_OK;
 }
 
 auraguard_status auraguard_call_record(auraguard_call *call, uint64_t call_id, bool ok, const char *payload_json,
@@ -120,6 +133,27 @@ auraguard_status auraguard_check_output_fast(auraguard_guard *guard, const uint8
 const char *auraguard_decision_json(const auraguard_decision *decision) {
   (void)decision;
   return CACHE_JSON;
+}
+
+/* The one details handle there is, the cache hit's. */
+auraguard_action auraguard_decision_action(const auraguard_decision *decision) {
+  (void)decision;
+  return AURAGUARD_ACTION_CACHE;
+}
+
+const char *auraguard_decision_reason(const auraguard_decision *decision) {
+  (void)decision;
+  return CACHE;
+}
+
+bool auraguard_decision_call_id(const auraguard_decision *decision, uint64_t *call_id_out) {
+  (void)decision, (void)call_id_out;
+  return false;
+}
+
+const char *auraguard_decision_idempotency_key(const auraguard_decision *decision) {
+  (void)decision;
+  return NULL;
 }
 
 bool auraguard_decision_cached_result(const auraguard_decision *decision, auraguard_cached_result *out) {
@@ -159,6 +193,9 @@ const char *auraguard_status_name(auraguard_status status) {
   auraguard_status name(__VA_ARGS__) { return AURAGUARD_ERR_INTERNAL; }
 FAILS(auraguard_check_tool, auraguard_guard *g, const char *t, const char *a, const char *k, int32_t s, char **o,
       char **e)
+FAILS(auraguard_check_tool_decision, auraguard_guard *g, const char *t, const char *a, const char *k, int32_t s,
+      auraguard_decision **o, char **e)
+FAILS(auraguard_check_output_decision, auraguard_guard *g, const char *t, auraguard_decision **o, char **e)
 FAILS(auraguard_record_result, auraguard_guard *g, const char *r, char **e)
 FAILS(auraguard_check_output, auraguard_guard *g, const char *t, char **o, char **e)
 FAILS(auraguard_record_tokens, auraguard_guard *g, uint64_t i, uint64_t o, double c, char **e)
