@@ -62,9 +62,11 @@ def run_json(cmd, what):
         fail(f"{what} printed no JSON object: {r.stdout[:200]!r}")
 
 
-def run_go(go_dir, go):
-    """ns/op and allocs/op of the Go binding's Workload benchmarks."""
-    r = subprocess.run([go, "test", "-run", "^$", "-bench", "^BenchmarkWorkload", "-benchmem", "-count=1", "."],
+def run_go(go_dir, go, iterations):
+    """ns/op and allocs/op of the Go binding's Workload benchmarks, their
+    guard reset every `iterations` operations (the other sides' batch)."""
+    r = subprocess.run([go, "test", "-run", "^$", "-bench", "^BenchmarkWorkload", "-benchmem", "-count=1", ".",
+                        "-args", f"-workload.batch={iterations}"],
                        capture_output=True, text=True, cwd=go_dir)
     if r.returncode != 0:
         return None, (r.stdout + r.stderr).strip().splitlines()[-1:] or ["go test failed"]
@@ -141,7 +143,7 @@ def measure_round(a, py, sizes):
     columns = [("C", c_ns)]
     notes, go_allocs = [], {}
     if a.go_dir:
-        go, why = run_go(os.path.abspath(a.go_dir), a.go)
+        go, why = run_go(os.path.abspath(a.go_dir), a.go, a.iterations)
         if go:
             columns.append(("Go", go[0]))
             go_allocs = go[1]
@@ -233,8 +235,9 @@ def main():
         out.append("        the Ruby column, the interpreter, is the one the targets are judged on.")
     out.append(f"Every side on CPU {cpu} alone.")
     out.append(f"{a.rounds} rounds, each measuring every side in turn; in a round, the median of {per_round} batches of"
-               f" {a.iterations} operations, a fresh guard per batch (Go: its own b.N loop); each figure is the median"
-               " of its rounds. An operation is check + record when allowed (the check alone on the cache path).")
+               f" {a.iterations} operations, a fresh guard per batch (Go: its own b.N loop, its guard reset every"
+               f" {a.iterations}); each figure is the median of its rounds. An operation is check + record when"
+               " allowed (the check alone on the cache path).")
     out.append("Every configuration has a cost budget (out of reach). ns per operation, and how many times")
     out.append(f"faster than {PACKAGE}; MISSED marks a ratio under its target (C: 100x reads and cache hits,")
     out.append("50x jitter; every language: 20x).")

@@ -175,7 +175,7 @@ void auraguard_string_free(char *s) { (void)s; }
 
 const char *auraguard_version(void) { return AURAGUARD_VERSION; }
 
-/* The Go workloads reset their guard every 20,000 operations; there is no
+/* The Go workloads reset their guard every batch of operations; there is no
  * state to reset. */
 auraguard_status auraguard_reset(auraguard_guard *guard, char **error_out) {
   (void)guard, (void)error_out;

@@ -2,6 +2,7 @@ package auraguard
 
 import (
 	"encoding/json"
+	"flag"
 	"strconv"
 	"testing"
 )
@@ -25,7 +26,22 @@ func workloadConfig(extra func(*Config)) Config {
 var (
 	workloadPayload any = json.RawMessage(`{"n":1}`)
 	workloadTicket      = WithTicket("T-1")
+	// The read and jitter workloads start their guard afresh (a Reset)
+	// every this many operations, as bench/compare gives every other side a
+	// fresh guard per batch of --iterations operations: a guard's first
+	// thousand distinct reads, while its tables grow and its cache fills,
+	// cost more than the ones after (docs/PERFORMANCE.md). compare.py
+	// passes its --iterations here.
+	workloadBatch = flag.Int("workload.batch", 2000, "operations per fresh guard in the read and jitter workloads")
 )
+
+// batchSize is -workload.batch, checked.
+func batchSize(b *testing.B) int {
+	if *workloadBatch < 1 {
+		b.Fatalf("-workload.batch must be at least 1, not %d", *workloadBatch)
+	}
+	return *workloadBatch
+}
 
 // pair is one check and, when allowed, its record; false when off-workload.
 func pair(g *Guard, args []byte, tool string, want Action) bool {
@@ -42,10 +58,11 @@ func pair(g *Guard, args []byte, tool string, want Action) bool {
 func BenchmarkWorkloadDistinctReads(b *testing.B) {
 	g := newGuard(b, workloadConfig(nil))
 	buf := make([]byte, 0, 64)
+	batch := batchSize(b)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if i%20000 == 0 {
+		if i%batch == 0 {
 			g.Reset()
 		}
 		buf = append(strconv.AppendInt(append(buf[:0], `{"order_id":"A-`...), int64(i), 10), `"}`...)
@@ -67,10 +84,11 @@ func BenchmarkWorkloadJitteryQueries(b *testing.B) {
 		}
 		queries[k] = []byte(`{"query":"` + q + `"}`)
 	}
+	batch := batchSize(b)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if i%20000 == 0 {
+		if i%batch == 0 {
 			g.Reset()
 		}
 		if !pair(g, queries[i%16], "search_kb", Allow) {
