@@ -10,9 +10,11 @@ library=$2
 declared=$(mktemp)
 exported=$(mktemp)
 trap 'rm -f "$declared" "$exported"' EXIT
-# A declaration's name is the word before its opening parenthesis, at the
-# start of a line or after the return type.
-grep -o '\bauraguard_[a-z0-9_]*(' "$header" | tr -d '(' | sort -u >"$declared"
+# A declaration's name is an auraguard_ word followed by its opening
+# parenthesis, outside the doc comments (whose lines start with /*, * or
+# //, and which show calls as examples).
+grep -v '^[[:space:]]*\(/\*\|\*\|//\)' "$header" | grep -o '\bauraguard_[a-z0-9_]*(' | tr -d '(' |
+  sort -u >"$declared"
 nm -D --defined-only "$library" | awk '$2 == "T" { print $3 }' | sort -u >"$exported"
 missing=$(comm -23 "$declared" "$exported")
 if [ -n "$missing" ]; then
