@@ -3,7 +3,8 @@
 #   make test-ruby    the minitest suite, both examples (checking they reach
 #                     their guarded outcome), and a gem build into build/ruby
 #   make bench-ruby   ns per check+record pair on three workloads
-#   make bench-ruby-overhead   the comparison's workloads against a library that decides nothing
+#   make bench-ruby-overhead   the comparison's workloads against a library that decides nothing,
+#                              and the floor beneath the binding (bench/floor.rb)
 
 RUBY        ?= ruby
 RUBY_DIR    := $(ROOT)/bindings/ruby
@@ -26,6 +27,9 @@ bench-ruby: build
 	$(RUBY_RUN) $(RUBY_DIR)/bench/bench.rb
 
 # The comparison's workloads against the library that decides nothing
-# (mk/bench.mk): what is left is the binding's cost.
+# (mk/bench.mk): what is left is the binding's cost. Then the floor beneath
+# it: the caller's own loop, and the pair's two ffi calls with nothing
+# around them.
 bench-ruby-overhead: $(NULL_ENGINE_DIR)/libauraguard.so
 	AURAGUARD_LIB=$(NULL_ENGINE_DIR)/libauraguard.so $(RUBY_RUN) $(RUBY_DIR)/bench/workloads.rb --batches 9
+	AURAGUARD_LIB=$(NULL_ENGINE_DIR)/libauraguard.so $(RUBY_RUN) $(RUBY_DIR)/bench/floor.rb
