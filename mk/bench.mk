@@ -4,7 +4,8 @@
 #   make bench                 bench-rust, each language's bench-<lang>, bench-memory, then
 #                              bench-compare (9 batches), whose table it writes into README.md
 #   make bench-rust            Criterion: engine/* and c_api/* workloads, state save/load
-#   make bench-memory          RSS of a MEMORY_CALLS-call run (default 10 million)
+#   make bench-memory          RSS of a MEMORY_CALLS-call run (default 10 million), through the
+#                              JSON API and again through the hot path
 #   make bench-compare         aura-guard 0.7.1 (PyPI, throwaway venv) against C, Go, C# and Ruby
 #   make bench-profile         callgrind instruction counts per workload (build/bench/*.out)
 #
@@ -59,9 +60,10 @@ $(NULL_ENGINE_DIR)/libauraguard.so: bench/null_engine/null_engine.c $(HEADER)
 	@# A library that fails the check is removed, so the next make builds and checks it again.
 	bench/null_engine/check_exports.sh $(HEADER) $@ || { rm -f $@; exit 1; }
 
-## bench-memory: resident memory growth after warm-up; fails above 10 MB
+## bench-memory: resident memory growth after warm-up, each API; fails above 10 MB
 bench-memory: build $(BENCH_OUT)/rss_growth
-	$(BENCH_OUT)/rss_growth --calls $(MEMORY_CALLS) --warmup 100000
+	$(BENCH_OUT)/rss_growth --calls $(MEMORY_CALLS) --warmup 100000 --api json
+	$(BENCH_OUT)/rss_growth --calls $(MEMORY_CALLS) --warmup 100000 --api fast
 
 ## bench-compare: the Python package against the C API, same workloads
 # (the C benchmark binary when its rule exists, else ctypes over the library)

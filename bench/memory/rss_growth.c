@@ -6,7 +6,13 @@
  * max_cost_events, ...), so after the caps fill up the resident set must
  * stay flat.
  *
- *   rss_growth [--calls N] [--warmup N] [--limit-kb N]
+ *   rss_growth [--calls N] [--warmup N] [--limit-kb N] [--api json|fast]
+ *
+ * `--api json` (the default) makes the pairs through auraguard_check_tool
+ * and auraguard_record_result; `--api fast` through the hot path
+ * (auraguard_check_tool_fast, auraguard_record_result_fast), which every
+ * binding uses and which keeps memos of its own (argument texts, tickets,
+ * payloads) that the JSON path does not fill the same way.
  *
  * VmRSS (from /proc/self/status) is read after the warm-up calls, every
  * tenth of the run, and at the end. Prints one line per reading, then
@@ -67,6 +73,37 @@ static int distinct_pair(auraguard_guard *g, long i) {
     return 0;
 }
 
+/* The same pair through the hot path: text as pointer and length, the
+ * decision as a struct, the result's payload alone as JSON. */
+static int distinct_pair_fast(auraguard_guard *g, long i) {
+    char args[96], ticket[32], payload[96];
+    int args_len = snprintf(args, sizeof args, "{\"order_id\":\"ORD-%010ld\",\"include_items\":true}", i);
+    int ticket_len = snprintf(ticket, sizeof ticket, "T-%ld", i / 8);
+    int payload_len =
+        snprintf(payload, sizeof payload, "{\"order_id\":\"ORD-%010ld\",\"status\":\"shipped\"}", i);
+    auraguard_check_result r;
+    char *err = NULL;
+    if (auraguard_check_tool_fast(g, (const uint8_t *)"get_order", 9, (const uint8_t *)args, (size_t)args_len,
+                                  (const uint8_t *)ticket, (size_t)ticket_len, -1, &r, &err) != AURAGUARD_OK) {
+        fprintf(stderr, "call %ld: check_tool_fast failed: %s\n", i, err ? err : "?");
+        auraguard_string_free(err);
+        return 1;
+    }
+    auraguard_action action = r.action;
+    auraguard_decision_free(r.details);
+    if (action != AURAGUARD_ACTION_ALLOW) {
+        fprintf(stderr, "call %ld: expected allow, got action %d\n", i, (int)action);
+        return 1;
+    }
+    if (auraguard_record_result_fast(g, r.call_id, true, (const uint8_t *)payload, (size_t)payload_len, NULL, 0,
+                                     -1, &err) != AURAGUARD_OK) {
+        fprintf(stderr, "call %ld: record_result_fast failed: %s\n", i, err ? err : "?");
+        auraguard_string_free(err);
+        return 1;
+    }
+    return 0;
+}
+
 static long parse_count(const char *flag, const char *value) {
     char *end = NULL;
     long n = value ? strtol(value, &end, 10) : -1;
@@ -79,13 +116,16 @@ static long parse_count(const char *flag, const char *value) {
 
 int main(int argc, char **argv) {
     long calls = 10000000, warmup = 100000, limit_kb = 10240;
+    int (*pair)(auraguard_guard *, long) = distinct_pair;
     for (int i = 1; i < argc; i++) {
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(argv[i], "--calls") == 0) calls = parse_count(argv[i], value), i++;
         else if (strcmp(argv[i], "--warmup") == 0) warmup = parse_count(argv[i], value), i++;
         else if (strcmp(argv[i], "--limit-kb") == 0) limit_kb = parse_count(argv[i], value), i++;
+        else if (strcmp(argv[i], "--api") == 0 && value && strcmp(value, "json") == 0) pair = distinct_pair, i++;
+        else if (strcmp(argv[i], "--api") == 0 && value && strcmp(value, "fast") == 0) pair = distinct_pair_fast, i++;
         else {
-            fprintf(stderr, "usage: %s [--calls N] [--warmup N] [--limit-kb N]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--calls N] [--warmup N] [--limit-kb N] [--api json|fast]\n", argv[0]);
             return 2;
         }
     }
@@ -104,7 +144,7 @@ int main(int argc, char **argv) {
     long base_kb = 0, peak_kb = 0;
     double start = seconds();
     for (long i = 0; i < calls; i++) {
-        if (distinct_pair(g, i)) {
+        if (pair(g, i)) {
             auraguard_guard_free(g);
             return 3;
         }
