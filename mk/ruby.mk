@@ -1,7 +1,8 @@
 # Ruby binding (bindings/ruby, gem "auraguard") and its examples.
 #
 #   make test-ruby    the minitest suite, both examples (checking they reach
-#                     their guarded outcome), and a gem build into build/ruby
+#                     their guarded outcome), a short run of the benchmark
+#                     scripts, and a gem build into build/ruby
 #   make bench-ruby   ns per check+record pair on three workloads
 #   make bench-ruby-overhead   the comparison's workloads against a library that decides nothing,
 #                              and the floor beneath the binding (bench/floor.rb)
@@ -19,6 +20,10 @@ test-ruby: build
 	out=$$($(RUBY_RUN) examples/ruby/agent_loop.rb) && echo "$$out" | grep -q "final reply:"
 	out=$$($(RUBY_RUN) examples/ruby/provider_turn.rb) && echo "$$out" | grep -q "refunds executed: 1" && \
 	  [ $$(echo "$$out" | grep -o '"type":"tool_result"' | wc -l) -eq 2 ]
+	@# The benchmark scripts, a few operations each: they raise when a
+	@# decision is not the one their workload measures, or the API moved.
+	$(RUBY_RUN) $(RUBY_DIR)/bench/workloads.rb --batches 1 --iterations 50 >/dev/null
+	$(RUBY_RUN) $(RUBY_DIR)/bench/floor.rb --batches 1 --iterations 50 >/dev/null
 	@mkdir -p $(RUBY_BUILD)
 	cd $(RUBY_DIR) && gem build --silent auraguard.gemspec --output $(RUBY_BUILD)/auraguard-$(VERSION).gem
 	@echo "ruby: tests, examples and gem build passed"
