@@ -81,7 +81,7 @@ $(C_OUT)/bench_capi: bench/c/bench_capi.c $(HEADER) $(C_LIBS) | $(C_OUT)
 ## test-c: the C test program (valgrind, static, sanitizers), C++ header check, stress, examples, install,
 ## and the null engine the bindings' overhead benchmarks load (it must define every function of the header)
 test-c: build $(C_OUT)/test_capi $(C_OUT)/test_capi_static $(C_OUT)/stress $(C_OUT)/header_hygiene \
-        $(NULL_ENGINE_DIR)/libauraguard.so
+        $(NULL_ENGINE_DIR)/libauraguard.so $(C_OUT)/bench_capi build/bench/rss_growth
 	@echo "== C test program under valgrind"
 	$(VALGRIND) $(C_OUT)/test_capi
 	@echo "== C test program linked statically"
@@ -92,6 +92,10 @@ test-c: build $(C_OUT)/test_capi $(C_OUT)/test_capi_static $(C_OUT)/stress $(C_O
 	@echo "== stress"
 	$(C_OUT)/stress
 	@$(MAKE) --no-print-directory c-examples
+	@echo "== benchmark programs, a few operations each (each fails on an answer off its workload)"
+	$(C_OUT)/bench_capi --batches 1 --iterations 100 >/dev/null
+	build/bench/rss_growth --calls 20000 --warmup 10000 --api json >/dev/null
+	build/bench/rss_growth --calls 20000 --warmup 10000 --api fast >/dev/null
 	@echo "== install"
 	tests/c/check_install.sh "$(MAKE)" "$(CC)" $(SOMAJOR) $(VERSION)
 
