@@ -27,6 +27,9 @@ test-go: build
 	@unformatted=$$($(GOFMT) -l $(GO_DIR) $(GO_EXAMPLES)); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt: not formatted: $$unformatted"; exit 1; fi
 	cd $(GO_DIR) && $(GO) test -race -count=1 ./...
+	@# The benchmarks, fifty operations each: they fail on a decision off
+	@# their workload.
+	cd $(GO_DIR) && $(GO) test -count=1 -run '^$$' -bench . -benchtime 50x . >/dev/null
 	cd $(GO_EXAMPLES) && out=$$($(GO) run -buildvcs=false .) && echo "$$out" && \
 	  echo "$$out" | grep -q "side_effect_limit_exceeded"
 	cd $(GO_EXAMPLES) && out=$$($(GO) run -buildvcs=false ./agent) && echo "$$out" && \
