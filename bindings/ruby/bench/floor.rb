@@ -15,15 +15,9 @@
 # (bench/c). Prints one JSON object {part: median ns per pair}.
 #
 #   ruby -Ilib bench/floor.rb --batches N --iterations N
-require "json"
-require "optparse"
-require "auraguard"
+require_relative "workload_parts"
 
-options = { batches: 9, iterations: 20_000 }
-OptionParser.new do |o|
-  o.on("--batches N", Integer) { |n| options[:batches] = n }
-  o.on("--iterations N", Integer) { |n| options[:iterations] = n }
-end.parse!
+options = WorkloadParts.options(batches: 9, iterations: 20_000)
 
 # A guard that allows everything with a new call id and records nothing,
 # with Guard's signatures.
@@ -41,16 +35,8 @@ class StandInGuard
   end
 end
 
-PAYLOAD = AuraGuard::RawJSON.new('{"n":1}')
-
-# bench/workloads.rb's pair and distinct-read op, as they are there.
-def pair(guard, tool, args, want)
-  d = guard.check_tool(tool, args, ticket_id: "T-1")
-  raise "#{tool}: expected #{want}, got #{d.action} (#{d.reason})" unless want.nil? || d.action == want
-
-  guard.record_result(ok: true, payload: PAYLOAD, call_id: d.call_id) if d.allow?
-end
-DISTINCT = ->(g, i) { pair(g, "get_order", %({"order_id":"A-#{i}"}), :allow) }
+PAYLOAD = WorkloadParts::PAYLOAD
+DISTINCT = WorkloadParts::DISTINCT_READ # workloads.rb's distinct_reads operation
 
 def median(samples)
   s = samples.sort

@@ -8,18 +8,12 @@
 # {workload: median ns per operation}; `make bench-compare` reads it.
 #
 #   ruby -Ilib bench/workloads.rb --batches N --iterations N
-require "json"
-require "optparse"
-require "auraguard"
+require_relative "workload_parts"
+include WorkloadParts # rubocop:disable Style/MixinUsage -- pair, as a plain method call
 
-options = { batches: 3, iterations: 2000 }
-OptionParser.new do |o|
-  o.on("--batches N", Integer) { |n| options[:batches] = n }
-  o.on("--iterations N", Integer) { |n| options[:iterations] = n }
-end.parse!
+options = WorkloadParts.options(batches: 3, iterations: 2000)
 
 BUDGET = { secret_key: "bench", max_cost_per_run: 1_000_000 }.freeze
-PAYLOAD = AuraGuard::RawJSON.new('{"n":1}')
 VOCAB = %w[refund policy germany shipping delay invoice warranty return label customs express
            tracking damaged parcel credit voucher].freeze
 QUERIES = Array.new(16) { |k| JSON.generate(query: Array.new(5) { |j| VOCAB[(k + j) % 16] }.join(" ")).freeze }
@@ -40,17 +34,9 @@ MESSAGES = [
   "accounting. Nothing else changes about your subscription, plan, price or renewal date."
 ].freeze
 
-def pair(guard, tool, args, want)
-  d = guard.check_tool(tool, args, ticket_id: "T-1")
-  raise "#{tool}: expected #{want}, got #{d.action} (#{d.reason})" unless want.nil? || d.action == want
-
-  guard.record_result(ok: true, payload: PAYLOAD, call_id: d.call_id) if d.allow?
-end
-
 # name => [config, prime, op]
 WORKLOADS = {
-  "distinct_reads" => [BUDGET, nil,
-                       ->(g, i) { pair(g, "get_order", %({"order_id":"A-#{i}"}), :allow) }],
+  "distinct_reads" => [BUDGET, nil, WorkloadParts::DISTINCT_READ],
   "jittery_queries" => [BUDGET.merge(arg_jitter_repeat_threshold: 1_000_000), nil,
                         ->(g, i) { pair(g, "search_kb", QUERIES[i % 16], :allow) }],
   "cached_repeat" => [BUDGET.merge(repeat_toolcall_threshold: 2, max_intervention_log: 100_000, max_cache_entries: 100_000),
