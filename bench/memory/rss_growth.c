@@ -47,16 +47,30 @@ static double seconds(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* One distinct pair; 0 on success. An action other than allow is a failure:
- * distinct reads must never be cached, blocked or quarantined. */
+/* The texts of pair `i`: arguments and a payload never seen before, and a
+ * new ticket every 8 calls. Both APIs get the same. */
+struct pair_texts {
+    char args[96], ticket[32], payload[96];
+    int args_len, ticket_len, payload_len;
+};
+
+static void pair_texts(struct pair_texts *t, long i) {
+    t->args_len = snprintf(t->args, sizeof t->args, "{\"order_id\":\"ORD-%010ld\",\"include_items\":true}", i);
+    t->ticket_len = snprintf(t->ticket, sizeof t->ticket, "T-%ld", i / 8);
+    t->payload_len =
+        snprintf(t->payload, sizeof t->payload, "{\"order_id\":\"ORD-%010ld\",\"status\":\"shipped\"}", i);
+}
+
+/* One distinct pair through the JSON API; 0 on success. An action other
+ * than allow is a failure: distinct reads must never be cached, blocked or
+ * quarantined. */
 static int distinct_pair(auraguard_guard *g, long i) {
-    char args[96], ticket[32], result[128];
-    snprintf(args, sizeof args, "{\"order_id\":\"ORD-%010ld\",\"include_items\":true}", i);
-    snprintf(ticket, sizeof ticket, "T-%ld", i / 8); /* a new ticket every 8 calls */
-    snprintf(result, sizeof result,
-             "{\"ok\":true,\"payload\":{\"order_id\":\"ORD-%010ld\",\"status\":\"shipped\"}}", i);
+    struct pair_texts t;
+    pair_texts(&t, i);
+    char result[160];
+    snprintf(result, sizeof result, "{\"ok\":true,\"payload\":%s}", t.payload);
     char *decision = NULL, *err = NULL;
-    if (auraguard_check_tool(g, "get_order", args, ticket, -1, &decision, &err) != AURAGUARD_OK) {
+    if (auraguard_check_tool(g, "get_order", t.args, t.ticket, -1, &decision, &err) != AURAGUARD_OK) {
         fprintf(stderr, "call %ld: check_tool failed: %s\n", i, err ? err : "?");
         auraguard_string_free(err);
         return 1;
@@ -76,15 +90,12 @@ static int distinct_pair(auraguard_guard *g, long i) {
 /* The same pair through the hot path: text as pointer and length, the
  * decision as a struct, the result's payload alone as JSON. */
 static int distinct_pair_fast(auraguard_guard *g, long i) {
-    char args[96], ticket[32], payload[96];
-    int args_len = snprintf(args, sizeof args, "{\"order_id\":\"ORD-%010ld\",\"include_items\":true}", i);
-    int ticket_len = snprintf(ticket, sizeof ticket, "T-%ld", i / 8);
-    int payload_len =
-        snprintf(payload, sizeof payload, "{\"order_id\":\"ORD-%010ld\",\"status\":\"shipped\"}", i);
+    struct pair_texts t;
+    pair_texts(&t, i);
     auraguard_check_result r;
     char *err = NULL;
-    if (auraguard_check_tool_fast(g, (const uint8_t *)"get_order", 9, (const uint8_t *)args, (size_t)args_len,
-                                  (const uint8_t *)ticket, (size_t)ticket_len, -1, &r, &err) != AURAGUARD_OK) {
+    if (auraguard_check_tool_fast(g, (const uint8_t *)"get_order", 9, (const uint8_t *)t.args, (size_t)t.args_len,
+                                  (const uint8_t *)t.ticket, (size_t)t.ticket_len, -1, &r, &err) != AURAGUARD_OK) {
         fprintf(stderr, "call %ld: check_tool_fast failed: %s\n", i, err ? err : "?");
         auraguard_string_free(err);
         return 1;
@@ -95,7 +106,7 @@ static int distinct_pair_fast(auraguard_guard *g, long i) {
         fprintf(stderr, "call %ld: expected allow, got action %d\n", i, (int)action);
         return 1;
     }
-    if (auraguard_record_result_fast(g, r.call_id, true, (const uint8_t *)payload, (size_t)payload_len, NULL, 0,
+    if (auraguard_record_result_fast(g, r.call_id, true, (const uint8_t *)t.payload, (size_t)t.payload_len, NULL, 0,
                                      -1, &err) != AURAGUARD_OK) {
         fprintf(stderr, "call %ld: record_result_fast failed: %s\n", i, err ? err : "?");
         auraguard_string_free(err);
