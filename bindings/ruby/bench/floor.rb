@@ -16,6 +16,7 @@
 #
 #   ruby -Ilib bench/floor.rb --batches N --iterations N
 require_relative "workload_parts"
+include WorkloadParts # rubocop:disable Style/MixinUsage -- median, time_per_op
 
 options = WorkloadParts.options(batches: 9, iterations: 20_000)
 
@@ -35,24 +36,10 @@ class StandInGuard
   end
 end
 
-PAYLOAD = WorkloadParts::PAYLOAD
-DISTINCT = WorkloadParts::DISTINCT_READ # workloads.rb's distinct_reads operation
-
-def median(samples)
-  s = samples.sort
-  s.size.odd? ? s[s.size / 2] : (s[s.size / 2 - 1] + s[s.size / 2]) / 2
-end
-
-def time_per_op(iterations)
-  start = Process.clock_gettime(Process::CLOCK_MONOTONIC, :nanosecond)
-  yield
-  (Process.clock_gettime(Process::CLOCK_MONOTONIC, :nanosecond) - start).fdiv(iterations)
-end
-
 def caller_ns(batches, iterations)
   median((0..batches).map do
     guard = StandInGuard.new
-    time_per_op(iterations) { iterations.times { |i| DISTINCT.call(guard, i) } }
+    time_per_op(iterations) { iterations.times { |i| WorkloadParts::DISTINCT_READ.call(guard, i) } }
   end.drop(1))
 end
 
@@ -63,7 +50,7 @@ def native_ns(batches, iterations)
   median((0..batches).map do
     guard = AuraGuard::Guard.new(secret_key: "bench", max_cost_per_run: 1_000_000)
     address = guard.instance_variable_get(:@idle).last[AuraGuard::Scratch::ADDRESS]
-    payload = PAYLOAD.json
+    payload = WorkloadParts::PAYLOAD.json
     # Made before the clock starts: the caller's part counts them.
     args = Array.new(iterations) { |i| %({"order_id":"A-#{i}"}) }
     per_op = time_per_op(iterations) do

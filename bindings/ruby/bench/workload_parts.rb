@@ -1,8 +1,9 @@
 # frozen_string_literal: true
 
-# What bench/workloads.rb and bench/floor.rb share: their command line, the
-# payload every pair records, and the pair and distinct-read operation
-# themselves, so that floor.rb times exactly the loop workloads.rb runs.
+# What bench/workloads.rb and bench/floor.rb share: their command line, how
+# they time and summarise batches, the payload every pair records, and the
+# pair and distinct-read operation themselves, so that floor.rb times
+# exactly the loop workloads.rb runs.
 require "json"
 require "optparse"
 require "auraguard"
@@ -20,6 +21,20 @@ module WorkloadParts
       o.on("--iterations N", Integer) { |n| options[:iterations] = n }
     end.parse!
     options
+  end
+
+  # The median of `samples` (not empty).
+  def median(samples)
+    s = samples.sort
+    mid = s.size / 2
+    s.size.odd? ? s[mid] : (s[mid - 1] + s[mid]) / 2
+  end
+
+  # Yields once; the monotonic clock's ns over the block, per operation.
+  def time_per_op(iterations)
+    start = Process.clock_gettime(Process::CLOCK_MONOTONIC, :nanosecond)
+    yield
+    (Process.clock_gettime(Process::CLOCK_MONOTONIC, :nanosecond) - start).fdiv(iterations)
   end
 
   # A check and, when allowed, the record of its success; raises when the

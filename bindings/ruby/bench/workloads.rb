@@ -50,16 +50,11 @@ def median_ns(config, prime, op, batches, iterations)
   per_op = (0..batches).map do
     guard = AuraGuard::Guard.new(**config)
     prime&.call(guard)
-    start = Process.clock_gettime(Process::CLOCK_MONOTONIC, :nanosecond)
-    iterations.times { |i| op.call(guard, i) }
-    elapsed = Process.clock_gettime(Process::CLOCK_MONOTONIC, :nanosecond) - start
+    per = time_per_op(iterations) { iterations.times { |i| op.call(guard, i) } }
     guard.close
-    elapsed.fdiv(iterations)
-  end.drop(1).sort # the first batch warms up
-  return nil if per_op.empty?
-
-  mid = per_op.size / 2
-  per_op.size.odd? ? per_op[mid] : (per_op[mid - 1] + per_op[mid]) / 2
+    per
+  end.drop(1) # the first batch warms up
+  per_op.empty? ? nil : median(per_op)
 end
 
 # The process first runs one batch of every workload, unmeasured: each
