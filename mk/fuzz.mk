@@ -33,6 +33,7 @@ fuzz-deps:
 fuzz-proptest:
 	PROPTEST_CASES=$${PROPTEST_CASES:-1000000} $(CARGO) test --release --locked --test hostile
 	PROPTEST_CASES=$${PROPTEST_CASES:-1000000} $(CARGO) test --release --locked --lib json_scan
+	PROPTEST_CASES=$${PROPTEST_CASES:-1000000} $(CARGO) test --release --locked --lib json_number
 
 # The config target's dictionary: the JSON tokens and every key of
 # CONFIG_KEYS, read from the source so it follows new keys.

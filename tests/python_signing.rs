@@ -120,6 +120,19 @@ fn numbers_sign_as_the_reference_signs_them() {
         "1e400",
         "-1e400",
         "3.141592653589793238462643383279",
+        // Floats already written as repr writes them, which the scanner
+        // copies as they are, and their neighbours just past its limits.
+        "10.99",
+        "-3.25",
+        "12.0",
+        "1000000000000000.0",
+        "123456789012345.0",
+        "12345678901234.5",
+        "0.000123456789012345",
+        "0.123456789012345",
+        "8.005002000000201",
+        "9007199254740993.0",
+        "10.50",
     ];
     let lines: Vec<String> = numbers.iter().map(|n| format!("{{\"n\":{n},\"list\":[{n},{{\"x\":{n}}}]}}")).collect();
     assert_agree(&lines);
@@ -141,6 +154,8 @@ fn random_arguments_sign_as_the_reference_signs_them() {
         any::<u64>().prop_map(f64::from_bits).prop_filter("finite", |f| f.is_finite()).prop_map(|f| format!("{f:e}")),
         any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| format!("{f:?}")),
         "-?(0|[1-9][0-9]{0,3})\\.[0-9]{1,20}([eE][+-]?[0-9]{1,3})?",
+        // Around the 15 significant digits a float may have to be copied as it is.
+        "-?(0|[1-9][0-9]{0,16})\\.0{0,4}[0-9]{0,16}[1-9]",
     ];
     let key = "[a-zé\\u{1F600}\"\\\\\\n]{0,4}";
     let leaf = prop_oneof![
