@@ -24,6 +24,9 @@ pub(crate) const MAX_DEPTH: usize = 128;
 struct Member {
     /// The decoded key, in `Scanner::keys`.
     key: Range<usize>,
+    /// The key's first eight bytes (see [`key_prefix`]): most keys of an
+    /// object are put in order by these alone.
+    prefix: u64,
     /// `"key":value` in canonical form, in the output.
     piece: Range<usize>,
 }
@@ -99,6 +102,22 @@ fn plain_run(s: &[u8]) -> usize {
         at += 8;
     }
     at + s[at..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).unwrap_or(s.len() - at)
+}
+
+/// A key's first eight bytes as a big-endian number, padded with zeros.
+/// Two keys whose prefixes differ are in the order of their prefixes: at
+/// the first byte where the prefixes differ, either both keys have that
+/// byte, or the one that ended there is the other's start, and the shorter
+/// comes first either way. Equal prefixes say nothing: compare the keys.
+fn key_prefix(key: &[u8]) -> u64 {
+    match key.first_chunk::<8>() {
+        Some(head) => u64::from_be_bytes(*head),
+        None => {
+            let mut head = [0u8; 8];
+            head[..key.len()].copy_from_slice(key);
+            u64::from_be_bytes(head)
+        }
+    }
 }
 
 impl<'a> Cursor<'a> {
@@ -456,7 +475,8 @@ impl Scanner {
             if ignore.is_some_and(|ig| ig.contains(&self.keys[key.clone()])) {
                 out.truncate(comma_at);
             } else {
-                self.members.push(Member { key, piece: piece_start..out.len() });
+                let prefix = key_prefix(self.keys[key.clone()].as_bytes());
+                self.members.push(Member { key, prefix, piece: piece_start..out.len() });
                 written += 1;
             }
             match c.peek() {
@@ -485,18 +505,20 @@ impl Scanner {
     fn finish_object(&mut self, out: &mut String, base: usize, first: usize) {
         let members = &mut self.members[first..];
         let keys = &self.keys;
-        let key = |m: &Member| &keys[m.key.clone()];
-        if members.windows(2).all(|w| key(&w[0]) < key(&w[1])) {
+        let order = |a: &Member, b: &Member| {
+            a.prefix.cmp(&b.prefix).then_with(|| keys.as_bytes()[a.key.clone()].cmp(&keys.as_bytes()[b.key.clone()]))
+        };
+        if members.windows(2).all(|w| order(&w[0], &w[1]).is_lt()) {
             return; // already canonical
         }
         // Stable sort, then keep the last of each run of equal keys.
-        members.sort_by(|a, b| key(a).cmp(key(b)));
+        members.sort_by(order);
         self.tmp.clear();
         self.tmp.push_str(&out[base..]);
         out.truncate(base);
         let mut wrote = false;
         for i in 0..members.len() {
-            if i + 1 < members.len() && key(&members[i]) == key(&members[i + 1]) {
+            if i + 1 < members.len() && order(&members[i], &members[i + 1]).is_eq() {
                 continue;
             }
             if wrote {
@@ -834,6 +856,19 @@ mod tests {
             if let (Ok(o), Ok(t)) = (ours, theirs) {
                 prop_assert_eq!(o, canonical(&t));
             }
+        }
+
+        /// Keys that share their first eight bytes, end within them, hold
+        /// NULs (which pad a short key's prefix) or multi-byte characters,
+        /// in any order and repeated: the prefixes order what they can and
+        /// the keys themselves the rest, as the tree's map orders them.
+        #[test]
+        fn keys_alike_in_their_first_eight_bytes_are_ordered_in_full(
+            entries in prop::collection::vec(("(abcdefgh|abcdefg|\\\\u0000|\u{e9}|z|\u{1F600}){0,3}", any::<i32>()), 0..8),
+        ) {
+            let items: Vec<_> = entries.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+            let text = format!("{{{}}}", items.join(","));
+            prop_assert_eq!(scan(&text).unwrap(), canonical(&serde_json::from_str::<Value>(&text).unwrap()));
         }
 
         #[test]
