@@ -6,12 +6,16 @@
  *                    queries (jitter scoring runs, but never quarantines)
  *   cached_repeat    check of the same call again: answered from the cache
  *                    (no record: the tool is not executed)
+ *   distinct_results check + record of get_order with a new order_id each
+ *                    time and, as a real tool answers, a new 1.3 KB order as
+ *                    its result: 20 line items with prices, keys in the
+ *                    tool's order (not sorted)
  *   check_output     check_output on a 40-word assistant message
  *   check_output_cued_fast  the same on messages that hold words of the
  *                    stall phrases ("still", "issue", ...) without being
  *                    a stall, so the phrases are searched for
  *
- * The first three also run through the hot-path API (auraguard_check_tool_fast
+ * The first four also run through the hot-path API (auraguard_check_tool_fast
  * and auraguard_record_result_fast: a struct instead of JSON, text as pointer
  * and length), named with the suffix _fast. Every configuration has a cost
  * budget (out of reach), as most users run the guard, so the budget check
@@ -156,6 +160,52 @@ static int jittery_query_unique_fast(auraguard_guard *g, long i) {
     return check_and_record_fast(g, "search_kb", args, n, AURAGUARD_ACTION_ALLOW);
 }
 
+/* The order a get_order call returns, after its order_id: the same 20 line
+ * items for every order (made once by make_order), so that each result is
+ * new text of one size. The Go, C#, Ruby and Python workloads make it by the
+ * same rule. */
+static char order_rest[2048];
+
+static void make_order(void) {
+    size_t n = (size_t)snprintf(order_rest, sizeof order_rest, "\",\"status\":\"shipped\",\"items\":[");
+    for (int k = 0; k < 20; k++)
+        n += (size_t)snprintf(order_rest + n, sizeof order_rest - n,
+                              "%s{\"sku\":\"SKU-%05d\",\"name\":\"Item number %d\",\"qty\":%d,"
+                              "\"price\":%d.99}",
+                              k ? "," : "", k * 7, k, k % 5 + 1, k + 10);
+    snprintf(order_rest + n, sizeof order_rest - n, "],\"customer\":{\"id\":4711,\"tier\":\"gold\"}}");
+}
+
+/* check + record of a new order, its result the order itself; 0 unless allowed. */
+static int distinct_result_fast(auraguard_guard *g, long i) {
+    char args[64], payload[2112];
+    size_t n = append_id(args, "{\"order_id\":\"A-", i, "\"}");
+    size_t p = append_id(payload, "{\"order_id\":\"A-", i, order_rest);
+    auraguard_check_result r;
+    if (auraguard_check_tool_fast(g, (const uint8_t *)"get_order", 9, (const uint8_t *)args, n,
+                                  (const uint8_t *)"T-1", 3, -1, &r, NULL) != AURAGUARD_OK)
+        return 0;
+    int allowed = r.action == AURAGUARD_ACTION_ALLOW &&
+                  auraguard_record_result_fast(g, r.call_id, true, (const uint8_t *)payload, p, NULL,
+                                               0, -1, NULL) == AURAGUARD_OK;
+    auraguard_decision_free(r.details);
+    return allowed;
+}
+
+/* The same through the JSON API: the result object with the order as its payload. */
+static int distinct_result(auraguard_guard *g, long i) {
+    char args[64], result[2144];
+    append_id(args, "{\"order_id\":\"A-", i, "\"}");
+    size_t p = append_id(result, "{\"ok\":true,\"payload\":{\"order_id\":\"A-", i, order_rest);
+    memcpy(result + p, "}", 2);
+    char *d = NULL;
+    if (auraguard_check_tool(g, "get_order", args, "T-1", -1, &d, NULL) != AURAGUARD_OK) return 0;
+    int allowed = starts_with(d, "{\"action\":\"allow\"") &&
+                  auraguard_record_result(g, result, NULL) == AURAGUARD_OK;
+    auraguard_string_free(d);
+    return allowed;
+}
+
 static const char *const repeated_args = "{\"order_id\":\"A-1\"}";
 
 static void prime_cache(auraguard_guard *g) {
@@ -240,6 +290,8 @@ static int check_output_cued_fast(auraguard_guard *g, long i) {
 static const workload workloads[] = {
     {"distinct_reads", READS, NULL, distinct_read},
     {"distinct_reads_fast", READS, NULL, distinct_read_fast},
+    {"distinct_results", READS, NULL, distinct_result},
+    {"distinct_results_fast", READS, NULL, distinct_result_fast},
     {"jittery_queries", JITTER, NULL, jittery_query},
     {"jittery_queries_fast", JITTER, NULL, jittery_query_fast},
     {"jittery_queries_unique_fast", JITTER, NULL, jittery_query_unique_fast},
@@ -305,6 +357,7 @@ static NOINLINE double measure(const workload *w, int batches, long iterations) 
 
 int main(int argc, char **argv) {
     make_queries();
+    make_order();
     int json = 0, batches = 9;
     long iterations = 20000;
     const char *only = NULL;

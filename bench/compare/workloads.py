@@ -44,16 +44,29 @@ class OffWorkload(Exception):
     """The guard answered something other than what the workload measures."""
 
 
-def _pair(g, tool, args, want):
+def _pair(g, tool, args, want, result=RESULT):
     action = g.check(tool, args, TICKET)
     if action != want:
         raise OffWorkload(f"{tool} {args}: expected {want}, got {action}")
     if action == "allow":
-        g.record(RESULT)
+        g.record(result)
 
 
 def distinct_read(g, i):
     _pair(g, "get_order", {"order_id": "A-%d" % i}, "allow")
+
+
+# What get_order answers after the order's id (bench_capi.c's make_order):
+# 20 line items with prices, in the tool's key order.
+ORDER_ITEMS = [{"sku": "SKU-%05d" % (k * 7), "name": "Item number %d" % k, "qty": k % 5 + 1,
+                "price": float("%d.99" % (k + 10))} for k in range(20)]
+CUSTOMER = {"id": 4711, "tier": "gold"}
+
+
+def distinct_result(g, i):
+    order_id = "A-%d" % i
+    order = {"order_id": order_id, "status": "shipped", "items": ORDER_ITEMS, "customer": CUSTOMER}
+    _pair(g, "get_order", {"order_id": order_id}, "allow", {"ok": True, "payload": order})
 
 
 def jittery_query(g, i):
@@ -90,6 +103,7 @@ WORKLOADS = {
                            max_cache_entries=100000),
                       prime_cache, cached_repeat),
     "check_output": (dict(BUDGET), None, check_output),
+    "distinct_results": (dict(BUDGET), None, distinct_result),
 }
 
 

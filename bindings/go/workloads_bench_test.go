@@ -3,6 +3,7 @@ package auraguard
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"strconv"
 	"testing"
 )
@@ -45,14 +46,54 @@ func batchSize(b *testing.B) int {
 
 // pair is one check and, when allowed, its record; false when off-workload.
 func pair(g *Guard, args []byte, tool string, want Action) bool {
+	return pairWith(g, args, tool, want, workloadPayload)
+}
+
+// pairWith is pair recording `payload`.
+func pairWith(g *Guard, args []byte, tool string, want Action, payload any) bool {
 	d, err := g.CheckTool(tool, json.RawMessage(args), workloadTicket)
 	if err != nil || d.Action != want {
 		return false
 	}
 	if d.Action == Allow {
-		return g.RecordResult(Result{OK: true, Payload: workloadPayload, CallID: d.CallID}) == nil
+		return g.RecordResult(Result{OK: true, Payload: payload, CallID: d.CallID}) == nil
 	}
 	return true
+}
+
+// orderRest is what get_order answers after the order's id
+// (bench_capi.c's make_order): 20 line items with prices, in the tool's
+// key order.
+func orderRest() []byte {
+	rest := []byte(`","status":"shipped","items":[`)
+	for k := 0; k < 20; k++ {
+		if k > 0 {
+			rest = append(rest, ',')
+		}
+		rest = fmt.Appendf(rest, `{"sku":"SKU-%05d","name":"Item number %d","qty":%d,"price":%d.99}`, k*7, k, k%5+1, k+10)
+	}
+	return append(rest, `],"customer":{"id":4711,"tier":"gold"}}`...)
+}
+
+// A read whose result is a new 1.3 KB order each time, as a real tool's is.
+func BenchmarkWorkloadDistinctResults(b *testing.B) {
+	g := newGuard(b, workloadConfig(nil))
+	rest := orderRest()
+	args := make([]byte, 0, 64)
+	payload := make([]byte, 0, 2048)
+	batch := batchSize(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%batch == 0 {
+			g.Reset()
+		}
+		args = append(strconv.AppendInt(append(args[:0], `{"order_id":"A-`...), int64(i), 10), `"}`...)
+		payload = append(strconv.AppendInt(append(payload[:0], `{"order_id":"A-`...), int64(i), 10), rest...)
+		if !pairWith(g, args, "get_order", Allow, json.RawMessage(payload)) {
+			b.Fatalf("call %d left the workload", i)
+		}
+	}
 }
 
 func BenchmarkWorkloadDistinctReads(b *testing.B) {

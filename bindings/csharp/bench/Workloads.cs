@@ -72,6 +72,13 @@ static class Workloads
         {
             if (g.CheckOutput(Messages[i % 4]) != null) throw new Exception("check_output intervened");
         }, batches, iterations));
+        string orderRest = OrderRest();
+        results.Add(Measure("distinct_results", Budget(), null, (g, i) =>
+        {
+            string id = i.ToString(CultureInfo.InvariantCulture);
+            Pair(g, "get_order", new RawJson("{\"order_id\":\"A-" + id + "\"}"), GuardAction.Allow,
+                new RawJson("{\"order_id\":\"A-" + id + orderRest));
+        }, batches, iterations));
 
         var sb = new StringBuilder("{");
         for (int k = 0; k < results.Count; k++)
@@ -85,12 +92,24 @@ static class Workloads
         return new GuardConfig { SecretKey = "bench", MaxCostPerRun = 1000000 };
     }
 
-    private static void Pair(Guard g, string tool, RawJson args, GuardAction want)
+    // What get_order answers after the order's id (bench_capi.c's make_order):
+    // 20 line items with prices, in the tool's key order.
+    private static string OrderRest()
+    {
+        var sb = new StringBuilder("\",\"status\":\"shipped\",\"items\":[");
+        for (int k = 0; k < 20; k++)
+            sb.AppendFormat(CultureInfo.InvariantCulture,
+                "{0}{{\"sku\":\"SKU-{1:D5}\",\"name\":\"Item number {2}\",\"qty\":{3},\"price\":{4}.99}}",
+                k == 0 ? "" : ",", k * 7, k, k % 5 + 1, k + 10);
+        return sb.Append("],\"customer\":{\"id\":4711,\"tier\":\"gold\"}}").ToString();
+    }
+
+    private static void Pair(Guard g, string tool, RawJson args, GuardAction want, RawJson payload = null)
     {
         Decision d = g.CheckTool(tool, args, "T-1");
         if (want != GuardAction.Unknown && d.Action != want)
             throw new Exception(tool + ": expected " + want + ", got " + d.Action + " (" + d.Reason + ")");
-        if (d.Action == GuardAction.Allow) g.RecordResult(true, Payload, callId: d.CallId);
+        if (d.Action == GuardAction.Allow) g.RecordResult(true, payload ?? Payload, callId: d.CallId);
     }
 
     private static KeyValuePair<string, double> Measure(string name, GuardConfig config, Action<Guard> prime,

@@ -37,13 +37,13 @@ module WorkloadParts
     (Process.clock_gettime(Process::CLOCK_MONOTONIC, :nanosecond) - start).fdiv(iterations)
   end
 
-  # A check and, when allowed, the record of its success; raises when the
-  # guard answers other than `want` (nil: anything).
-  def pair(guard, tool, args, want)
+  # A check and, when allowed, the record of its success with `payload`;
+  # raises when the guard answers other than `want` (nil: anything).
+  def pair(guard, tool, args, want, payload = PAYLOAD)
     d = guard.check_tool(tool, args, ticket_id: "T-1")
     raise "#{tool}: expected #{want}, got #{d.action} (#{d.reason})" unless want.nil? || d.action == want
 
-    guard.record_result(ok: true, payload: PAYLOAD, call_id: d.call_id) if d.allow?
+    guard.record_result(ok: true, payload: payload, call_id: d.call_id) if d.allow?
   end
 
   # A read of an order never asked for before, as a model writes its
