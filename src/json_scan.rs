@@ -24,8 +24,8 @@ pub(crate) const MAX_DEPTH: usize = 128;
 struct Member {
     /// The decoded key, in `Scanner::keys`.
     key: Range<usize>,
-    /// The key's first eight bytes (see [`key_prefix`]): most keys of an
-    /// object are put in order by these alone.
+    /// The key's first eight bytes (see [`key_prefix`]), set when its
+    /// object has to be sorted: most keys are put in order by these alone.
     prefix: u64,
     /// `"key":value` in canonical form, in the output.
     piece: Range<usize>,
@@ -475,8 +475,7 @@ impl Scanner {
             if ignore.is_some_and(|ig| ig.contains(&self.keys[key.clone()])) {
                 out.truncate(comma_at);
             } else {
-                let prefix = key_prefix(self.keys[key.clone()].as_bytes());
-                self.members.push(Member { key, prefix, piece: piece_start..out.len() });
+                self.members.push(Member { key, prefix: 0, piece: piece_start..out.len() });
                 written += 1;
             }
             match c.peek() {
@@ -504,13 +503,17 @@ impl Scanner {
     /// into a map).
     fn finish_object(&mut self, out: &mut String, base: usize, first: usize) {
         let members = &mut self.members[first..];
-        let keys = &self.keys;
-        let order = |a: &Member, b: &Member| {
-            a.prefix.cmp(&b.prefix).then_with(|| keys.as_bytes()[a.key.clone()].cmp(&keys.as_bytes()[b.key.clone()]))
-        };
-        if members.windows(2).all(|w| order(&w[0], &w[1]).is_lt()) {
+        let keys = self.keys.as_bytes();
+        let key = |m: &Member| &keys[m.key.clone()];
+        // Arguments mostly hold one or two members, in order: their check
+        // stops here, without the prefixes.
+        if members.windows(2).all(|w| key(&w[0]) < key(&w[1])) {
             return; // already canonical
         }
+        for m in members.iter_mut() {
+            m.prefix = key_prefix(key(m));
+        }
+        let order = |a: &Member, b: &Member| a.prefix.cmp(&b.prefix).then_with(|| key(a).cmp(key(b)));
         // Stable sort, then keep the last of each run of equal keys.
         members.sort_by(order);
         self.tmp.clear();
