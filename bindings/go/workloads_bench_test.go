@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"runtime"
 	"strconv"
 	"testing"
 )
@@ -35,6 +36,25 @@ var (
 	// passes its --iterations here.
 	workloadBatch = flag.Int("workload.batch", 2000, "operations per fresh guard in the read and jitter workloads")
 )
+
+// yieldEvery is how many operations a workload's loop makes between two
+// runtime.Gosched calls. A real caller's goroutine waits on its tool between
+// a check and its record, and so goes through the scheduler; a loop that
+// never does is taken by the runtime for one that hogs its P after 10 ms,
+// and from then on its monitor thread takes the P back from every cgo call
+// it finds in progress and wakes another thread to hold it. On one CPU
+// (how bench-compare runs every side) that cost a 4.5 µs call about 0.8 µs
+// in context switches (docs/PERFORMANCE.md, "A result's payload"). A yield
+// every 256 operations costs well under a nanosecond an operation.
+const yieldEvery = 256
+
+// pace is called at the top of every measured operation: it yields as a
+// waiting caller would, every yieldEvery operations.
+func pace(i int) {
+	if i%yieldEvery == 0 {
+		runtime.Gosched()
+	}
+}
 
 // batchSize is -workload.batch, checked.
 func batchSize(b *testing.B) int {
@@ -90,6 +110,7 @@ func benchDistinctOrders(b *testing.B, payload func(i int) any) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		pace(i)
 		if i%batch == 0 {
 			g.Reset()
 		}
@@ -130,6 +151,7 @@ func BenchmarkWorkloadJitteryQueries(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		pace(i)
 		if i%batch == 0 {
 			g.Reset()
 		}
@@ -152,6 +174,7 @@ func BenchmarkWorkloadCachedRepeat(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		pace(i)
 		if !pair(g, args, "get_order", Cache) {
 			b.Fatalf("call %d left the workload", i)
 		}
@@ -177,6 +200,7 @@ func BenchmarkWorkloadCheckOutput(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		pace(i)
 		d, err := g.CheckOutput(messages[i%4])
 		if err != nil || d != nil {
 			b.Fatalf("message %d: %v %v", i, d, err)
