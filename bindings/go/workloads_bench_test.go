@@ -43,7 +43,7 @@ var (
 // never does is taken by the runtime for one that hogs its P after 10 ms,
 // and from then on its monitor thread takes the P back from every cgo call
 // it finds in progress and wakes another thread to hold it. On one CPU
-// (how bench-compare runs every side) that cost a 4.5 µs call about 0.8 µs
+// (how bench-compare runs every side) that cost a 4.5 µs call 0.5-0.8 µs
 // in context switches (docs/PERFORMANCE.md, "A result's payload"). A yield
 // every 256 operations costs well under a nanosecond an operation.
 const yieldEvery = 256
