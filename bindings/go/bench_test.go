@@ -8,7 +8,8 @@ import (
 
 // Each benchmark measures one CheckTool + RecordResult pair through the
 // binding (JSON encoding and decoding included) and fails if a decision
-// leaves the workload it claims to measure.
+// leaves the workload it claims to measure, and yields to the scheduler
+// as a caller waiting on its tools would (pace, workloads_bench_test.go).
 
 // resetEvery keeps a long benchmark run on the same workload: the run's
 // bounded state (unique calls, cost events) never fills up.
@@ -20,6 +21,7 @@ func BenchmarkCheckRecordDistinctReads(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		pace(i)
 		if i%resetEvery == 0 {
 			g.Reset()
 		}
@@ -52,6 +54,7 @@ func BenchmarkCheckRecordJitteryQueries(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		pace(i)
 		if i%resetEvery == 0 {
 			g.Reset()
 		}
@@ -84,6 +87,7 @@ func BenchmarkCheckRecordRepeatedCall(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		pace(i)
 		d, err := g.CheckTool("get_order", args)
 		if err != nil || d.Action != Cache {
 			b.Fatalf("call %d: %v %v", i, d, err)
