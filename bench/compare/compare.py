@@ -239,7 +239,8 @@ def main():
     out.append(f"Every side on CPU {cpu} alone.")
     out.append(f"{a.rounds} rounds, each measuring every side in turn; in a round, the median of {per_round} batches of"
                f" {a.iterations} operations, a fresh guard per batch (Go: its own b.N loop, its guard reset every"
-               f" {a.iterations}, a yield to its scheduler every 256 as a caller waiting on tools makes); each figure is the median of its rounds. An operation is check + record when"
+               f" {a.iterations}, a yield to its scheduler every 256 as a caller waiting on tools makes);"
+               " each figure is the median of its rounds. An operation is check + record when"
                " allowed (the check alone on the cache path).")
     out.append("Every configuration has a cost budget (out of reach). ns per operation, and how many times")
     out.append(f"faster than {PACKAGE}; MISSED marks a ratio under its target (C: 100x reads and cache hits,")
