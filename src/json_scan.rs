@@ -112,10 +112,23 @@ fn plain_run(s: &[u8]) -> usize {
 fn key_prefix(key: &[u8]) -> u64 {
     match key.first_chunk::<8>() {
         Some(head) => u64::from_be_bytes(*head),
+        // A shorter key is read in two overlapping loads, each byte shifted
+        // to its place (the overlap ORs a byte with itself). Copying the key
+        // into a zeroed array and reading that back as one word called
+        // memcpy and then waited for its stores: four tenths of the sorting
+        // function's time on objects whose keys are short, as most are.
         None => {
-            let mut head = [0u8; 8];
-            head[..key.len()].copy_from_slice(key);
-            u64::from_be_bytes(head)
+            let n = key.len();
+            if n >= 4 {
+                let head = u32::from_be_bytes([key[0], key[1], key[2], key[3]]);
+                let tail = u32::from_be_bytes([key[n - 4], key[n - 3], key[n - 2], key[n - 1]]);
+                u64::from(head) << 32 | u64::from(tail) << (64 - 8 * n)
+            } else if n > 0 {
+                let at = |i: usize| u64::from(key[i]) << (56 - 8 * i);
+                at(0) | at(n / 2) | at(n - 1)
+            } else {
+                0
+            }
         }
     }
 }
@@ -872,6 +885,16 @@ mod tests {
             let items: Vec<_> = entries.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
             let text = format!("{{{}}}", items.join(","));
             prop_assert_eq!(scan(&text).unwrap(), canonical(&serde_json::from_str::<Value>(&text).unwrap()));
+        }
+
+        /// The prefix is what its definition says, for keys of every length
+        /// around the eight bytes it reads.
+        #[test]
+        fn a_keys_prefix_is_its_first_eight_bytes_padded_with_zeros(key in prop::collection::vec(any::<u8>(), 0..12)) {
+            let mut head = [0u8; 8];
+            let n = key.len().min(8);
+            head[..n].copy_from_slice(&key[..n]);
+            prop_assert_eq!(key_prefix(&key), u64::from_be_bytes(head));
         }
 
         #[test]
