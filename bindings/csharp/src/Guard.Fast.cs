@@ -14,10 +14,13 @@ namespace AuraGuard
         // that costs as much as the rest of the method.
         private static readonly unsafe int ResultBytes = sizeof(CachedFields);
 
-        private unsafe Decision CheckToolFast(string tool, string argsJson, string ticketId, int flag, HandlerFaults faults)
+        /// <summary>A check whose arguments are <paramref name="argsJson"/>, or the UTF-8
+        /// bytes <paramref name="argsUtf8"/> when that is not null (null both: none).</summary>
+        private unsafe Decision CheckToolFast(string tool, string argsJson, byte[] argsUtf8, string ticketId, int flag,
+            HandlerFaults faults)
         {
             int reserved = ResultBytes;
-            byte[] buf = TextBuffer(reserved, tool, argsJson, ticketId);
+            byte[] buf = TextBuffer(reserved + (argsUtf8 == null ? 0 : argsUtf8.Length), tool, argsJson, ticketId);
             Decision decision = null;
             byte* error = null;
             GuardStatus status;
@@ -27,7 +30,8 @@ namespace AuraGuard
                 int room = buf.Length - reserved;
                 int toolLen = Utf8Text.Encode(tool, text, room, "tool");
                 byte* args = text + toolLen;
-                int argsLen = argsJson == null ? 0 : Utf8Text.Encode(argsJson, args, room - toolLen, "args");
+                int argsLen = argsUtf8 != null ? Utf8Text.Copy(argsUtf8, args)
+                    : argsJson == null ? 0 : Utf8Text.Encode(argsJson, args, room - toolLen, "args");
                 byte* ticket = args + argsLen;
                 int ticketLen = ticketId == null ? 0 : Utf8Text.Encode(ticketId, ticket, room - toolLen - argsLen, "ticketId");
                 CallBlock block;
@@ -38,7 +42,7 @@ namespace AuraGuard
                     // "" is text of length 0 (a non-NULL pointer); null is absent (NULL). An
                     // empty ticket means the run itself, as NULL does.
                     status = CallNative.auraguard_call_check_bytes(block.Fields, text, (void*)toolLen,
-                        argsJson == null ? null : args, (void*)argsLen, ticketLen == 0 ? null : ticket, (void*)ticketLen,
+                        argsJson == null && argsUtf8 == null ? null : args, (void*)argsLen, ticketLen == 0 ? null : ticket, (void*)ticketLen,
                         flag);
                 }
                 finally
@@ -118,26 +122,30 @@ namespace AuraGuard
             }
         }
 
-        private unsafe void RecordResultFast(bool ok, string payloadJson, string errorCode, bool? sideEffectExecuted,
-            ulong? callId, HandlerFaults faults)
+        /// <summary>A record whose payload is <paramref name="payloadJson"/>, or the UTF-8
+        /// bytes <paramref name="payloadUtf8"/> when that is not null (null both: none).</summary>
+        private unsafe void RecordResultFast(bool ok, string payloadJson, byte[] payloadUtf8, string errorCode,
+            bool? sideEffectExecuted, ulong? callId, HandlerFaults faults)
         {
             if (callId.HasValue && callId.Value == 0)
                 throw new AuraGuardException(GuardStatus.InvalidArgument,
                     "call_id 0 does not await a result (never issued, already recorded, or dropped as missed)");
-            byte[] buf = TextBuffer(0, payloadJson, errorCode, null);
+            byte[] buf = TextBuffer(payloadUtf8 == null ? 0 : payloadUtf8.Length, payloadJson, errorCode, null);
             int executed = sideEffectExecuted.HasValue ? (sideEffectExecuted.Value ? 1 : 0) : -1;
             byte* error = null;
             GuardStatus status;
+            bool hasPayload = payloadJson != null || payloadUtf8 != null;
             fixed (byte* p = buf)
             {
-                int payloadLen = payloadJson == null ? 0 : Utf8Text.Encode(payloadJson, p, buf.Length, "payload");
+                int payloadLen = payloadUtf8 != null ? Utf8Text.Copy(payloadUtf8, p)
+                    : payloadJson == null ? 0 : Utf8Text.Encode(payloadJson, p, buf.Length, "payload");
                 byte* code = p + payloadLen;
                 int codeLen = errorCode == null ? 0 : Utf8Text.Encode(errorCode, code, buf.Length - payloadLen, "errorCode");
                 IntPtr guard = EnterCall();
                 try
                 {
                     status = FastNative.auraguard_record_result_fast(guard, callId ?? 0, ok ? (byte)1 : (byte)0,
-                        payloadJson == null ? null : p, (void*)payloadLen,
+                        hasPayload ? p : null, (void*)payloadLen,
                         errorCode == null ? null : code, (void*)codeLen, executed, &error);
                 }
                 finally

@@ -97,9 +97,10 @@ namespace AuraGuard
         private Decision CheckToolCore(string tool, object args, string ticketId, bool? sideEffect, HandlerFaults faults)
         {
             if (tool == null) throw new ArgumentNullException("tool");
-            string argsJson = args == null ? null : ToJsonText(args);
+            byte[] argsUtf8 = Utf8Of(args);
+            string argsJson = args == null || argsUtf8 != null ? null : ToJsonText(args);
             int flag = sideEffect.HasValue ? (sideEffect.Value ? 1 : 0) : -1;
-            return CheckToolFast(tool, argsJson, ticketId, flag, faults);
+            return CheckToolFast(tool, argsJson, argsUtf8, ticketId, flag, faults);
         }
 
         /// <summary>
@@ -124,8 +125,16 @@ namespace AuraGuard
         private void RecordResultCore(bool ok, object payload, string errorCode, bool? sideEffectExecuted,
             ulong? callId, HandlerFaults faults)
         {
-            RecordResultFast(ok, payload == null ? null : ToJsonText(payload), errorCode, sideEffectExecuted,
-                callId, faults);
+            byte[] payloadUtf8 = Utf8Of(payload);
+            RecordResultFast(ok, payload == null || payloadUtf8 != null ? null : ToJsonText(payload), payloadUtf8,
+                errorCode, sideEffectExecuted, callId, faults);
+        }
+
+        // RawJson made from UTF-8 bytes crosses as those bytes; anything else as text.
+        private static byte[] Utf8Of(object value)
+        {
+            var raw = value as RawJson;
+            return raw == null ? null : raw.Utf8;
         }
 
         // RawJson is the text as it is; JsonWriter would copy it through a StringBuilder

@@ -66,6 +66,62 @@ namespace AuraGuard
             return n;
         }
 
+        /// <summary>Copies <paramref name="bytes"/> (checked when their RawJson was made) to
+        /// <paramref name="dst"/>, which has room for them; returns their count.</summary>
+        internal static int Copy(byte[] bytes, byte* dst)
+        {
+            fixed (byte* src = bytes)
+            {
+                Buffer.MemoryCopy(src, dst, bytes.Length, bytes.Length);
+            }
+            return bytes.Length;
+        }
+
+        // Decodes strictly: an invalid sequence throws instead of becoming U+FFFD.
+        private static readonly UTF8Encoding StrictUtf8 = new UTF8Encoding(false, true);
+
+        /// <summary>Throws unless <paramref name="bytes"/> are UTF-8 without a NUL byte.
+        /// ASCII is checked eight bytes at a time; from the first other byte on, the strict
+        /// decoder judges the rest (the engine checks the text again at the call).</summary>
+        internal static void CheckUtf8(byte[] bytes, string parameter)
+        {
+            int n = bytes.Length, i = 0;
+            fixed (byte* p = bytes)
+            {
+                if (sizeof(IntPtr) == 8)
+                {
+                    for (; i + 8 <= n; i += 8)
+                    {
+                        ulong v = *(ulong*)(p + i);
+                        if ((v & Highs8) != 0 || ((v - Ones8) & ~v & Highs8) != 0) break;
+                    }
+                }
+                for (; i < n && p[i] < 0x80; i++)
+                {
+                    if (p[i] == 0) throw ContainsNulByte(parameter);
+                }
+                if (i == n) return;
+                for (int k = i; k < n; k++)
+                {
+                    if (p[k] == 0) throw ContainsNulByte(parameter);
+                }
+                try
+                {
+                    StrictUtf8.GetCharCount(p + i, n - i);
+                }
+                catch (DecoderFallbackException)
+                {
+                    // The exception's Index is not the byte's position on Mono; say what was wrong.
+                    throw new ArgumentException(parameter + " is not UTF-8", parameter);
+                }
+            }
+        }
+
+        private static ArgumentException ContainsNulByte(string parameter)
+        {
+            return new ArgumentException(parameter + " contains a NUL byte", parameter);
+        }
+
         /// <summary>The exact UTF-8 length of <paramref name="s"/>, for text too long to size by
         /// <see cref="MaxBytesPerChar"/>.</summary>
         internal static int ByteCount(string s)
