@@ -21,21 +21,6 @@ namespace AuraGuard.Tests
 
         private static readonly UTF8Encoding Utf8 = new UTF8Encoding(false);
 
-        /// <summary>Around the 8-byte steps of the binding's check, characters of 2, 3 and
-        /// 4 bytes, and text longer than the buffer a thread keeps.</summary>
-        private static List<string> Texts()
-        {
-            var texts = new List<string>();
-            foreach (int n in new[] { 0, 1, 7, 8, 9, 16 }) texts.Add(new string('a', n));
-            foreach (string odd in new[] { "\u00e9", "\u65e5", "\ud83d\ude00" })
-            {
-                foreach (int at in new[] { 0, 7, 8, 9 })
-                    texts.Add(new string('a', at) + odd + new string('b', 9));
-            }
-            texts.Add(new string('x', 70000));
-            return texts;
-        }
-
         [Test]
         public void BytesReachTheEngineAsTheJsonApiSeesTheirText()
         {
@@ -43,7 +28,7 @@ namespace AuraGuard.Tests
             using (var twin = new EngineTwin(Config))
             {
                 int i = 0;
-                foreach (string text in Texts())
+                foreach (string text in TextCrossingTests.Texts())
                 {
                     string tool = "t" + i++;
                     // Unsorted keys and spaces: the engine's canonical form, not the

@@ -21,8 +21,8 @@ namespace AuraGuard.Tests
 
         /// <summary>ASCII around the 8-character steps the encoder takes, characters of 2, 3
         /// and 4 UTF-8 bytes and a lone surrogate at each position near them, and text
-        /// longer than the buffers a thread keeps.</summary>
-        private static List<string> Texts()
+        /// longer than the buffers a thread keeps. RawJsonBytesTests sends them as bytes.</summary>
+        internal static List<string> Texts()
         {
             var texts = new List<string>();
             foreach (int n in new[] { 0, 1, 7, 8, 9, 15, 16, 17 }) texts.Add(new string('a', n));
