@@ -97,8 +97,8 @@ namespace AuraGuard
         private Decision CheckToolCore(string tool, object args, string ticketId, bool? sideEffect, HandlerFaults faults)
         {
             if (tool == null) throw new ArgumentNullException("tool");
-            byte[] argsUtf8 = Utf8Of(args);
-            string argsJson = args == null || argsUtf8 != null ? null : ToJsonText(args);
+            byte[] argsUtf8;
+            string argsJson = ToJsonText(args, out argsUtf8);
             int flag = sideEffect.HasValue ? (sideEffect.Value ? 1 : 0) : -1;
             return CheckToolFast(tool, argsJson, argsUtf8, ticketId, flag, faults);
         }
@@ -125,24 +125,23 @@ namespace AuraGuard
         private void RecordResultCore(bool ok, object payload, string errorCode, bool? sideEffectExecuted,
             ulong? callId, HandlerFaults faults)
         {
-            byte[] payloadUtf8 = Utf8Of(payload);
-            RecordResultFast(ok, payload == null || payloadUtf8 != null ? null : ToJsonText(payload), payloadUtf8,
-                errorCode, sideEffectExecuted, callId, faults);
+            byte[] payloadUtf8;
+            string payloadJson = ToJsonText(payload, out payloadUtf8);
+            RecordResultFast(ok, payloadJson, payloadUtf8, errorCode, sideEffectExecuted, callId, faults);
         }
 
-        // RawJson made from UTF-8 bytes crosses as those bytes; anything else as text.
-        private static byte[] Utf8Of(object value)
+        // A value as the text the library reads: null for null; a RawJson as it is (its
+        // bytes in `utf8`, and no text, when it was made from UTF-8 bytes; JsonWriter
+        // would copy it through a StringBuilder to the same string); anything else
+        // through JsonWriter.
+        private static string ToJsonText(object value, out byte[] utf8)
         {
+            utf8 = null;
+            if (value == null) return null;
             var raw = value as RawJson;
-            return raw == null ? null : raw.Utf8;
-        }
-
-        // RawJson is the text as it is; JsonWriter would copy it through a StringBuilder
-        // to the same string.
-        private static string ToJsonText(object value)
-        {
-            var raw = value as RawJson;
-            return raw != null ? raw.Json : JsonWriter.ToJson(value);
+            if (raw == null) return JsonWriter.ToJson(value);
+            utf8 = raw.Utf8;
+            return utf8 == null ? raw.Json : null;
         }
 
         /// <summary>Reports a result given as the engine's result JSON
