@@ -69,12 +69,13 @@ bench-memory: build $(BENCH_OUT)/rss_growth
 # (the C benchmark binary when its rule exists, else ctypes over the library)
 # and each binding whose toolchain is there, in one table
 bench-compare: build $(if $(filter bench-c,$(BENCH_LANGS)),build/c/bench_capi) \
-               $(if $(shell command -v mcs),$(ROOT)/build/csharp/Workloads.exe)
+               $(if $(shell command -v mcs),$(ROOT)/build/csharp/Workloads.exe) \
+               $(if $(shell command -v ruby),$(RUBY_EXT))
 	python3 bench/compare/compare.py --venv $(BENCH_OUT)/venv --lib $(LIB_DIR)/libauraguard.so \
 	  --bench-c build/c/bench_capi \
 	  $(if $(shell command -v go),--go-dir bindings/go) \
 	  $(if $(shell command -v mcs),--csharp $(ROOT)/build/csharp/Workloads.exe) \
-	  $(if $(shell command -v ruby),--ruby-dir bindings/ruby) \
+	  $(if $(shell command -v ruby),--ruby-dir bindings/ruby --ruby-ext-lib $(RUBY_EXT_LIB)) \
 	  --batches $(BENCH_BATCHES) --rounds $(BENCH_ROUNDS) $(if $(BENCH_README),--readme $(BENCH_README))
 
 # Instruction counts are repeatable where wall-clock time is not. Under

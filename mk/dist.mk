@@ -38,8 +38,8 @@ dist-go: build dist-platform
 dist-nuget: build dist-platform
 	packaging/dist/nupkg.sh $(VERSION) $(DIST_RID) $(LIB_DIR) $(DIST_DIR)
 
-dist-gem: build dist-platform
-	packaging/dist/gem.sh $(VERSION) $(DIST_GEM_PLAT) $(LIB_DIR) $(DIST_DIR)
+dist-gem: build dist-platform $(RUBY_EXT)
+	packaging/dist/gem.sh $(VERSION) $(DIST_GEM_PLAT) $(LIB_DIR) $(DIST_DIR) $(HEADER) $(RUBY_EXT)
 
 # Each check gets the artifact and the quickstart's source, and compares the
 # installed program's output with the in-tree build of the same quickstart.

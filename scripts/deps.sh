@@ -20,8 +20,10 @@ have rake || need_apt+=(rake)
 if have ruby; then
   ruby -e 'require "ffi"' >/dev/null 2>&1 || need_apt+=(ruby-ffi)
   ruby -e 'require "minitest/autorun"; exit!(0)' >/dev/null 2>&1 || need_apt+=(ruby-minitest)
+  # Ruby's headers, for the gem's C hot path (bindings/ruby/ext).
+  [ -e "$(ruby -e 'print RbConfig::CONFIG["rubyhdrdir"]')/ruby.h" ] || need_apt+=(ruby-dev)
 else
-  need_apt+=(ruby-ffi ruby-minitest)
+  need_apt+=(ruby-ffi ruby-minitest ruby-dev)
 fi
 have node || need_apt+=(nodejs)
 have npm || need_apt+=(npm)

@@ -159,13 +159,19 @@ def measure_round(a, py, sizes):
     if a.ruby_dir:
         rb_dir = os.path.abspath(a.ruby_dir)
         env = dict(os.environ, AURAGUARD_LIB=os.path.abspath(a.lib))
-        rb, why = optional_json([a.ruby, "-I" + os.path.join(rb_dir, "lib"),
+        load_path = ["-I" + os.path.join(rb_dir, "lib")]
+        if a.ruby_ext_lib:
+            # The gem's C extension, required to load: a run that silently
+            # fell back to ffi would measure another binding.
+            env["AURAGUARD_HOT_PATH"] = "c"
+            load_path.insert(0, "-I" + os.path.abspath(a.ruby_ext_lib))
+        rb, why = optional_json([a.ruby, *load_path,
                                  os.path.join(rb_dir, "bench", "workloads.rb"), *sizes], "Ruby", env=env)
         columns.append(("Ruby", rb)) if rb else notes.append(f"Ruby not measured: {why}")
         if a.ruby_yjit:
             # The same run with Ruby's JIT on, as Rails runs Ruby 3.3 and later;
             # the Ruby column (the interpreter) is the one the targets speak of.
-            rb, why = optional_json([a.ruby, "--yjit", "-I" + os.path.join(rb_dir, "lib"),
+            rb, why = optional_json([a.ruby, "--yjit", *load_path,
                                      os.path.join(rb_dir, "bench", "workloads.rb"), *sizes], "Ruby --yjit", env=env)
             columns.append(("Ruby+YJIT", rb)) if rb else notes.append(f"Ruby --yjit not measured: {why}")
     return python_ns, source, columns, go_allocs, notes
@@ -192,6 +198,8 @@ def main():
     p.add_argument("--mono", default="mono")
     p.add_argument("--ruby-dir", help="the Ruby binding's folder (bench/workloads.rb)")
     p.add_argument("--ruby", default="ruby")
+    p.add_argument("--ruby-ext-lib", help="the folder holding auraguard/hot_path.so, the Ruby gem's C extension "
+                                          "(without it, the Ruby binding runs through ffi alone)")
     p.add_argument("--batches", type=int, default=3,
                    help="batches per side in all, spread over the rounds")
     p.add_argument("--rounds", type=int, default=3,
@@ -233,6 +241,9 @@ def main():
     out.append(f"C:      {source}")
     out.append("Go, C#, Ruby: each binding's public API (bindings/go workloads_bench_test.go,")
     out.append("        bindings/csharp/bench/Workloads.cs, bindings/ruby/bench/workloads.rb)")
+    if a.ruby_dir:
+        out.append("Ruby: " + ("through the gem's C extension (AuraGuard.hot_path :c)" if a.ruby_ext_lib
+                               else "through ffi alone (AuraGuard.hot_path :ffi)"))
     if a.ruby_yjit:
         out.append("Ruby+YJIT: the Ruby run again with `ruby --yjit` (how Rails runs Ruby 3.3 and later);")
         out.append("        the Ruby column, the interpreter, is the one the targets are judged on.")

@@ -3,6 +3,9 @@
 # `gem install --local` into a fresh GEM_HOME: the platform gem runs the
 # quickstart with its own library and no AURAGUARD_LIB; the plain gem
 # carries no library and runs it with a system library (the tarball's).
+# Both run check_tool and record_result through the C hot path: the
+# platform gem's prebuilt for this Ruby, the plain gem's compiled when
+# installed.
 #   usage: check_gem.sh PLATFORM_GEM PLAIN_GEM TARBALL QUICKSTART_RB REFERENCE_COMMAND
 . "$(dirname "$0")/lib.sh"
 native_gem=$1 plain_gem=$2 tarball=$3 quickstart=$4 reference=$5
@@ -12,6 +15,7 @@ script=$(basename "$quickstart")
 # The ffi gem the binding needs comes from the system's gems, as offline.
 system_gems=$(ruby -e 'puts Gem.path.join(":")')
 which_lib='require "auraguard"; puts AuraGuard::Native.ffi_libraries.map(&:name); puts AuraGuard.native_version'
+hot_path='require "auraguard"; print AuraGuard.hot_path'
 
 gem_user() { home=$1; shift; as_user GEM_HOME="$work/$home" GEM_PATH="$work/$home:$system_gems" "$@"; }
 
@@ -24,6 +28,8 @@ gem_user gems-native ruby "$script" > "$work/quickstart.out" 2>&1 \
 same_output ruby-quickstart "$work/quickstart.out" "$reference"
 loaded=$(gem_user gems-native ruby -e "$which_lib")
 [ "$(echo "$loaded" | head -n 1)" = "$vendored" ] || fail "the platform gem loaded $loaded, not $vendored"
+path=$(gem_user gems-native ruby -e "$hot_path")
+[ "$path" = c ] || fail "the platform gem runs through $path, not its prebuilt C hot path"
 
 gem_user gems-plain gem install --local --no-document "$(basename "$plain_gem")" >/dev/null \
   || fail "gem install --local $(basename "$plain_gem") failed"
@@ -43,4 +49,6 @@ system_lib=$(dirname "$(find "$work" -path '*/lib/libauraguard.so' ! -path "$wor
 gem_user gems-plain LD_LIBRARY_PATH="$system_lib" ruby "$script" > "$work/plain.out" 2>&1 \
   || fail "the quickstart failed with the plain gem: $(cat "$work/plain.out")"
 same_output ruby-plain-gem "$work/plain.out" "cat '$work/quickstart.out'"
-echo "dist check: the platform gem runs with its own library, the plain gem with a system one"
+path=$(gem_user gems-plain LD_LIBRARY_PATH="$system_lib" ruby -e "$hot_path")
+[ "$path" = c ] || fail "the plain gem runs through $path: its C hot path was not compiled when installed"
+echo "dist check: the platform gem runs with its own library, the plain gem with a system one, both on the C hot path"

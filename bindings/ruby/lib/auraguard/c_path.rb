@@ -1,0 +1,90 @@
+# frozen_string_literal: true
+
+require_relative "native"
+require_relative "native_call"
+require_relative "arguments"
+require_relative "raw_json"
+require_relative "decision"
+require_relative "scratch"
+require_relative "struct_decision"
+
+module AuraGuard
+  # FastPath's check_tool and record_result in C: the gem's extension
+  # (ext/auraguard/hot_path.c, required as "auraguard/hot_path") makes
+  # FfiPath's checks, in the same order and with the same errors, and its
+  # native calls without ffi. A distinct-read pair then costs about a third
+  # less (docs/PERFORMANCE.md, "The hot path", Ruby).
+  #
+  # The extension is optional: the platform gem carries it built for its
+  # Ruby, the plain gem compiles it when installed where a compiler and
+  # Ruby's headers are, and without it the binding runs through ffi alone.
+  # AURAGUARD_HOT_PATH chooses: unset, the extension when it loads; "ffi",
+  # never; "c", always (a LoadError when it does not load).
+  module CPath
+    CHOICES = { nil => :any, "" => :any, "c" => :c, "ffi" => :ffi }.freeze
+
+    # The extension's feature names, most specific first: a platform gem
+    # keeps one build per Ruby minor version (a C extension is built for
+    # one), a compiled gem or a repository build has one.
+    def self.features(version = RUBY_VERSION)
+      ["auraguard/#{version[/\A\d+\.\d+/]}/hot_path", "auraguard/hot_path"]
+    end
+
+    # Requires the extension and gives it the library functions it calls.
+    # True when loaded; false when not wanted or not found.
+    def self.load(choice = ENV.fetch("AURAGUARD_HOT_PATH", nil))
+      wanted = CHOICES.fetch(choice) do
+        raise ArgumentError, "AURAGUARD_HOT_PATH must be \"c\", \"ffi\" or unset, got #{choice.inspect}"
+      end
+      return false if wanted == :ffi
+
+      errors = []
+      loaded = features.any? do |feature|
+        require feature
+        true
+      rescue LoadError => e
+        errors << e.message
+        false
+      end
+      raise LoadError, "AURAGUARD_HOT_PATH=c but the C extension did not load: #{errors.join('; ')}" if !loaded && wanted == :c
+      return false unless loaded
+
+      library = Native.ffi_libraries.first
+      HotPath.bind(*%w[auraguard_call_check_bytes auraguard_record_result_fast auraguard_string_free].map do |name|
+        library.find_function(name).address
+      end)
+      true
+    end
+
+    LOADED = load
+
+    def self.loaded?
+      LOADED
+    end
+
+    if LOADED
+      include HotPath
+
+      # Decides on a tool call before it runs (FfiPath#check_tool says how
+      # each argument is read).
+      def check_tool(name, args = FastPath::NO_ARGS, ticket_id: nil, side_effect: nil)
+        return check_tool_with(nil, name, args, ticket_id, side_effect) if @event_function
+
+        hot_check(name, args, ticket_id, side_effect)
+      end
+
+      # Reports how an allowed call went; nil (FfiPath#record_result).
+      def record_result(ok:, payload: nil, error_code: nil, side_effect_executed: nil, call_id: nil)
+        return record_with(nil, ok, payload, error_code, side_effect_executed, call_id) if @event_function
+
+        hot_record(ok, payload, error_code, side_effect_executed, call_id)
+      end
+    end
+  end
+
+  # :c when check_tool and record_result run through the C extension, :ffi
+  # when through ffi alone (see CPath).
+  def self.hot_path
+    CPath.loaded? ? :c : :ffi
+  end
+end
