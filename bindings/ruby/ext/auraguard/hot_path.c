@@ -86,18 +86,20 @@ static inline size_t length(VALUE text) {
 }
 
 /* Handle#take, as FastPath writes it out: a block for this call alone,
- * after which a closed guard raises (having given the block back). */
-static VALUE take(VALUE self) {
+ * after which a closed guard raises (having given the block back). `idle`
+ * is the guard's @idle. */
+static VALUE take(VALUE self, VALUE idle) {
     if (!check_bytes) rb_raise(rb_eRuntimeError, "AuraGuard::HotPath.bind was not called");
-    VALUE block = rb_ary_pop(rb_ivar_get(self, id_idle));
+    VALUE block = rb_ary_pop(idle);
     if (NIL_P(block)) block = rb_funcall(self, id_fresh_scratch, 0);
     if (RTEST(rb_ivar_get(self, id_closed))) rb_funcall(self, id_closed_bang, 1, block);
     return block;
 }
 
-/* Handle#give: the block back; the last call out of a closed guard frees it. */
-static void give(VALUE self, VALUE block) {
-    rb_ary_push(rb_ivar_get(self, id_idle), block);
+/* Handle#give: the block back; the last call out of a closed guard frees
+ * it. */
+static void give(VALUE self, VALUE idle, VALUE block) {
+    rb_ary_push(idle, block);
     if (RTEST(rb_ivar_get(self, id_closed))) rb_funcall(self, id_free_if_idle, 0);
 }
 
@@ -107,7 +109,7 @@ static inline auraguard_call *call_of(VALUE block) {
 
 /* A failed call: its message taken from the block (and released), the
  * block given back, the status's error raised (NativeCall.raise_status). */
-static void fail(VALUE self, VALUE block, auraguard_call *call, auraguard_status status) {
+static void fail(VALUE self, VALUE idle, VALUE block, auraguard_call *call, auraguard_status status) {
     char *message = call->error;
     call->error = NULL;
     VALUE text = Qnil;
@@ -115,7 +117,7 @@ static void fail(VALUE self, VALUE block, auraguard_call *call, auraguard_status
         text = rb_utf8_str_new_cstr(message);
         string_free(message);
     }
-    give(self, block);
+    give(self, idle, block);
     rb_funcall(m_native_call, id_raise_status, 2, INT2NUM(status), text);
     rb_raise(rb_eRuntimeError, "unreachable: raise_status returned");
 }
@@ -133,7 +135,7 @@ static VALUE plain_allow(VALUE reason, uint64_t call_id) {
 }
 
 struct general {
-    VALUE self, block;
+    VALUE self, idle, block;
     uint64_t summary;
 };
 
@@ -145,7 +147,7 @@ static VALUE read_general(VALUE arg) {
 
 static VALUE give_general(VALUE arg) {
     struct general *g = (struct general *)arg;
-    give(g->self, g->block);
+    give(g->self, g->idle, g->block);
     return Qnil;
 }
 
@@ -167,9 +169,10 @@ static VALUE hot_check(VALUE self, VALUE name, VALUE args, VALUE ticket_id, VALU
                        : rb_funcall(m_arguments, id_text, 2, ticket_id, s_ticket_id);
     int32_t flag = NIL_P(side_effect) ? -1 : NUM2INT(rb_funcall(m_arguments, id_side_effect_flag, 1, side_effect));
 
-    VALUE block = take(self);
+    VALUE idle = rb_ivar_get(self, id_idle);
+    VALUE block = take(self, idle);
     if (has_nul(tool) || has_nul(args_json) || has_nul(ticket)) {
-        give(self, block);
+        give(self, idle, block);
         refuse_nul(name, args_json, ticket_id);
     }
     auraguard_call *call = call_of(block);
@@ -178,25 +181,25 @@ static VALUE hot_check(VALUE self, VALUE name, VALUE args, VALUE ticket_id, VALU
     RB_GC_GUARD(tool);
     RB_GC_GUARD(args_json);
     RB_GC_GUARD(ticket);
-    if (status != AURAGUARD_OK) fail(self, block, call, status);
+    if (status != AURAGUARD_OK) fail(self, idle, block, call, status);
 
     uint64_t summary = call->summary;
     if ((summary & 0xffff) == PLAIN_ALLOW) {
         VALUE reason = rb_ary_entry(reasons, (long)(summary >> 16 & 0xffff));
         if (!NIL_P(reason)) {
             uint64_t call_id = call->result.call_id;
-            give(self, block);
+            give(self, idle, block);
             return plain_allow(reason, call_id);
         }
     } else {
         VALUE memo = rb_ary_entry(block, BLOCK_MEMO_SUMMARY);
         if (!NIL_P(memo) && NUM2ULL(memo) == summary) {
             VALUE decision = rb_ary_entry(block, BLOCK_MEMO_DECISION);
-            give(self, block);
+            give(self, idle, block);
             return decision;
         }
     }
-    struct general g = {self, block, summary};
+    struct general g = {self, idle, block, summary};
     return rb_ensure(read_general, (VALUE)&g, give_general, (VALUE)&g);
 }
 
@@ -228,10 +231,11 @@ static VALUE hot_record(VALUE self, VALUE ok, VALUE payload, VALUE error_code, V
                      ? Qnil
                      : rb_funcall(m_arguments, id_text, 2, rb_funcall(error_code, id_to_s, 0), s_error_code);
 
-    VALUE block = take(self);
+    VALUE idle = rb_ivar_get(self, id_idle);
+    VALUE block = take(self, idle);
     if (has_nul(payload_json)) {
         /* Only an ASCII RawJSON's text is not checked yet. */
-        give(self, block);
+        give(self, idle, block);
         rb_funcall(m_arguments, id_text, 2, payload_json, s_payload);
         rb_raise(rb_eArgError, "string contains null byte");
     }
@@ -240,8 +244,8 @@ static VALUE hot_record(VALUE self, VALUE ok, VALUE payload, VALUE error_code, V
                                           bytes(code), length(code), executed, &call->error);
     RB_GC_GUARD(payload_json);
     RB_GC_GUARD(code);
-    if (status != AURAGUARD_OK) fail(self, block, call, status);
-    give(self, block);
+    if (status != AURAGUARD_OK) fail(self, idle, block, call, status);
+    give(self, idle, block);
     return Qnil;
 }
 
