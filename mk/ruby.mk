@@ -51,9 +51,13 @@ bench-ruby: build $(RUBY_EXT)
 	$(RUBY_RUN) $(RUBY_DIR)/bench/bench.rb
 
 # The comparison's workloads against the library that decides nothing
-# (mk/bench.mk): what is left is the binding's cost. Then the floor beneath
-# it: the caller's own loop, and the pair's two ffi calls with nothing
-# around them.
+# (mk/bench.mk): what is left is the binding's cost, through the C
+# extension and through ffi alone. Then the floor beneath it: the caller's
+# own loop, and the pair's two ffi calls with nothing around them.
 bench-ruby-overhead: $(NULL_ENGINE_DIR)/libauraguard.so $(RUBY_EXT)
-	AURAGUARD_LIB=$(NULL_ENGINE_DIR)/libauraguard.so $(RUBY_RUN) $(RUBY_DIR)/bench/workloads.rb --batches 9
+	@echo "== the C extension"
+	AURAGUARD_HOT_PATH=c AURAGUARD_LIB=$(NULL_ENGINE_DIR)/libauraguard.so $(RUBY_RUN) $(RUBY_DIR)/bench/workloads.rb --batches 9
+	@echo "== ffi alone"
+	AURAGUARD_HOT_PATH=ffi AURAGUARD_LIB=$(NULL_ENGINE_DIR)/libauraguard.so $(RUBY_RUN) $(RUBY_DIR)/bench/workloads.rb --batches 9
+	@echo "== beneath the binding"
 	AURAGUARD_LIB=$(NULL_ENGINE_DIR)/libauraguard.so $(RUBY_RUN) $(RUBY_DIR)/bench/floor.rb
