@@ -25,7 +25,8 @@ ruby-ext: $(RUBY_EXT)
 
 $(RUBY_EXT): $(RUBY_DIR)/ext/auraguard/hot_path.c $(RUBY_DIR)/ext/auraguard/extconf.rb $(HEADER)
 	@mkdir -p $(RUBY_EXT_BUILD) $(dir $@)
-	cd $(RUBY_EXT_BUILD) && AURAGUARD_INCLUDE=$(ROOT)/include $(RUBY) $(RUBY_DIR)/ext/auraguard/extconf.rb >/dev/null && \
+	cd $(RUBY_EXT_BUILD) && AURAGUARD_INCLUDE=$(ROOT)/include AURAGUARD_EXT_CFLAGS=-Werror \
+	  $(RUBY) $(RUBY_DIR)/ext/auraguard/extconf.rb >/dev/null && \
 	  $(MAKE) -s V=0 >/dev/null
 	@test -f $(RUBY_EXT_BUILD)/hot_path.so || { echo "ruby-ext: the C extension was not built (see above)"; exit 1; }
 	cp $(RUBY_EXT_BUILD)/hot_path.so $@

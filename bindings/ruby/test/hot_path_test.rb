@@ -200,3 +200,18 @@ class HotPathTest < Minitest::Test
     assert_equal [4, 1], g.stats.values_at(:tool_calls_executed, :tool_calls_failed)
   end
 end
+
+# AURAGUARD_HOT_PATH's values, on either path.
+class HotPathChoiceTest < Minitest::Test
+  def test_ffi_keeps_the_extension_out_and_an_unknown_value_is_refused
+    refute AuraGuard::CPath.load("ffi")
+    error = assert_raises(ArgumentError) { AuraGuard::CPath.load("fast") }
+    assert_match(/AURAGUARD_HOT_PATH must be "c", "ffi" or unset, got "fast"/, error.message)
+  end
+
+  def test_hot_path_names_the_path_in_use
+    assert_equal(AuraGuard::CPath.loaded? ? :c : :ffi, AuraGuard.hot_path)
+    assert_equal ENV["AURAGUARD_HOT_PATH"] == "ffi" ? :ffi : :c, AuraGuard.hot_path if ENV["AURAGUARD_HOT_PATH"]
+    assert_includes AuraGuard::Handle.ancestors, AuraGuard.hot_path == :c ? AuraGuard::CPath : AuraGuard::FfiPath
+  end
+end

@@ -29,7 +29,8 @@ dirs = [ENV.fetch("AURAGUARD_INCLUDE", nil), __dir__, File.expand_path("../../..
 include_dir = dirs.find { |d| File.file?(File.join(d, "auraguard.h")) }
 skip_extension("auraguard.h not found in #{dirs.join(', ')}") unless include_dir
 
-$CFLAGS << " -O2 -Wall -Wextra -Wno-unused-parameter"
+# AURAGUARD_EXT_CFLAGS: more flags (the repository's build adds -Werror).
+$CFLAGS << " -O2 -Wall -Wextra -Wno-unused-parameter #{ENV.fetch('AURAGUARD_EXT_CFLAGS', '')}"
 $INCFLAGS << " -I#{include_dir}"
 skip_extension("no working C compiler or Ruby headers") unless have_header("ruby.h") && have_header("auraguard.h")
 

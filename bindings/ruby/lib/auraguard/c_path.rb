@@ -22,6 +22,9 @@ module AuraGuard
   # never; "c", always (a LoadError when it does not load).
   module CPath
     CHOICES = { nil => :any, "" => :any, "c" => :c, "ffi" => :ffi }.freeze
+    # What the extension calls, from the library ffi loaded (an older
+    # library without them keeps the binding on ffi).
+    FUNCTIONS = %w[auraguard_call_check_bytes auraguard_record_result_fast auraguard_string_free].freeze
 
     # The extension's feature names, most specific first: a platform gem
     # keeps one build per Ruby minor version (a C extension is built for
@@ -31,29 +34,40 @@ module AuraGuard
     end
 
     # Requires the extension and gives it the library functions it calls.
-    # True when loaded; false when not wanted or not found.
+    # True when loaded; false when not wanted or not usable.
     def self.load(choice = ENV.fetch("AURAGUARD_HOT_PATH", nil))
       wanted = CHOICES.fetch(choice) do
         raise ArgumentError, "AURAGUARD_HOT_PATH must be \"c\", \"ffi\" or unset, got #{choice.inspect}"
       end
       return false if wanted == :ffi
 
-      errors = []
-      loaded = features.any? do |feature|
-        require feature
-        true
-      rescue LoadError => e
-        errors << e.message
-        false
-      end
-      raise LoadError, "AURAGUARD_HOT_PATH=c but the C extension did not load: #{errors.join('; ')}" if !loaded && wanted == :c
-      return false unless loaded
+      problem = require_extension || missing_functions
+      if problem
+        raise LoadError, "AURAGUARD_HOT_PATH=c but the C extension cannot be used: #{problem}" if wanted == :c
 
+        return false
+      end
       library = Native.ffi_libraries.first
-      HotPath.bind(*%w[auraguard_call_check_bytes auraguard_record_result_fast auraguard_string_free].map do |name|
-        library.find_function(name).address
-      end)
+      HotPath.bind(*FUNCTIONS.map { |name| library.find_function(name).address })
       true
+    end
+
+    # nil once one of the extension's features is required, else why none was.
+    def self.require_extension
+      features.map do |feature|
+        require feature
+        return nil
+      rescue LoadError => e
+        e.message
+      end.join("; ")
+    end
+
+    # nil when the library ffi loaded has every function the extension
+    # calls, else which it lacks.
+    def self.missing_functions
+      library = Native.ffi_libraries.first
+      missing = FUNCTIONS.reject { |name| library.find_function(name) }
+      "#{library.name} lacks #{missing.join(', ')}" unless missing.empty?
     end
 
     LOADED = load
