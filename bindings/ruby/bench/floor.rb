@@ -1,6 +1,8 @@
 # frozen_string_literal: true
 
-# What a distinct-read pair costs in Ruby before the binding's own code:
+# What a distinct-read pair costs in Ruby before the binding's own code,
+# when the binding runs through ffi (AuraGuard::FfiPath; the C extension,
+# CPath, makes neither ffi call):
 #
 # - caller: bench/workloads.rb's distinct-read loop (the lambda, the
 #   interpolated arguments, the keyword calls, the Decision) against a guard
