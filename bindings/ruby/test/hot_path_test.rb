@@ -2,7 +2,7 @@
 
 require_relative "test_helper"
 
-# check_tool and record_result exist twice: in C (CPath, the gem's
+# check_tool, record_result and check_output exist twice: in C (CPath, the gem's
 # extension) and through ffi (FfiPath). The same calls, the common and
 # every kind of bad input, go to two guards of one configuration, one on
 # each path; each answer (a decision's fields, or an error's class, status
@@ -21,11 +21,26 @@ class HotPathTest < Minitest::Test
     assert AuraGuard::CPath.loaded?, "the C extension did not load (make ruby-ext; AURAGUARD_RUBY_EXT_LIB)"
   end
 
+  # Guard#check_output, which a path's (the handle's) would shadow on a
+  # guard extended with the path.
+  module GuardsOwnOutput
+    def check_output(text)
+      AuraGuard::Guard.instance_method(:check_output).bind_call(self, text)
+    end
+  end
+
+  # `guard` with its check_tool and record_result, and its handle's
+  # check_output, on `path`.
+  def on_path(guard, path)
+    guard.instance_variable_get(:@handle).extend(path)
+    guard.extend(path).extend(GuardsOwnOutput)
+  end
+
   # Two guards of one configuration and one run id (idempotency keys are
   # drawn from it): the first on the C path, the second on the ffi path.
   def pair_of_guards(**config)
     config = { run_id: "hot-path-test", **config }
-    [guard(**config).extend(AuraGuard::CPath), guard(**config).extend(AuraGuard::FfiPath)]
+    [on_path(guard(**config), AuraGuard::CPath), on_path(guard(**config), AuraGuard::FfiPath)]
   end
 
   # What a call gave: the decision as every reader and #to_h see it, or the
@@ -154,6 +169,36 @@ class HotPathTest < Minitest::Test
     assert_equal AuraGuard::MisuseError, klass
   end
 
+  STALL = "I'm sorry for the delay, I'm still checking."
+  OUTPUTS = {
+    "a plain reply" => "Your order left the warehouse on Monday.",
+    "a stall" => STALL,
+    "the stall again: rewrite" => STALL,
+    "a forced finalize" => '{"action":"finalize","reason":"resolved","reply_draft":"Done."}',
+    "a stall after it" => STALL,
+    "and again" => STALL,
+    "not JSON after the rewrite" => "still looking, one moment",
+    "non-ASCII" => "Ihre Bestellung ist unterwegs, grüße.",
+    "UTF-16" => "checking".encode("UTF-16LE"),
+    "bytes that are not UTF-8" => "\xFF\xFE".b,
+    "NUL" => "a\0b",
+    "an Integer" => 42,
+    "nil" => nil,
+    "empty" => ""
+  }.freeze
+
+  def test_every_kind_of_message_gets_the_same_answer_on_both_paths
+    c_guard, ffi_guard = pair_of_guards(**CONFIG)
+    kinds = OUTPUTS.map { |what, text| same(c_guard, ffi_guard, what) { |g| g.check_output(text) }.first(2) }
+    # The sequence reached what it is there for: a rewrite, a finalize, an
+    # escalation, refused text, and nothing to do.
+    decided = kinds.select { |k, _| k == :decision }.map { |_, h| h[:action].to_sym }
+    assert_includes decided, :rewrite
+    assert_includes decided, :finalize
+    assert_includes kinds.map(&:first), :error
+    assert_includes kinds, [:value, nil]
+  end
+
   # Arguments are read first, then the guard's state: a closed guard
   # refuses a well-formed call, and a malformed one gets its own error. An
   # ASCII RawJSON payload's NUL byte is the one fault found after the guard
@@ -167,7 +212,8 @@ class HotPathTest < Minitest::Test
       "check, bad name" => [->(g) { g.check_tool(42, "{}") }, AuraGuard::InvalidArgumentError],
       "record" => [->(g) { g.record_result(ok: true) }, AuraGuard::ClosedError],
       "record, bad ok" => [->(g) { g.record_result(ok: 1) }, AuraGuard::InvalidArgumentError],
-      "record, NUL in a RawJSON payload" => [->(g) { g.record_result(ok: true, payload: nul) }, AuraGuard::ClosedError]
+      "record, NUL in a RawJSON payload" => [->(g) { g.record_result(ok: true, payload: nul) }, AuraGuard::ClosedError],
+      "check_output" => [->(g) { g.check_output("hello") }, AuraGuard::ClosedError]
     }
     cases.each do |what, (call, error)|
       got = outcome { call.call(c_guard) }
@@ -180,7 +226,7 @@ class HotPathTest < Minitest::Test
   # compaction must not move them. verify_compaction_references moves every
   # object that can move; the calls after it must still work.
   def test_calls_after_the_heap_is_compacted_and_under_gc_stress
-    g = guard(**CONFIG, side_effect_max_executed_per_run: 10).extend(AuraGuard::CPath)
+    g = on_path(guard(**CONFIG, side_effect_max_executed_per_run: 10), AuraGuard::CPath)
     GC.verify_compaction_references(double_heap: true, toward: :empty) if GC.respond_to?(:verify_compaction_references)
     d = g.check_tool("get_order", '{"order_id":"A-1"}')
     assert_equal %i[allow], [d.action]

@@ -1,7 +1,7 @@
 /*
- * AuraGuard::FastPath's check_tool and record_result in C: the same
- * checks, in the same order, raising the same errors, and the same native
- * calls as lib/auraguard/ffi_path.rb (FfiPath), without ffi.
+ * AuraGuard::FastPath's check_tool, record_result and check_output in C:
+ * the same checks, in the same order, raising the same errors, and the
+ * same native calls as lib/auraguard/ffi_path.rb (FfiPath), without ffi.
  *
  * Why it exists: a distinct-read pair (a check and the record of its
  * result) costs the engine about 0.5 us; through ffi the Ruby binding adds
@@ -17,7 +17,7 @@
  * cannot disagree on a message or a rare field.
  *
  * The library is not linked: ffi has loaded it (AuraGuard::Native), and
- * lib/auraguard/c_path.rb hands this file the addresses of the three
+ * lib/auraguard/c_path.rb hands this file the addresses of the
  * functions it calls, so that the process holds one copy of the library,
  * found one way (AuraGuard::LibraryPath).
  *
@@ -31,11 +31,12 @@
 
 #include "auraguard.h"
 
-/* The three library functions, from AuraGuard::Native's library (NULL
- * until HotPath.bind). */
+/* The library functions, from AuraGuard::Native's library (NULL until
+ * HotPath.bind). */
 static __typeof__(&auraguard_call_check_bytes) check_bytes;
 static __typeof__(&auraguard_record_result_fast) record_fast;
 static __typeof__(&auraguard_string_free) string_free;
+static __typeof__(&auraguard_check_output_fast) output_fast;
 
 /* The Ruby side this file calls on or builds. */
 static VALUE c_decision, c_raw_json, m_arguments, m_struct_decision, m_native_call;
@@ -44,7 +45,7 @@ static VALUE sym_allow;
 static VALUE s_tool_name, s_tool_arguments, s_ticket_id, s_payload, s_error_code;
 static ID id_idle, id_closed, id_fresh_scratch, id_closed_bang, id_free_if_idle;
 static ID id_at_action, id_at_reason, id_at_call_id, id_at_ascii;
-static ID id_text, id_args_json, id_payload_json, id_side_effect_flag, id_side_effect_executed, id_call_id,
+static ID id_from_json, id_text, id_args_json, id_payload_json, id_side_effect_flag, id_side_effect_executed, id_call_id,
     id_invalid_bang, id_read, id_raise_status, id_to_s, id_ascii, id_json;
 
 /* Scratch's indices into a block (lib/auraguard/scratch.rb). */
@@ -203,6 +204,28 @@ static VALUE hot_check(VALUE self, VALUE name, VALUE args, VALUE ticket_id, VALU
     return rb_ensure(read_general, (VALUE)&g, give_general, (VALUE)&g);
 }
 
+/* check_output(text): FastPath#check_output, a Decision or nil. `text` is
+ * a String Guard#check_output has already checked (Arguments.text); the
+ * library checks its UTF-8. */
+static VALUE hot_output(VALUE self, VALUE text) {
+    Check_Type(text, T_STRING);
+    VALUE idle = rb_ivar_get(self, id_idle);
+    VALUE block = take(self, idle);
+    auraguard_call *call = call_of(block);
+    auraguard_decision *details = NULL;
+    char *message = NULL;
+    auraguard_status status = output_fast(call->guard, (const uint8_t *)RSTRING_PTR(text),
+                                          (size_t)RSTRING_LEN(text), &details, &message);
+    RB_GC_GUARD(text);
+    if (status != AURAGUARD_OK) {
+        call->error = message;
+        fail(self, idle, block, call, status);
+    }
+    give(self, idle, block);
+    if (!details) return Qnil;
+    return rb_funcall(m_struct_decision, id_from_json, 1, ULL2NUM((uintptr_t)details));
+}
+
 /* A call id of the common kind (a Fixnum in 1..FIXNUM_MAX) as it is; 0 for
  * none; anything else through Arguments.call_id, which refuses it or
  * passes an Integer up to 2**64-1. */
@@ -255,14 +278,16 @@ static void *function_at(VALUE address) {
     return f;
 }
 
-/* AuraGuard::HotPath.bind(check_bytes, record_fast, string_free): the
- * addresses of auraguard_call_check_bytes, auraguard_record_result_fast
- * and auraguard_string_free in the library ffi loaded; the Ruby classes
+/* AuraGuard::HotPath.bind(check_bytes, record_fast, string_free,
+ * output_fast): the addresses of auraguard_call_check_bytes,
+ * auraguard_record_result_fast, auraguard_string_free and
+ * auraguard_check_output_fast in the library ffi loaded; the Ruby classes
  * this file builds or calls, looked up now that they are defined. */
-static VALUE hot_bind(VALUE mod, VALUE check, VALUE record, VALUE free_string) {
+static VALUE hot_bind(VALUE mod, VALUE check, VALUE record, VALUE free_string, VALUE output) {
     check_bytes = (__typeof__(check_bytes))function_at(check);
     record_fast = (__typeof__(record_fast))function_at(record);
     string_free = (__typeof__(string_free))function_at(free_string);
+    output_fast = (__typeof__(output_fast))function_at(output);
     c_decision = rb_path2class("AuraGuard::Decision");
     c_raw_json = rb_path2class("AuraGuard::RawJSON");
     m_arguments = rb_path2class("AuraGuard::Arguments");
@@ -280,9 +305,10 @@ static void frozen(VALUE *var, const char *text) {
 void Init_hot_path(void) {
     VALUE m_auraguard = rb_define_module("AuraGuard");
     VALUE m_hot = rb_define_module_under(m_auraguard, "HotPath");
-    rb_define_module_function(m_hot, "bind", hot_bind, 3);
+    rb_define_module_function(m_hot, "bind", hot_bind, 4);
     rb_define_private_method(m_hot, "hot_check", hot_check, 4);
     rb_define_private_method(m_hot, "hot_record", hot_record, 5);
+    rb_define_method(m_hot, "check_output", hot_output, 1);
 
     /* Every object a static variable holds, kept alive and in place:
      * registered addresses are marked as pinned, so GC.compact never moves
@@ -308,6 +334,7 @@ void Init_hot_path(void) {
     id_at_reason = rb_intern("@reason");
     id_at_call_id = rb_intern("@call_id");
     id_at_ascii = rb_intern("@ascii");
+    id_from_json = rb_intern("from_json");
     id_text = rb_intern("text");
     id_args_json = rb_intern("args_json");
     id_payload_json = rb_intern("payload_json");

@@ -9,10 +9,12 @@ require_relative "scratch"
 require_relative "struct_decision"
 
 module AuraGuard
-  # FastPath's check_tool and record_result in C: the gem's extension
-  # (ext/auraguard/hot_path.c, required as "auraguard/hot_path") makes
-  # FfiPath's checks, in the same order and with the same errors, and its
-  # native calls without ffi. A distinct-read pair then costs about a third
+  # FastPath's check_tool, record_result and check_output in C: the gem's
+  # extension (ext/auraguard/hot_path.c, required as "auraguard/hot_path")
+  # makes FfiPath's checks, in the same order and with the same errors, and
+  # its native calls without ffi. check_output is the extension's own
+  # method (it takes no keywords); the other two have a Ruby method each
+  # that hands its keyword arguments on. A distinct-read pair then costs about a third
   # less (docs/PERFORMANCE.md, "The hot path", Ruby).
   #
   # The extension is optional: the platform gem carries it built for its
@@ -24,7 +26,8 @@ module AuraGuard
     CHOICES = { nil => :any, "" => :any, "c" => :c, "ffi" => :ffi }.freeze
     # What the extension calls, from the library ffi loaded (an older
     # library without them keeps the binding on ffi).
-    FUNCTIONS = %w[auraguard_call_check_bytes auraguard_record_result_fast auraguard_string_free].freeze
+    FUNCTIONS = %w[auraguard_call_check_bytes auraguard_record_result_fast auraguard_string_free
+                   auraguard_check_output_fast].freeze
 
     # The extension's feature names, most specific first: a platform gem
     # keeps one build per Ruby minor version (a C extension is built for

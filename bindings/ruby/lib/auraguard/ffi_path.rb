@@ -8,8 +8,8 @@ require_relative "scratch"
 require_relative "struct_decision"
 
 module AuraGuard
-  # FastPath's check_tool and record_result through ffi, when the C hot
-  # path (CPath) is not loaded: each checks its arguments, takes a scratch
+  # FastPath's check_tool, record_result and check_output through ffi, when
+  # the C hot path (CPath) is not loaded: each checks its arguments, takes a scratch
   # block (counting the call in), makes the native call, reads what the
   # library wrote into the block, and gives the block back (counting the
   # call out).
@@ -127,6 +127,31 @@ module AuraGuard
         free_if_idle if @closed
       end
       nil
+    end
+
+    # A Decision, or nil when the message needs nothing (the common answer).
+    def check_output(text)
+      # Handle#take, written out: on this path a method call of its own is a
+      # measurable share of the binding's cost (see docs/PERFORMANCE.md, Ruby).
+      scratch = @idle.pop || fresh_scratch
+      closed!(scratch) if @closed
+      begin
+        out = scratch[Scratch::OUT] || Scratch.out_slots(scratch)
+        error = scratch[Scratch::ERROR]
+        status = Native.auraguard_check_output_fast(@pointer, text, text.bytesize, out, error)
+        unless status == 0
+          begin
+            NativeCall.check!(status, error)
+          ensure
+            error.put_pointer(0, nil)
+          end
+        end
+        details = out.get_pointer(0) # NULL is ffi's one NULL pointer object: no allocation
+      ensure
+        @idle.push(scratch)
+        free_if_idle if @closed
+      end
+      details.null? ? nil : StructDecision.from_json(details.address)
     end
 
     private
