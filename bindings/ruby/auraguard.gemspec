@@ -12,9 +12,9 @@ Gem::Specification.new do |spec|
     finalize) to stop loops, duplicate side effects, stalls and runaway cost.
     The platform gem (e.g. x86_64-linux) carries the native library; the plain gem
     needs libauraguard installed where the system finds shared libraries, or
-    AURAGUARD_LIB set to its path. check_tool and record_result run through an
-    optional C extension, prebuilt in the platform gem and compiled when the plain
-    gem is installed; without it they run through ffi.
+    AURAGUARD_LIB set to its path. check_tool, record_result and check_output run
+    through an optional C extension, prebuilt in the platform gem and compiled when
+    the plain gem is installed; without it they run through ffi.
   TEXT
   spec.authors = ["The libauraguard authors"]
   spec.license = "Apache-2.0"

@@ -3,9 +3,9 @@
 # `gem install --local` into a fresh GEM_HOME: the platform gem runs the
 # quickstart with its own library and no AURAGUARD_LIB; the plain gem
 # carries no library and runs it with a system library (the tarball's).
-# Both run check_tool and record_result through the C hot path: the
-# platform gem's prebuilt for this Ruby, the plain gem's compiled when
-# installed.
+# Both run check_tool, record_result and check_output through the C hot
+# path: the platform gem's prebuilt for this Ruby, the plain gem's
+# compiled when installed.
 #   usage: check_gem.sh PLATFORM_GEM PLAIN_GEM TARBALL QUICKSTART_RB REFERENCE_COMMAND
 . "$(dirname "$0")/lib.sh"
 native_gem=$1 plain_gem=$2 tarball=$3 quickstart=$4 reference=$5

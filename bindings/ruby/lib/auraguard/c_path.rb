@@ -99,8 +99,8 @@ module AuraGuard
     end
   end
 
-  # :c when check_tool and record_result run through the C extension, :ffi
-  # when through ffi alone (see CPath).
+  # :c when check_tool, record_result and check_output run through the C
+  # extension, :ffi when through ffi alone (see CPath).
   def self.hot_path
     CPath.loaded? ? :c : :ffi
   end
