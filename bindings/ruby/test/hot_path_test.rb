@@ -52,7 +52,7 @@ class HotPathTest < Minitest::Test
     [:decision, d.to_h, d.frozen?, d.instance_variables,
      %i[action reason call_id idempotency_key lease_ms retry_after_ms cached_result].map { |r| d.public_send(r) }]
   rescue StandardError => e
-    [:error, e.class, e.message, e.respond_to?(:status) ? e.status : nil]
+    [:error, e.class, e.message, e.message.encoding, e.respond_to?(:status) ? e.status : nil]
   end
 
   # Makes the same call on both and compares what each gave and the

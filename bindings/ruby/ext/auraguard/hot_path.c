@@ -240,7 +240,7 @@ static uint64_t call_id_of(VALUE call_id) {
 static VALUE hot_record(VALUE self, VALUE ok, VALUE payload, VALUE error_code, VALUE side_effect_executed,
                         VALUE call_id) {
     if (ok != Qtrue && ok != Qfalse)
-        rb_funcall(m_arguments, id_invalid_bang, 1, rb_str_new_cstr("result field `ok` must be true or false"));
+        rb_funcall(m_arguments, id_invalid_bang, 1, rb_utf8_str_new_cstr("result field `ok` must be true or false"));
     int32_t executed = NIL_P(side_effect_executed)
                            ? -1
                            : NUM2INT(rb_funcall(m_arguments, id_side_effect_executed, 1, side_effect_executed));
