@@ -21,7 +21,7 @@
  * functions it calls, so that the process holds one copy of the library,
  * found one way (AuraGuard::LibraryPath).
  *
- * Both calls hold the GVL throughout, as FfiPath's ffi calls do.
+ * Every call holds the GVL throughout, as FfiPath's ffi calls do.
  */
 #include <ruby.h>
 #include <ruby/encoding.h>

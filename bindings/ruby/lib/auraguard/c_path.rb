@@ -1,5 +1,6 @@
 # frozen_string_literal: true
 
+# The classes and modules the extension looks up when it is bound.
 require_relative "native"
 require_relative "native_call"
 require_relative "arguments"
@@ -14,8 +15,8 @@ module AuraGuard
   # makes FfiPath's checks, in the same order and with the same errors, and
   # its native calls without ffi. check_output is the extension's own
   # method (it takes no keywords); the other two have a Ruby method each
-  # that hands its keyword arguments on. A distinct-read pair then costs about a third
-  # less (docs/PERFORMANCE.md, "The hot path", Ruby).
+  # that hands its keyword arguments on. A distinct-read pair then costs
+  # about a third less (docs/PERFORMANCE.md, "The hot path", Ruby).
   #
   # The extension is optional: the platform gem carries it built for its
   # Ruby, the plain gem compiles it when installed where a compiler and
@@ -44,13 +45,13 @@ module AuraGuard
       end
       return false if wanted == :ffi
 
-      problem = require_extension || missing_functions
+      library = Native.ffi_libraries.first
+      problem = require_extension || missing_functions(library)
       if problem
         raise LoadError, "AURAGUARD_HOT_PATH=c but the C extension cannot be used: #{problem}" if wanted == :c
 
         return false
       end
-      library = Native.ffi_libraries.first
       HotPath.bind(*FUNCTIONS.map { |name| library.find_function(name).address })
       true
     end
@@ -65,10 +66,9 @@ module AuraGuard
       end.join("; ")
     end
 
-    # nil when the library ffi loaded has every function the extension
-    # calls, else which it lacks.
-    def self.missing_functions
-      library = Native.ffi_libraries.first
+    # nil when `library` (the one ffi loaded) has every function the
+    # extension calls, else which it lacks.
+    def self.missing_functions(library)
       missing = FUNCTIONS.reject { |name| library.find_function(name) }
       "#{library.name} lacks #{missing.join(', ')}" unless missing.empty?
     end

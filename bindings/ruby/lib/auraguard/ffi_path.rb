@@ -9,10 +9,10 @@ require_relative "struct_decision"
 
 module AuraGuard
   # FastPath's check_tool, record_result and check_output through ffi, when
-  # the C hot path (CPath) is not loaded: each checks its arguments, takes a scratch
-  # block (counting the call in), makes the native call, reads what the
-  # library wrote into the block, and gives the block back (counting the
-  # call out).
+  # the C hot path (CPath) is not loaded: each checks its arguments, takes
+  # a scratch block (counting the call in), makes the native call, reads
+  # what the library wrote into the block, and gives the block back
+  # (counting the call out).
   #
   # In the interpreter a Ruby method call costs some 200 machine
   # instructions, a C method (ascii_only?, is_a?, a field read) 250 to 300,
