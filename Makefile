@@ -17,10 +17,15 @@ HEADER   := include/auraguard.h
 VERSION  := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 SOMAJOR  := $(firstword $(subst ., ,$(VERSION)))
 SHARED   ?= $(ROOT)/../shared
+# The release artifacts' library (make release-lib) and how it is optimized.
+PGO      ?= auto
+PGO_WORK := $(ROOT)/build/pgo
+DIST_LIB_DIR := $(ROOT)/build/dist-lib
+DIST_LIB := $(DIST_LIB_DIR)/libauraguard.so
 
 export PATH := $(PATH):/usr/local/go/bin:$(HOME)/.cargo/bin
 
-.PHONY: all build header header-check demo deps test test-rust lint conformance bench \
+.PHONY: all build release-lib header header-check demo deps test test-rust lint conformance bench \
         bench-compare install uninstall clean fuzz
 
 all: build
@@ -30,6 +35,20 @@ all: build
 build:
 	@# build.rs lays the soname link libauraguard.so.$(SOMAJOR) beside the library.
 	$(CARGO) build --release --locked
+
+## release-lib: the library the release artifacts carry, in build/dist-lib:
+## the release build optimized with a profile of packaging/pgo/train.c
+## (PGO=auto: when the toolchain has llvm-profdata; PGO=1: or fail; PGO=0: plain)
+release-lib: $(DIST_LIB)
+
+# Rebuilt when the engine's source, the training run or PGO changes (each
+# mode has a stamp of its own).
+$(DIST_LIB): Cargo.toml Cargo.lock build.rs $(shell find src -name '*.rs') \
+             packaging/pgo/train.c packaging/pgo/build.sh $(HEADER) $(PGO_WORK)/mode-$(PGO)
+	CARGO="$(CARGO)" packaging/pgo/build.sh $(DIST_LIB_DIR) $(PGO_WORK) $(PGO)
+
+$(PGO_WORK)/mode-$(PGO):
+	@mkdir -p $(@D) && rm -f $(PGO_WORK)/mode-* && touch $@
 
 ## header: regenerate include/auraguard.h from src/ffi/ with cbindgen
 header:

@@ -6,7 +6,8 @@
 #   make bench-rust            Criterion: engine/* and c_api/* workloads, state save/load
 #   make bench-memory          RSS of a MEMORY_CALLS-call run (default 10 million), through the
 #                              JSON API and again through the hot path
-#   make bench-compare         aura-guard 0.7.1 (PyPI, throwaway venv) against C, Go, C# and Ruby
+#   make bench-compare         aura-guard 0.7.1 (PyPI, throwaway venv) against C, Go, C# and Ruby,
+#                              each loading the release library (BENCH_LIB, default make release-lib)
 #   make bench-profile         callgrind instruction counts per workload (build/bench/*.out)
 #
 # Results and their interpretation: docs/PERFORMANCE.md.
@@ -68,10 +69,13 @@ bench-memory: build $(BENCH_OUT)/rss_growth
 ## bench-compare: the Python package against the C API, same workloads
 # (the C benchmark binary when its rule exists, else ctypes over the library)
 # and each binding whose toolchain is there, in one table
-bench-compare: build $(if $(filter bench-c,$(BENCH_LANGS)),build/c/bench_capi) \
+# BENCH_LIB: the library every side loads; by default the one the release
+# artifacts carry (make release-lib), which is what users install.
+BENCH_LIB ?= $(DIST_LIB)
+bench-compare: build $(BENCH_LIB) $(if $(filter bench-c,$(BENCH_LANGS)),build/c/bench_capi) \
                $(if $(shell command -v mcs),$(ROOT)/build/csharp/Workloads.exe) \
                $(if $(shell command -v ruby),$(RUBY_EXT))
-	python3 bench/compare/compare.py --venv $(BENCH_OUT)/venv --lib $(LIB_DIR)/libauraguard.so \
+	python3 bench/compare/compare.py --venv $(BENCH_OUT)/venv --lib $(BENCH_LIB) \
 	  --bench-c build/c/bench_capi \
 	  $(if $(shell command -v go),--go-dir bindings/go) \
 	  $(if $(shell command -v mcs),--csharp $(ROOT)/build/csharp/Workloads.exe) \

@@ -29,21 +29,26 @@ dist-platform:
 	@case "$$(uname -s)-$$(uname -m)" in Linux-x86_64) ;; \
 	  *) echo "dist: artifacts are built for linux-x86_64 only, not $$(uname -s)-$$(uname -m)"; exit 1 ;; esac
 
-dist-tarball: build dist-platform
-	packaging/dist/tarball.sh $(VERSION) $(DIST_PLATFORM) $(LIB_DIR) $(DIST_DIR)
+# Every artifact carries the release library (make release-lib: profile-guided).
+dist-tarball: dist-platform $(DIST_LIB)
+	packaging/dist/tarball.sh $(VERSION) $(DIST_PLATFORM) $(DIST_LIB_DIR) $(DIST_DIR)
 
-dist-go: build dist-platform
-	packaging/dist/go-module.sh $(VERSION) $(DIST_GO_OS) $(LIB_DIR) $(DIST_DIR)/go
+dist-go: dist-platform $(DIST_LIB)
+	packaging/dist/go-module.sh $(VERSION) $(DIST_GO_OS) $(DIST_LIB_DIR) $(DIST_DIR)/go
 
-dist-nuget: build dist-platform
-	packaging/dist/nupkg.sh $(VERSION) $(DIST_RID) $(LIB_DIR) $(DIST_DIR)
+dist-nuget: dist-platform $(DIST_LIB)
+	packaging/dist/nupkg.sh $(VERSION) $(DIST_RID) $(DIST_LIB_DIR) $(DIST_DIR)
 
-dist-gem: build dist-platform $(RUBY_EXT)
-	packaging/dist/gem.sh $(VERSION) $(DIST_GEM_PLAT) $(LIB_DIR) $(DIST_DIR) $(HEADER) $(RUBY_EXT)
+dist-gem: dist-platform $(DIST_LIB) $(RUBY_EXT)
+	packaging/dist/gem.sh $(VERSION) $(DIST_GEM_PLAT) $(DIST_LIB_DIR) $(DIST_DIR) $(HEADER) $(RUBY_EXT)
 
 # Each check gets the artifact and the quickstart's source, and compares the
 # installed program's output with the in-tree build of the same quickstart.
-test-dist: dist $(C_OUT)/example_quickstart $(CS_QUICK)
+test-dist: dist $(C_OUT)/example_quickstart $(CS_QUICK) $(C_OUT)/test_capi $(C_OUT)/stress
+	@echo "== dist: the release library: how it was built, the C test program and the stress run against it"
+	tests/dist/check_release_lib.sh $(DIST_LIB_DIR)
+	@$(C_RUN_BRIEF) env LD_LIBRARY_PATH=$(DIST_LIB_DIR) $(C_OUT)/test_capi
+	@$(C_RUN_BRIEF) env LD_LIBRARY_PATH=$(DIST_LIB_DIR) $(C_OUT)/stress
 	@echo "== dist: versions"
 	tests/dist/check_versions.sh $(VERSION) $(DIST_DIR)
 	@echo "== dist: C, from the tarball"

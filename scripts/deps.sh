@@ -56,6 +56,15 @@ if ! have cbindgen; then
   echo "deps: installing cbindgen (cargo install)"
   cargo install --quiet --locked cbindgen --version 0.29.4
 fi
+# llvm-profdata, which merges the profile of the release library's
+# profile-guided build (make release-lib); without it that build falls back
+# to the plain one and says so.
+host=$(rustc -vV | sed -n 's/^host: //p')
+if [ ! -x "$(rustc --print sysroot)/lib/rustlib/$host/bin/llvm-profdata" ] && have rustup; then
+  echo "deps: installing the llvm-tools component (rustup)"
+  rustup component add llvm-tools >/dev/null 2>&1 \
+    || echo "deps: could not install llvm-tools; the release library will be built without a profile"
+fi
 scripts/mcp-deps.sh
 scripts/go-adapters-deps.sh
 echo "deps: all toolchains present"

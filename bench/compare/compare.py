@@ -10,6 +10,7 @@ operation and the ratio to the package for each workload and language.
 """
 
 import argparse
+import glob
 import json
 import os
 import re
@@ -62,12 +63,30 @@ def run_json(cmd, what):
         fail(f"{what} printed no JSON object: {r.stdout[:200]!r}")
 
 
-def run_go(go_dir, go, iterations):
+def library_env(a, **extra):
+    """The environment of a side: the loader finds the library under test
+    (its folder holds the soname link) before the one a program was linked
+    against."""
+    return dict(os.environ, LD_LIBRARY_PATH=os.path.dirname(os.path.abspath(a.lib)), **extra)
+
+
+def describe_library(path):
+    """The library under test and how it was built (the PROFILE note that
+    `make release-lib` leaves beside it)."""
+    shown = os.path.relpath(path)
+    try:
+        with open(os.path.join(os.path.dirname(path), "PROFILE")) as f:
+            return f"{shown}, {f.read().strip()}"
+    except OSError:
+        return f"{shown}, a plain release build"
+
+
+def run_go(go_dir, go, iterations, env):
     """ns/op and allocs/op of the Go binding's Workload benchmarks, their
     guard reset every `iterations` operations (the other sides' batch)."""
     r = subprocess.run([go, "test", "-run", "^$", "-bench", "^BenchmarkWorkload", "-benchmem", "-count=1", ".",
                         "-args", f"-workload.batch={iterations}"],
-                       capture_output=True, text=True, cwd=go_dir)
+                       capture_output=True, text=True, cwd=go_dir, env=env)
     if r.returncode != 0:
         return None, (r.stdout + r.stderr).strip().splitlines()[-1:] or ["go test failed"]
     names = {"DistinctReads": "distinct_reads", "JitteryQueries": "jittery_queries",
@@ -126,7 +145,7 @@ def measure_round(a, py, sizes):
     c_ns, why_not_binary = None, f"{a.bench_c} is missing"
     if os.access(a.bench_c, os.X_OK):
         r = subprocess.run([os.path.abspath(a.bench_c), "--json", *sizes], capture_output=True,
-                           text=True, cwd=HERE)
+                           text=True, cwd=HERE, env=library_env(a))
         if r.returncode == 0:
             source = f"{a.bench_c} --json, the hot-path API (auraguard_check_tool_fast)"
             raw = json.loads(r.stdout.strip().splitlines()[-1])
@@ -146,19 +165,19 @@ def measure_round(a, py, sizes):
     columns = [("C", c_ns)]
     notes, go_allocs = [], {}
     if a.go_dir:
-        go, why = run_go(os.path.abspath(a.go_dir), a.go, a.iterations)
+        go, why = run_go(os.path.abspath(a.go_dir), a.go, a.iterations, library_env(a))
         if go:
             columns.append(("Go", go[0]))
             go_allocs = go[1]
         else:
             notes.append(f"Go not measured: {why}")
     if a.csharp:
-        env = dict(os.environ, LD_LIBRARY_PATH=os.path.dirname(os.path.abspath(a.lib)))
+        env = library_env(a)
         cs, why = optional_json([a.mono, "-O=all", os.path.abspath(a.csharp), *sizes], "C#", env=env)
         columns.append(("C#", cs)) if cs else notes.append(f"C# not measured: {why}")
     if a.ruby_dir:
         rb_dir = os.path.abspath(a.ruby_dir)
-        env = dict(os.environ, AURAGUARD_LIB=os.path.abspath(a.lib))
+        env = library_env(a, AURAGUARD_LIB=os.path.abspath(a.lib))
         load_path = ["-I" + os.path.join(rb_dir, "lib")]
         if a.ruby_ext_lib:
             # The gem's C extension, required to load: a run that silently
@@ -190,7 +209,9 @@ def has_yjit(ruby):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--venv", required=True, help="where the throwaway virtualenv goes")
-    p.add_argument("--lib", required=True, help="path of libauraguard.so (ctypes fallback)")
+    p.add_argument("--lib", required=True,
+                   help="the libauraguard.so every side loads (C, Go and C# through LD_LIBRARY_PATH, its folder "
+                        "holding the soname link; Ruby through AURAGUARD_LIB; ctypes when bench-c is missing)")
     p.add_argument("--bench-c", required=True, help="path of the bench-c binary")
     p.add_argument("--go-dir", help="the Go binding's folder (its Workload benchmarks)")
     p.add_argument("--go", default="go", help="the go command")
@@ -214,6 +235,10 @@ def main():
     if a.rounds < 1 or a.batches < 1:
         fail("--rounds and --batches must be at least 1")
     a.ruby_yjit = bool(a.ruby_dir) and has_yjit(a.ruby)
+    # Programs linked in the tree load the library by its soname: without the
+    # link beside --lib they would measure the build they were linked with.
+    if not glob.glob(os.path.join(os.path.dirname(os.path.abspath(a.lib)), "libauraguard.so.[0-9]*")):
+        fail(f"no libauraguard.so.<major> link beside {a.lib}: the C, Go and C# sides would load another library")
     load_before = os.getloadavg()[0]
     # Every side on one CPU: on a shared VM one CPU can run at half speed for
     # minutes while the other does not, and a side that the scheduler put on
@@ -282,7 +307,7 @@ def main():
         table.append(row)
     out += table
     out.append("")
-    tail = []
+    tail = [f"Library: {describe_library(a.lib)}."]
     if go_allocs:
         tail.append("Go allocations per operation: " + ", ".join(f"{k} {v}" for k, v in go_allocs.items()))
     tail += notes
