@@ -231,7 +231,8 @@ static void inspect(run *r) {
 
 static const char *const configs[3] = {
     "{\"secret_key\":\"train\",\"max_cost_per_run\":50.0}",
-    "{\"secret_key\":\"train\",\"max_cost_per_run\":20.0,\"side_effect_tools\":[\"refund\",\"send_email\"],"
+    "{\"secret_key\":\"train\",\"max_cost_per_run\":20.0,\"repeat_toolcall_threshold\":2,"
+    "\"side_effect_tools\":[\"refund\",\"send_email\"],"
     "\"never_cache_tools\":[\"list_orders\"]}",
     "{\"secret_key\":\"train\",\"strict_mode\":true,\"max_cost_per_run\":5.0,\"max_calls_per_tool\":300}",
 };
@@ -246,21 +247,21 @@ static void one_run(int index, int steps) {
     int recent_len[8] = {0};
     const char *recent_tool[8] = {0};
     uint32_t base = (uint32_t)index * 100000u;
-    int rewritten = 0;
+    int rewritten = 0, reads = 0;
     for (int s = 0; s < steps; s++) {
         uint32_t pick = rnd(100), n = base + (uint32_t)s;
         const char *tool = NULL;
         int len, action = AURAGUARD_ACTION_ALLOW;
-        if (pick < 38) { /* a read with new arguments */
+        if (pick < 34) { /* a read with new arguments */
             len = read_args(args, sizeof args, &tool, n);
             action = tool_call(&r, tool, args, len, NULL, 0, 0, n);
-            int slot = s % 8;
+            int slot = reads++ % 8;
             memcpy(recent[slot], args, (size_t)len + 1);
             recent_len[slot] = len;
             recent_tool[slot] = tool;
-        } else if (pick < 52) { /* the same call again */
-            int slot = (int)rnd(8);
-            if (!recent_tool[slot]) continue;
+        } else if (pick < 52) { /* one of the last three reads again */
+            if (reads == 0) continue;
+            int slot = (reads + 7 - (int)rnd(reads < 3 ? (uint32_t)reads : 3)) % 8;
             action = tool_call(&r, recent_tool[slot], recent[slot], recent_len[slot], NULL, 0, 0, n);
         } else if (pick < 64) { /* a search, reworded */
             len = search_args(args, sizeof args);
