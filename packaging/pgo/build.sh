@@ -7,7 +7,7 @@
 # the same checks; `make test-dist` runs the C test program and every
 # artifact against it.
 #
-#   usage: build.sh OUT_DIR WORK_DIR MODE
+#   usage: build.sh OUT_DIR WORK_DIR MODE   (relative paths: from the repository root)
 #     OUT_DIR   receives libauraguard.so, libauraguard.so.<major>,
 #               libauraguard.a and PROFILE (what it was built with)
 #     WORK_DIR  the two cargo target directories, the raw profiles and the
@@ -31,7 +31,9 @@ cd "$(dirname "$0")/../.."
 cargo=${CARGO:-cargo}
 major=$(sed -n 's/^version = "\([0-9]*\)\..*/\1/p' Cargo.toml | head -n 1)
 host=$(rustc -vV | sed -n 's/^host: //p')
-profdata="$(rustc --print sysroot)/lib/rustlib/$host/bin/llvm-profdata"
+# The toolchain's own, whose LLVM reads what its rustc writes (LLVM_PROFDATA
+# to use another of the same LLVM version).
+profdata=${LLVM_PROFDATA:-"$(rustc --print sysroot)/lib/rustlib/$host/bin/llvm-profdata"}
 
 # Copy a finished build into OUT_DIR, with the soname link and a note of how
 # it was made.
@@ -45,8 +47,10 @@ publish() {
     echo "pgo: $out: $how"
 }
 
+# What `make build` builds, so that target/release is not rebuilt with the
+# features of the library alone.
 plain() {
-    "$cargo" build --release --locked -p auraguard
+    "$cargo" build --release --locked
     publish target/release "plain release build ($1)"
 }
 
@@ -63,7 +67,9 @@ if [ ! -x "$profdata" ]; then
 fi
 
 # An explicit --target keeps the flags off build scripts and procedural
-# macros, which run on this machine and are no part of the library.
+# macros, which run on this machine and are no part of the library. The
+# library alone (-p): the command line is no artifact's, and the workspace
+# adds only smallvec's `const_new` to the library's dependencies.
 build() {
     local dir=$1 flags=$2
     RUSTFLAGS="${RUSTFLAGS:-} $flags" "$cargo" build --release --locked -p auraguard \
@@ -85,6 +91,7 @@ cc_bin=${CC:-cc}
     -lpthread -lm -o "$work/train"
 LLVM_PROFILE_FILE="$raw/train-%p-%m.profraw" "$work/train"
 
+ls "$raw"/*.profraw >/dev/null 2>&1 || fail "the training run wrote no profile into $raw"
 "$profdata" merge -o "$work/auraguard.profdata.new" "$raw"/*.profraw
 # Only a changed profile rebuilds: rustc records the profile as an input.
 if ! cmp -s "$work/auraguard.profdata.new" "$work/auraguard.profdata" 2>/dev/null; then
