@@ -11,7 +11,7 @@
 . "$(dirname "$0")/common.sh"
 [ $# -eq 6 ] || fail "usage: gem.sh VERSION GEM_PLATFORM LIB_DIR OUT_DIR HEADER RUBY_EXT"
 version=$1 gem_platform=$2 lib_dir=$3 out=$4 header=$5 ruby_ext=$6
-need_file "$lib_dir/libauraguard.so" "run make build"
+need_file "$lib_dir/libauraguard.so" "run make release-lib"
 need_file "$header" "run make header"
 need_file "$ruby_ext" "run make ruby-ext"
 mkdir -p "$out"

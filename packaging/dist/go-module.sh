@@ -9,7 +9,7 @@
 [ $# -eq 4 ] || fail "usage: go-module.sh VERSION PLATFORM LIB_DIR OUT_DIR"
 version=v$1 platform=$2 lib_dir=$3 out=$4
 src=bindings/go
-need_file "$lib_dir/libauraguard.a" "run make build"
+need_file "$lib_dir/libauraguard.a" "run make release-lib"
 need_file "$src/build/$platform/$(echo "$platform" | tr - _).go" "no Go module folder for $platform"
 module=$(sed -n 's/^module[[:space:]]*//p' "$src/go.mod")
 [ -n "$module" ] || fail "$src/go.mod names no module"

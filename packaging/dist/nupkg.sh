@@ -15,7 +15,7 @@
 . "$(dirname "$0")/common.sh"
 [ $# -eq 4 ] || fail "usage: nupkg.sh VERSION RID LIB_DIR OUT_DIR"
 version=$1 rid=$2 lib_dir=$3 out=$4
-need_file "$lib_dir/libauraguard.so" "run make build"
+need_file "$lib_dir/libauraguard.so" "run make release-lib"
 command -v mcs >/dev/null || fail "mcs not found: apt-get install mono-mcs mono-devel"
 mkdir -p "$out"
 

@@ -8,8 +8,8 @@
 version=$1 platform=$2 lib_dir=$3 out=$4
 somajor=${version%%.*}
 name=libauraguard-$version-$platform
-need_file "$lib_dir/libauraguard.so" "run make build"
-need_file "$lib_dir/libauraguard.a" "run make build"
+need_file "$lib_dir/libauraguard.so" "run make release-lib"
+need_file "$lib_dir/libauraguard.a" "run make release-lib"
 
 root=$scratch/$name
 mkdir -p "$root/lib/pkgconfig" "$root/include"
