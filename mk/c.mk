@@ -119,12 +119,19 @@ bench-c: build $(C_OUT)/bench_capi
 	$(C_OUT)/bench_capi $(BENCH_C_ARGS)
 
 ## install: the libraries, the header and auraguard.pc under $(DESTDIR)$(PREFIX)
-install: $(C_LIBS)
+# INSTALL_FROM: the folder whose libraries are installed, target/release
+# (make build) by default, or build/dist-lib for the release library (make
+# release-lib, profile-guided, as the tarball carries it).
+INSTALL_FROM ?= $(LIB_DIR)
+
+install: $(if $(filter $(LIB_DIR),$(INSTALL_FROM)),$(C_LIBS))
+	@[ -f $(INSTALL_FROM)/libauraguard.so ] && [ -f $(INSTALL_FROM)/libauraguard.a ] || \
+	  { echo "install: no libauraguard.so and .a in $(INSTALL_FROM) (make build, or make release-lib)"; exit 1; }
 	install -d $(DESTDIR)$(INSTALL_LIBDIR) $(DESTDIR)$(INSTALL_INCLUDEDIR) $(DESTDIR)$(INSTALL_PCDIR)
-	install -m 755 $(LIB_DIR)/libauraguard.so $(DESTDIR)$(INSTALL_LIBDIR)/$(SO_REAL)
+	install -m 755 $(INSTALL_FROM)/libauraguard.so $(DESTDIR)$(INSTALL_LIBDIR)/$(SO_REAL)
 	ln -sf $(SO_REAL) $(DESTDIR)$(INSTALL_LIBDIR)/$(SO_MAJOR)
 	ln -sf $(SO_MAJOR) $(DESTDIR)$(INSTALL_LIBDIR)/libauraguard.so
-	install -m 644 $(LIB_DIR)/libauraguard.a $(DESTDIR)$(INSTALL_LIBDIR)/libauraguard.a
+	install -m 644 $(INSTALL_FROM)/libauraguard.a $(DESTDIR)$(INSTALL_LIBDIR)/libauraguard.a
 	install -m 644 $(HEADER) $(DESTDIR)$(INSTALL_INCLUDEDIR)/auraguard.h
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(INSTALL_LIBDIR)|g' \
 	    -e 's|@INCLUDEDIR@|$(INSTALL_INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \

@@ -49,6 +49,9 @@ test-dist: dist $(C_OUT)/example_quickstart $(CS_QUICK) $(C_OUT)/test_capi $(C_O
 	tests/dist/check_release_lib.sh $(DIST_LIB_DIR)
 	@$(C_RUN_BRIEF) env LD_LIBRARY_PATH=$(DIST_LIB_DIR) $(C_OUT)/test_capi
 	@$(C_RUN_BRIEF) env LD_LIBRARY_PATH=$(DIST_LIB_DIR) $(C_OUT)/stress
+	@tmp=$$(mktemp -d) && $(MAKE) --no-print-directory install DESTDIR=$$tmp INSTALL_FROM=$(DIST_LIB_DIR) >/dev/null && \
+	  cmp $(DIST_LIB) $$tmp$(INSTALL_LIBDIR)/$(SO_REAL) && cmp $(DIST_LIB_DIR)/libauraguard.a $$tmp$(INSTALL_LIBDIR)/libauraguard.a && \
+	  rm -rf $$tmp && echo "install: INSTALL_FROM=$(DIST_LIB_DIR) installs the release library"
 	@echo "== dist: versions"
 	tests/dist/check_versions.sh $(VERSION) $(DIST_DIR)
 	@echo "== dist: C, from the tarball"
