@@ -46,7 +46,7 @@ static uint32_t rnd(uint32_t n) {
     return (uint32_t)((rng_state * 0x2545f4914f6cdd1du) >> 33) % n;
 }
 
-static void need(auraguard_status st, const char *what, char *error) {
+static void need(auraguard_status st, const char *what, const char *error) {
     if (st == AURAGUARD_OK) return;
     fprintf(stderr, "train: %s failed (%s): %s\n", what, auraguard_status_name(st), error ? error : "");
     exit(1);
@@ -109,8 +109,22 @@ static const char *const messages[6] = {
     "I'm sorry for the delay, I'm still looking into this for you.",
     "I apologize, I am still checking on the refund status right now.",
     "Your refund of 25 EUR was issued to the original card; it takes 3 to 5 business days.",
-    "{\"action\":\"finalize\",\"reply\":\"Your refund was issued; you will see it within 5 days.\"}",
+    "{\"action\":\"finalize\",\"reason\":\"refund_issued\","
+    "\"reply_draft\":\"Your refund was issued; you will see it within 5 days.\"}",
 };
+
+/* The action of a decision given as JSON, or -1 when it names none. */
+static int json_action(const char *decision) {
+    static const char *const names[] = {"allow", "block", "cache", "rewrite", "escalate", "finalize"};
+    const char *at = strstr(decision, "\"action\":\"");
+    if (!at) return -1;
+    at += strlen("\"action\":\"");
+    for (int a = 0; a < 6; a++) {
+        size_t n = strlen(names[a]);
+        if (strncmp(at, names[a], n) == 0 && at[n] == '"') return a;
+    }
+    return -1;
+}
 
 /* One guard's way in and what it needs for that. */
 typedef struct {
@@ -133,8 +147,9 @@ static int tool_call(run *r, const char *tool, const char *args, int args_len, c
     case API_JSON: {
         char *d = NULL;
         need(auraguard_check_tool(r->g, tool, args, ticket, side_effect, &d, &error), "check_tool", error);
-        action = strstr(d, "\"action\":\"allow\"") ? AURAGUARD_ACTION_ALLOW : AURAGUARD_ACTION_BLOCK;
+        action = json_action(d);
         auraguard_string_free(d);
+        if (action < 0) need(AURAGUARD_ERR_INTERNAL, "check_tool's decision", "no known action");
         if (action != AURAGUARD_ACTION_ALLOW) return action;
         if (fails)
             snprintf(result, sizeof result, "{\"ok\":false,\"error_code\":\"%s\"}", error_code);
@@ -203,8 +218,9 @@ static int message(run *r, const char *text) {
     if (r->api == API_JSON) {
         char *d = NULL;
         need(auraguard_check_output(r->g, text, &d, &error), "check_output", error);
-        int action = d && strstr(d, "\"action\":\"rewrite\"") ? AURAGUARD_ACTION_REWRITE : d ? AURAGUARD_ACTION_FINALIZE : -1;
+        int action = d ? json_action(d) : -1;
         auraguard_string_free(d);
+        if (d && action < 0) need(AURAGUARD_ERR_INTERNAL, "check_output's decision", "no known action");
         return action;
     }
     auraguard_decision *d = NULL;
