@@ -2,7 +2,7 @@
 # The library the release artifacts carry: the release build again, this
 # time optimized with a profile of the training run (packaging/pgo/train.c).
 # The compiler then inlines and lays out each function for the branches a
-# run takes, which measured 6-16 % less per decision (docs/PERFORMANCE.md,
+# run takes, which measured 4-22 % less per decision (docs/PERFORMANCE.md,
 # "The release library"). It changes no behaviour: the same source,
 # the same checks; `make test-dist` runs the C test program and every
 # artifact against it.
