@@ -78,7 +78,7 @@ def describe_library(path):
         with open(os.path.join(os.path.dirname(path), "PROFILE")) as f:
             return f"{shown}, {f.read().strip()}"
     except OSError:
-        return f"{shown}, a plain release build"
+        return f"{shown} (no PROFILE note beside it: not made by make release-lib)"
 
 
 def run_go(go_dir, go, iterations, env):

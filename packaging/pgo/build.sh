@@ -31,9 +31,7 @@ cd "$(dirname "$0")/../.."
 cargo=${CARGO:-cargo}
 major=$(sed -n 's/^version = "\([0-9]*\)\..*/\1/p' Cargo.toml | head -n 1)
 host=$(rustc -vV | sed -n 's/^host: //p')
-# The toolchain's own, whose LLVM reads what its rustc writes (LLVM_PROFDATA
-# to use another of the same LLVM version).
-profdata=${LLVM_PROFDATA:-"$(rustc --print sysroot)/lib/rustlib/$host/bin/llvm-profdata"}
+profdata=$(packaging/pgo/profdata.sh)
 
 # Copy a finished build into OUT_DIR, with the soname link and a note of how
 # it was made.

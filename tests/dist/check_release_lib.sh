@@ -12,8 +12,7 @@ for f in libauraguard.so libauraguard.a PROFILE; do
 done
 how=$(cat "$dir/PROFILE")
 
-host=$(rustc -vV | sed -n 's/^host: //p')
-if [ -x "$(rustc --print sysroot)/lib/rustlib/$host/bin/llvm-profdata" ]; then
+if [ -x "$(packaging/pgo/profdata.sh)" ]; then
   case $how in
     profile-guided:*) ;;
     *) fail "llvm-profdata is installed, yet the release library is '$how'" ;;
