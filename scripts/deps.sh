@@ -59,7 +59,7 @@ fi
 # llvm-profdata, which merges the profile of the release library's
 # profile-guided build (make release-lib); without it that build falls back
 # to the plain one and says so.
-if [ ! -x "$(packaging/pgo/profdata.sh)" ] && have rustup; then
+if [ ! -x "$("$(dirname "$0")/../packaging/pgo/profdata.sh")" ] && have rustup; then
   echo "deps: installing the llvm-tools component (rustup)"
   rustup component add llvm-tools >/dev/null 2>&1 \
     || echo "deps: could not install llvm-tools; the release library will be built without a profile"

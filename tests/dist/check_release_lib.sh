@@ -12,7 +12,7 @@ for f in libauraguard.so libauraguard.a PROFILE; do
 done
 how=$(cat "$dir/PROFILE")
 
-if [ -x "$(packaging/pgo/profdata.sh)" ]; then
+if [ -x "$("$(dirname "$0")/../../packaging/pgo/profdata.sh")" ]; then
   case $how in
     profile-guided:*) ;;
     *) fail "llvm-profdata is installed, yet the release library is '$how'" ;;
